@@ -1,0 +1,71 @@
+/**
+ * The two error channels of EWS:
+ * - {@link EwsError}: one item of a batch failed; it becomes that item's ResponseMessage.
+ * - {@link SoapFault}: the request as a whole is unusable; it becomes a SOAP fault (HTTP 500).
+ */
+
+/** The MessageText Exchange sends with each ResponseCode we use. */
+const MESSAGE_TEXT: Record<string, string> = {
+  ErrorAccessDenied: 'Access is denied. Check credentials and try again.',
+  ErrorCannotDeleteObject: 'The object cannot be deleted.',
+  ErrorDeleteDistinguishedFolder: 'Distinguished folders cannot be deleted.',
+  ErrorFolderExists: 'A folder with the specified name already exists.',
+  ErrorFolderNotFound: 'The specified folder could not be found in the store.',
+  ErrorInternalServerError: 'An internal server error occurred. The operation failed.',
+  ErrorInvalidChangeKey: 'The change key is invalid.',
+  ErrorInvalidIdEmpty: 'Id must be non-empty.',
+  ErrorInvalidIdMalformed: 'Id is malformed.',
+  ErrorInvalidOperation: 'The operation is invalid.',
+  ErrorInvalidPropertySet: 'Set action is invalid for property.',
+  ErrorInvalidRequest: 'The request is invalid.',
+  ErrorInvalidServerVersion: 'The specified server version is invalid.',
+  ErrorInvalidSyncStateData: 'Synchronization state data is corrupt or otherwise invalid.',
+  ErrorIrresolvableConflict:
+    'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+  ErrorItemNotFound: 'The specified object was not found in the store.',
+  ErrorMoveCopyFailed: 'The move or copy operation failed.',
+  ErrorMoveDistinguishedFolder: 'Cannot move distinguished folder.',
+  ErrorNonExistentMailbox: 'No mailbox with such guid.',
+  ErrorSchemaValidation: 'The request failed schema validation.',
+  ErrorStaleObject: 'The change key passed in the request does not match the current change key for the item.',
+};
+
+export function defaultMessageText(code: string): string {
+  return MESSAGE_TEXT[code] ?? code.replace(/^Error/, '').replace(/([a-z])([A-Z])/g, '$1 $2') + '.';
+}
+
+/** A `t:Value Name="..."` entry of `m:MessageXml`. */
+export type MessageXmlValues = ReadonlyArray<readonly [name: string, value: string]>;
+
+/** One item's failure. Thrown inside a batch handler; the batch goes on with the next item. */
+export class EwsError extends Error {
+  constructor(
+    readonly code: string,
+    messageText?: string,
+    readonly values?: MessageXmlValues,
+    readonly responseClass: 'Error' | 'Warning' = 'Error',
+  ) {
+    super(messageText ?? defaultMessageText(code));
+  }
+}
+
+/** A request-level failure, answered with a SOAP fault and HTTP 500 (or the given status). */
+export class SoapFault extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly detail: {
+      line?: number;
+      position?: number;
+      violation?: string;
+      values?: MessageXmlValues;
+      httpStatus?: number;
+    } = {},
+  ) {
+    super(message);
+  }
+
+  static schema(violation: string, line?: number, position?: number): SoapFault {
+    return new SoapFault('ErrorSchemaValidation', `The request failed schema validation: ${violation}`, { violation, line, position });
+  }
+}

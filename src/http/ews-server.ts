@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Authenticator } from '../auth/authenticator.js';
+import { newStats, type RequestContext } from '../ews/context.js';
+import { dispatch, faultXml } from '../ews/dispatch.js';
+import { SoapFault } from '../ews/errors.js';
+import type { Logger } from '../log.js';
+import { XML_DECLARATION } from '../soap/envelope.js';
+import { NS } from '../soap/namespaces.js';
+import { DEFAULT_XML_LIMITS, XmlParseError, XmlStreamParser, type XmlLimits } from '../soap/xml-parser.js';
+import type { XmlElement } from '../soap/xml-element.js';
+import type { Store } from '../store/store.js';
+
+export interface EwsServerOptions {
+  store: Store;
+  authenticator: Authenticator;
+  log: Logger;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  xmlLimits?: XmlLimits;
+}
+
+/** 25 MB of item data is about 34 MB once base64-encoded, plus the envelope around it. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+const EWS_PATH = '/ews/exchange.asmx';
+const REALM = 'Basic realm="ewsd"';
+const CONTENT_TYPE = 'text/xml; charset=utf-8';
+
+/** The HTTP face of ewsd: one route, Basic authentication, a streamed and bounded request body. */
+export function createEwsServer(opts: EwsServerOptions): Server {
+  const server = createServer((req, res) => {
+    handle(req, res, opts).catch((err) => {
+      opts.log.error({ err }, 'unhandled error in the HTTP layer');
+      if (!res.headersSent) send(res, 500, faultXml(new SoapFault('ErrorInternalServerError', 'An internal server error occurred. The operation failed.')));
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 10 * 60_000;
+  return server;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: EwsServerOptions): Promise<void> {
+  const started = process.hrtime.bigint();
+  const requestId = randomBytes(8).toString('hex');
+  res.setHeader('X-Request-Id', requestId);
+  const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
+  if (path !== EWS_PATH) {
+    req.resume();
+    return send(res, 404, fault('ErrorInvalidRequest', `No EWS endpoint at ${path}; use /EWS/Exchange.asmx.`));
+  }
+  const account = await opts.authenticator.authenticate(req.headers.authorization);
+  if (!account) {
+    req.resume();
+    res.setHeader('WWW-Authenticate', REALM);
+    opts.log.info({ requestId, method: req.method, status: 401 }, 'unauthenticated request');
+    return send(res, 401, fault('ErrorAccessDenied', 'The request must be authenticated.'));
+  }
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    return send(res, 200, `${XML_DECLARATION}<ewsd xmlns="${NS.types}" endpoint="${EWS_PATH}" mailbox="${account.email}"/>`);
+  }
+  if (req.method !== 'POST') {
+    req.resume();
+    res.setHeader('Allow', 'GET, POST');
+    return send(res, 405, fault('ErrorInvalidRequest', `The method ${req.method} is not allowed here.`));
+  }
+
+  const log = opts.log.child({ requestId });
+  const ctx: RequestContext = { account, store: opts.store, requestId, log, stats: newStats() };
+  const body = await readBody(req, opts);
+  let status: number;
+  let xml: string;
+  let operation: string | undefined;
+  if (body.kind === 'too-large') {
+    res.setHeader('Connection', 'close');
+    res.on('finish', () => req.destroy());
+    status = 413;
+    xml = fault('ErrorRequestTooLarge', `The request is larger than the limit of ${opts.maxBodyBytes} bytes.`);
+  } else if (body.kind === 'invalid') {
+    status = 500;
+    xml = faultXml(body.fault);
+  } else {
+    ({ status, xml, operation } = await dispatch(body.root, ctx));
+  }
+  send(res, status, xml);
+  log.info(
+    { user: account.email, operation, items: ctx.stats.items, classes: ctx.stats.classes, status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+    'request',
+  );
+}
+
+type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: 'invalid'; fault: SoapFault };
+
+/**
+ * Streams the body into the XML parser as it arrives. After the first parse error the rest is
+ * read and discarded, so the client gets a clean fault; past the size cap we answer at once and
+ * the connection is closed behind the answer.
+ */
+function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
+  if (Number(req.headers['content-length'] ?? 0) > opts.maxBodyBytes) return Promise.resolve({ kind: 'too-large' });
+  const parser = new XmlStreamParser(opts.xmlLimits ?? DEFAULT_XML_LIMITS);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let bytes = 0;
+  let failure: SoapFault | undefined;
+  const feed = (decode: () => string) => {
+    if (failure) return;
+    try {
+      parser.write(decode());
+    } catch (err) {
+      failure = err instanceof TypeError ? SoapFault.schema('The request is not valid UTF-8.') : asFault(err);
+    }
+  };
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > opts.maxBodyBytes) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        resolve({ kind: 'too-large' });
+        return;
+      }
+      feed(() => decoder.decode(chunk, { stream: true }));
+    };
+    const onEnd = () => {
+      feed(() => decoder.decode());
+      if (failure) return resolve({ kind: 'invalid', fault: failure });
+      try {
+        resolve({ kind: 'ok', root: parser.close() });
+      } catch (err) {
+        resolve({ kind: 'invalid', fault: asFault(err) });
+      }
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
+}
+
+function asFault(err: unknown): SoapFault {
+  if (err instanceof XmlParseError) return SoapFault.schema(err.message, err.line, err.column);
+  if (err instanceof Error) return SoapFault.schema(err.message);
+  return SoapFault.schema('The request is not valid XML.');
+}
+
+function fault(code: string, message: string): string {
+  return faultXml(new SoapFault(code, message));
+}
+
+function send(res: ServerResponse, status: number, xml: string): void {
+  const body = Buffer.from(xml, 'utf8');
+  res.writeHead(status, { 'Content-Type': CONTENT_TYPE, 'Content-Length': body.length });
+  res.end(body);
+}

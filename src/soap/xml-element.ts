@@ -1,0 +1,54 @@
+import { NS } from './namespaces.js';
+
+/**
+ * A parsed request element. Names are namespace-resolved (prefixes are gone), so
+ * `<messages:GetFolder>` and `<m:GetFolder>` look the same. Unqualified attributes are keyed by
+ * their local name; qualified ones (such as `xsi:type`) by `{uri}local`.
+ */
+export class XmlElement {
+  readonly children: XmlElement[] = [];
+  text = '';
+
+  constructor(
+    readonly ns: string,
+    readonly name: string,
+    readonly attrs: Readonly<Record<string, string>>,
+    /** 1-based line of the start tag, for schema-violation faults. */
+    readonly line = 0,
+  ) {}
+
+  /** First child with this local name (in the messages or types namespace unless `ns` is given). */
+  child(name: string, ns?: string): XmlElement | undefined {
+    for (const c of this.children) if (c.name === name && matches(c, ns)) return c;
+    return undefined;
+  }
+
+  /** All children with this local name, or all children when no name is given. */
+  all(name?: string, ns?: string): XmlElement[] {
+    if (name === undefined) return this.children;
+    return this.children.filter((c) => c.name === name && matches(c, ns));
+  }
+
+  attr(name: string): string | undefined {
+    return this.attrs[name];
+  }
+
+  /** Trimmed text of the first child with this name. */
+  childText(name: string): string | undefined {
+    return this.child(name)?.text.trim();
+  }
+
+  /** `xsi:type` without its prefix, as in `t:PathToUnindexedFieldType`. */
+  get xsiType(): string | undefined {
+    const raw = this.attrs[`{${NS.xsi}}type`];
+    return raw === undefined ? undefined : raw.slice(raw.indexOf(':') + 1);
+  }
+
+  get isEws(): boolean {
+    return this.ns === NS.messages || this.ns === NS.types;
+  }
+}
+
+function matches(el: XmlElement, ns: string | undefined): boolean {
+  return ns === undefined ? el.isEws : el.ns === ns;
+}

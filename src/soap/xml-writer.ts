@@ -1,0 +1,64 @@
+/** Attribute values; `undefined` leaves the attribute out. */
+export type Attrs = Record<string, string | number | boolean | undefined>;
+
+const SPECIAL = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/**
+ * Escapes text for element content and attribute values. Code points that XML 1.0 cannot carry
+ * (control characters and lone surrogates, which do occur in real e-mail subjects) become U+FFFD,
+ * so a response is always well-formed.
+ */
+export function esc(value: string): string {
+  if (!SPECIAL.test(value)) return value;
+  return value.replace(ILLEGAL, '\uFFFD').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+}
+
+function attrString(attrs: Attrs | undefined): string {
+  if (!attrs) return '';
+  let out = '';
+  for (const key in attrs) {
+    const v = attrs[key];
+    if (v !== undefined) out += ` ${key}="${esc(String(v))}"`;
+  }
+  return out;
+}
+
+/** A small forward-only XML writer; element names carry their prefix (`t:Subject`). */
+export class XmlWriter {
+  #out = '';
+
+  open(name: string, attrs?: Attrs): this {
+    this.#out += `<${name}${attrString(attrs)}>`;
+    return this;
+  }
+
+  close(name: string): this {
+    this.#out += `</${name}>`;
+    return this;
+  }
+
+  /** `<name attrs/>` */
+  empty(name: string, attrs?: Attrs): this {
+    this.#out += `<${name}${attrString(attrs)}/>`;
+    return this;
+  }
+
+  /** `<name>text</name>`; nothing at all when the value is undefined. */
+  leaf(name: string, value: string | number | boolean | undefined, attrs?: Attrs): this {
+    if (value === undefined) return this;
+    this.#out += `<${name}${attrString(attrs)}>${esc(String(value))}</${name}>`;
+    return this;
+  }
+
+  /** Already-serialised XML, such as another writer's output. */
+  raw(xml: string): this {
+    this.#out += xml;
+    return this;
+  }
+
+  toString(): string {
+    return this.#out;
+  }
+}

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Account, Mailbox } from '../../domain/mailbox.js';
+import { DISTINGUISHED_FOLDERS, type Folder } from '../../domain/folder.js';
+import { StoreError, type FolderChanges, type NewAccount, type NewFolder, type Store } from '../store.js';
+import { migrate } from './migrations.js';
+import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } from './rows.js';
+
+export interface SqliteOptions {
+  /** `FULL` (the default) makes every commit durable before it returns. */
+  synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+}
+
+/** The embedded store: one SQLite file in WAL mode, shared safely with CLI processes. */
+export class SqliteStore implements Store {
+  readonly db: Database;
+  readonly #stmts = new Map<string, Statement>();
+
+  private constructor(db: Database) {
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
+  static open(dataDir: string, options: SqliteOptions = {}): SqliteStore {
+    mkdirSync(dataDir, { recursive: true });
+    return SqliteStore.openFile(join(dataDir, 'ewsd.sqlite'), options);
+  }
+
+  static openFile(file: string, options: SqliteOptions = {}): SqliteStore {
+    const db = new BetterSqlite3(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return new SqliteStore(db);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Prepared statements are cached by their SQL text. */
+  protected sql(text: string): Statement {
+    let s = this.#stmts.get(text);
+    if (!s) this.#stmts.set(text, (s = this.db.prepare(text)));
+    return s;
+  }
+
+  /** Hands out the next modification sequence number of a mailbox. */
+  protected nextModseq(mailboxId: number): number {
+    const row = this.sql('UPDATE mailboxes SET modseq = modseq + 1 WHERE id = ? RETURNING modseq').get(mailboxId) as { modseq: number };
+    return row.modseq;
+  }
+
+  // Accounts
+
+  async createAccount(input: NewAccount): Promise<Account> {
+    const create = this.db.transaction(() => {
+      const now = Date.now();
+      let row: MailboxRow;
+      try {
+        row = this.sql(
+          'INSERT INTO mailboxes (guid, email, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+        ).get(randomUUID(), input.email.toLowerCase(), input.displayName, input.passwordHash, now) as MailboxRow;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('exists', `${input.email} already exists`);
+        throw err;
+      }
+      const ids = new Map<string, number>();
+      for (const spec of DISTINGUISHED_FOLDERS) {
+        const parentId = spec.parent === null ? null : ids.get(spec.parent)!;
+        const folder = this.#insertFolder(row.id, parentId, {
+          displayName: spec.displayName,
+          folderClass: spec.folderClass,
+          hidden: spec.hidden ?? false,
+          distinguished: spec.id,
+          isSearch: spec.isSearchFolder ?? false,
+        });
+        ids.set(spec.id, folder);
+      }
+      return toAccount(row);
+    });
+    return create.immediate();
+  }
+
+  async accountByEmail(email: string): Promise<Account | undefined> {
+    const row = this.sql('SELECT * FROM mailboxes WHERE email = ?').get(email) as MailboxRow | undefined;
+    return row && toAccount(row);
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (this.sql('SELECT * FROM mailboxes ORDER BY email').all() as MailboxRow[]).map(toAccount);
+  }
+
+  async removeAccount(email: string): Promise<boolean> {
+    return this.sql('DELETE FROM mailboxes WHERE email = ?').run(email).changes > 0;
+  }
+
+  async setPasswordHash(email: string, passwordHash: string): Promise<boolean> {
+    return this.sql('UPDATE mailboxes SET password_hash = ? WHERE email = ?').run(passwordHash, email).changes > 0;
+  }
+
+  async mailboxByGuid(guid: string): Promise<Mailbox | undefined> {
+    const row = this.sql('SELECT * FROM mailboxes WHERE guid = ?').get(guid) as MailboxRow | undefined;
+    return row && toAccount(row);
+  }
+
+  // Folders
+
+  async folder(mailboxId: number, folderId: number): Promise<Folder | undefined> {
+    return this.#folder(mailboxId, folderId);
+  }
+
+  async distinguishedFolder(mailboxId: number, distinguishedId: string): Promise<Folder | undefined> {
+    const row = this.sql(`SELECT ${FOLDER_COLUMNS} FROM folders f WHERE f.mailbox_id = ? AND f.distinguished = ?`).get(mailboxId, distinguishedId);
+    return row ? toFolder(row as FolderRow) : undefined;
+  }
+
+  async childFolders(mailboxId: number, parentId: number): Promise<Folder[]> {
+    const rows = this.sql(`SELECT ${FOLDER_COLUMNS} FROM folders f WHERE f.mailbox_id = ? AND f.parent_id = ? ORDER BY f.display_name COLLATE NOCASE`).all(
+      mailboxId,
+      parentId,
+    ) as FolderRow[];
+    return rows.map(toFolder);
+  }
+
+  async descendantFolders(mailboxId: number, rootId: number): Promise<Folder[]> {
+    // Depth-first with siblings by name: the order a folder tree is shown in.
+    const rows = this.sql(
+      `WITH RECURSIVE tree(id, path) AS (
+         SELECT id, lower(display_name) FROM folders WHERE parent_id = ? AND mailbox_id = ?
+         UNION ALL
+         SELECT c.id, tree.path || char(1) || lower(c.display_name) FROM folders c JOIN tree ON c.parent_id = tree.id
+       )
+       SELECT ${FOLDER_COLUMNS} FROM tree JOIN folders f ON f.id = tree.id ORDER BY tree.path`,
+    ).all(rootId, mailboxId) as FolderRow[];
+    return rows.map(toFolder);
+  }
+
+  async createFolder(mailboxId: number, parentId: number, input: NewFolder): Promise<Folder> {
+    const create = this.db.transaction(() => {
+      if (!this.#folder(mailboxId, parentId)) throw new StoreError('not-found', 'parent folder not found');
+      const id = this.#insertFolder(mailboxId, parentId, { ...input, hidden: input.hidden ?? false, distinguished: null, isSearch: false });
+      this.#touchFolder(mailboxId, parentId);
+      return this.#folder(mailboxId, id)!;
+    });
+    return create.immediate();
+  }
+
+  async updateFolder(mailboxId: number, folderId: number, changes: FolderChanges): Promise<Folder> {
+    const update = this.db.transaction(() => {
+      const current = this.#folder(mailboxId, folderId);
+      if (!current) throw new StoreError('not-found', 'folder not found');
+      this.#nameClash(() =>
+        this.sql('UPDATE folders SET display_name = ?, folder_class = ?, hidden = ?, modseq = ?, modified_at = ? WHERE id = ?').run(
+          changes.displayName ?? current.displayName,
+          changes.folderClass !== undefined ? changes.folderClass : current.folderClass,
+          (changes.hidden ?? current.hidden) ? 1 : 0,
+          this.nextModseq(mailboxId),
+          Date.now(),
+          folderId,
+        ),
+      );
+      return this.#folder(mailboxId, folderId)!;
+    });
+    return update.immediate();
+  }
+
+  async deleteFolder(mailboxId: number, folderId: number): Promise<void> {
+    const remove = this.db.transaction(() => {
+      const current = this.#folder(mailboxId, folderId);
+      if (!current) throw new StoreError('not-found', 'folder not found');
+      this.sql('DELETE FROM folders WHERE id = ? AND mailbox_id = ?').run(folderId, mailboxId);
+      if (current.parentId !== null) this.#touchFolder(mailboxId, current.parentId);
+    });
+    remove.immediate();
+  }
+
+  async moveFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder> {
+    const move = this.db.transaction(() => {
+      const current = this.#folder(mailboxId, folderId);
+      if (!current) throw new StoreError('not-found', 'folder not found');
+      if (!this.#folder(mailboxId, newParentId)) throw new StoreError('not-found', 'destination folder not found');
+      const inOwnSubtree = this.sql(
+        `WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM folders WHERE id = ?
+           UNION ALL SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id)
+         SELECT 1 FROM up WHERE id = ?`,
+      ).get(newParentId, folderId);
+      if (inOwnSubtree) throw new StoreError('invalid', 'a folder cannot be moved into itself or its subfolders');
+      this.#nameClash(() =>
+        this.sql('UPDATE folders SET parent_id = ?, modseq = ?, modified_at = ? WHERE id = ?').run(newParentId, this.nextModseq(mailboxId), Date.now(), folderId),
+      );
+      if (current.parentId !== null) this.#touchFolder(mailboxId, current.parentId);
+      this.#touchFolder(mailboxId, newParentId);
+      return this.#folder(mailboxId, folderId)!;
+    });
+    return move.immediate();
+  }
+
+  #folder(mailboxId: number, folderId: number): Folder | undefined {
+    const row = this.sql(`SELECT ${FOLDER_COLUMNS} FROM folders f WHERE f.id = ? AND f.mailbox_id = ?`).get(folderId, mailboxId);
+    return row ? toFolder(row as FolderRow) : undefined;
+  }
+
+  #insertFolder(
+    mailboxId: number,
+    parentId: number | null,
+    f: { displayName: string; folderClass: string | null; hidden: boolean; distinguished: string | null; isSearch: boolean },
+  ): number {
+    const now = Date.now();
+    const row = this.#nameClash(
+      () =>
+        this.sql(
+          `INSERT INTO folders (mailbox_id, parent_id, distinguished, display_name, folder_class, is_search, hidden, modseq, created_at, modified_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        ).get(mailboxId, parentId, f.distinguished, f.displayName, f.folderClass, f.isSearch ? 1 : 0, f.hidden ? 1 : 0, this.nextModseq(mailboxId), now, now) as {
+          id: number;
+        },
+    );
+    return row.id;
+  }
+
+  /** A folder's child list changed: its ChangeKey (and sync state) must move on. */
+  #touchFolder(mailboxId: number, folderId: number): void {
+    this.sql('UPDATE folders SET modseq = ?, modified_at = ? WHERE id = ?').run(this.nextModseq(mailboxId), Date.now(), folderId);
+  }
+
+  #nameClash<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new StoreError('exists', 'a folder with that name already exists');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { Account, Mailbox } from '../domain/mailbox.js';
+import type { Folder } from '../domain/folder.js';
+
+/**
+ * Everything ewsd keeps, behind one narrow, domain-shaped contract. All SQL lives in the
+ * implementations; every method that writes commits durably before its promise resolves.
+ * The interface is asynchronous so that a networked backend (PostgreSQL) fits the same shape;
+ * the conformance suite in test/store-conformance.ts runs against every implementation.
+ */
+export interface Store {
+  close(): Promise<void>;
+
+  // Accounts and their mailboxes
+  /** Creates the account, its mailbox and its distinguished folders. Throws `StoreError('exists')`. */
+  createAccount(input: NewAccount): Promise<Account>;
+  accountByEmail(email: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
+  /** Removes the account and everything in its mailbox. */
+  removeAccount(email: string): Promise<boolean>;
+  setPasswordHash(email: string, passwordHash: string): Promise<boolean>;
+  mailboxByGuid(guid: string): Promise<Mailbox | undefined>;
+
+  // Folders
+  folder(mailboxId: number, folderId: number): Promise<Folder | undefined>;
+  distinguishedFolder(mailboxId: number, distinguishedId: string): Promise<Folder | undefined>;
+  /** Direct children, ordered by display name. */
+  childFolders(mailboxId: number, parentId: number): Promise<Folder[]>;
+  /** Every folder below `rootId` (not `rootId` itself), parents before children. */
+  descendantFolders(mailboxId: number, rootId: number): Promise<Folder[]>;
+  /** Throws `StoreError('exists')` when the parent already has a folder of that name. */
+  createFolder(mailboxId: number, parentId: number, input: NewFolder): Promise<Folder>;
+  /** Throws `StoreError('exists')` on a name clash. */
+  updateFolder(mailboxId: number, folderId: number, changes: FolderChanges): Promise<Folder>;
+  /** Deletes the folder, its subfolders and their items. */
+  deleteFolder(mailboxId: number, folderId: number): Promise<void>;
+  /** Throws `StoreError('exists')` on a name clash, `StoreError('invalid')` when moving into its own subtree. */
+  moveFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder>;
+}
+
+export interface NewAccount {
+  email: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+export interface NewFolder {
+  displayName: string;
+  folderClass: string | null;
+  hidden?: boolean;
+}
+
+export interface FolderChanges {
+  displayName?: string;
+  folderClass?: string | null;
+  hidden?: boolean;
+}
+
+export type StoreErrorKind = 'exists' | 'not-found' | 'invalid';
+
+/** A domain-level refusal by the store (never a driver error). */
+export class StoreError extends Error {
+  constructor(
+    readonly kind: StoreErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}

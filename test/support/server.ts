@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword } from '../../src/auth/password.js';
+import { createLogger } from '../../src/log.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+export interface TestUser {
+  email: string;
+  password: string;
+}
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  /** Creates a user directly in the store. */
+  addUser(email: string, password?: string, displayName?: string): Promise<TestUser>;
+  /** Stops the server and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/** A real ewsd on a fresh data directory and a free loopback port. */
+export async function startTestServer(options: { maxBodyBytes?: number } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ewsd-test-'));
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    log: createLogger(process.env.EWSD_TEST_LOG ?? 'silent'),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+  });
+  return {
+    ...server,
+    dataDir,
+    async addUser(email, password = 'secret-' + email, displayName = email.split('@')[0]!) {
+      await server.store.createAccount({ email, displayName, passwordHash: await hashPassword(password) });
+      return { email, password };
+    },
+    async stop() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseXml } from '../../src/soap/xml-parser.js';
+import type { XmlElement } from '../../src/soap/xml-element.js';
+import { NS } from '../../src/soap/namespaces.js';
+import type { TestUser } from './server.js';
+
+export { NS };
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root (tests run from dist/test/support). */
+export const REPO = resolve(here, '..', '..', '..');
+export const SHARED = resolve(REPO, '..', 'shared');
+export const SEEDS = join(SHARED, 'seeds', 'xml');
+
+export interface SoapReply {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed document. */
+  doc: XmlElement;
+  /** The first child of soap:Body. */
+  body: XmlElement;
+}
+
+/** Wraps operation XML (using prefixes m: and t:) in a SOAP envelope. */
+export function envelope(operationXml: string, version = 'Exchange2016'): string {
+  return (
+    `<?xml version="1.0" encoding="utf-8"?>` +
+    `<soap:Envelope xmlns:soap="${NS.soap}" xmlns:m="${NS.messages}" xmlns:t="${NS.types}">` +
+    `<soap:Header><t:RequestServerVersion Version="${version}"/></soap:Header>` +
+    `<soap:Body>${operationXml}</soap:Body></soap:Envelope>`
+  );
+}
+
+export function basicAuth(user: TestUser): string {
+  return 'Basic ' + Buffer.from(`${user.email}:${user.password}`).toString('base64');
+}
+
+/**
+ * POSTs a raw SOAP document, checks the invariants every response must hold (content type,
+ * XML declaration, ServerVersionInfo) and validates it against Exchange's schema.
+ */
+export async function postRaw(url: string, user: TestUser | undefined, xml: string): Promise<SoapReply> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/xml; charset=utf-8', ...(user ? { Authorization: basicAuth(user) } : {}) },
+    body: xml,
+  });
+  const text = await res.text();
+  if (res.headers.get('content-type') !== 'text/xml; charset=utf-8') throw new Error(`bad content type ${res.headers.get('content-type')}`);
+  if (!text.startsWith('<?xml version="1.0" encoding="utf-8"?>')) throw new Error('response lacks the XML declaration');
+  const doc = parseXml(text);
+  const body = doc.child('Body', NS.soap)?.children[0];
+  if (!body) throw new Error('response has no body element');
+  validate(text);
+  return { status: res.status, headers: res.headers, text, doc, body };
+}
+
+/** POSTs `operationXml` wrapped in an envelope. */
+export function post(url: string, user: TestUser | undefined, operationXml: string): Promise<SoapReply> {
+  return postRaw(url, user, envelope(operationXml));
+}
+
+let validateDir: string | undefined;
+let counter = 0;
+
+/** Runs ../shared/tools/ews-validate on a response and throws with its complaints. */
+export function validate(xml: string): void {
+  validateDir ??= mkdtempSync(join(tmpdir(), 'ewsd-validate-'));
+  const file = join(validateDir, `response-${++counter}.xml`);
+  writeFileSync(file, xml);
+  try {
+    execFileSync(join(SHARED, 'tools', 'ews-validate'), [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`schema validation failed:\n${e.stdout ?? ''}${e.stderr ?? ''}\n--- response ---\n${xml.slice(0, 4000)}`);
+  }
+}
+
+/** The `ResponseMessages` children of an operation response. */
+export function messages(body: XmlElement): XmlElement[] {
+  return body.child('ResponseMessages')?.children ?? [];
+}
+
+/** `[ResponseClass, ResponseCode]` of each response message. */
+export function outcomes(body: XmlElement): Array<[string, string]> {
+  return messages(body).map((m) => [m.attr('ResponseClass') ?? '', m.childText('ResponseCode') ?? '']);
+}
