@@ -1,5 +1,6 @@
 import type { Account, Mailbox } from '../domain/mailbox.js';
 import type { Folder } from '../domain/folder.js';
+import type { AttachedItem, Item, MessageProps, NewItem } from '../domain/item.js';
 
 /**
  * Everything ewsd keeps, behind one narrow, domain-shaped contract. All SQL lives in the
@@ -35,7 +36,46 @@ export interface Store {
   deleteFolder(mailboxId: number, folderId: number): Promise<void>;
   /** Throws `StoreError('exists')` on a name clash, `StoreError('invalid')` when moving into its own subtree. */
   moveFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder>;
+
+  // Items. Batch methods run in ONE transaction (group commit); each entry succeeds or fails on
+  // its own (a failed entry leaves nothing behind) and results come back in input order.
+  /** Creates items in a folder; each gets the mailbox's next modseq and the folder's next UID. */
+  createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>>;
+  /** Items by id (undefined where missing), with attachment metadata. */
+  items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>>;
+  /** The MIME an item was created from, if it was. */
+  itemMime(mailboxId: number, itemId: number): Promise<Buffer | undefined>;
+  /** Bytes of file attachments / messages of item attachments, by attachment id. */
+  attachmentContents(mailboxId: number, itemId: number): Promise<Map<number, AttachmentContent>>;
+  /**
+   * Applies changes computed from each item's current state, read inside the transaction.
+   * `change` may throw to fail that entry only; `not-found` when the item does not exist.
+   */
+  updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Promise<Array<Outcome<Item>>>;
+  /** Deletes or moves to the recoverable/deleted-items folders; `false` where the item did not exist. */
+  deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Promise<Array<Outcome<boolean>>>;
 }
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export type AttachmentContent = { kind: 'file'; content: Buffer } | { kind: 'item'; item: AttachedItem };
+
+export interface ItemUpdate {
+  itemId: number;
+  /** Returns the new properties and the names of the fields it changed (for per-field versions). */
+  change(current: Item): ItemPatch;
+}
+
+export interface ItemPatch {
+  props: MessageProps;
+  changedFields: readonly string[];
+}
+
+/**
+ * `hard`: gone (a tombstone remains for sync). `soft`: moved to recoverableitemsdeletions.
+ * `deleted-items`: moved to deleteditems (soft-deleted when already there).
+ */
+export type ItemDisposal = 'hard' | 'soft' | 'deleted-items';
 
 export interface NewAccount {
   email: string;

@@ -41,6 +41,87 @@ const MIGRATIONS: readonly Migration[] = [
         CREATE UNIQUE INDEX folders_by_name ON folders(parent_id, display_name COLLATE NOCASE);
       `),
   },
+  {
+    version: 2,
+    name: 'message items',
+    up: (db) =>
+      db.exec(`
+        -- Per-folder IMAP UIDs (PR_INTERNET_ARTICLE_NUMBER): handed out by the folder, never reused.
+        ALTER TABLE folders ADD COLUMN next_uid INTEGER NOT NULL DEFAULT 1;
+
+        -- AUTOINCREMENT: an id is never reused, so an old ItemId can never name a newer item.
+        CREATE TABLE items (
+          id              INTEGER PRIMARY KEY AUTOINCREMENT,
+          mailbox_id      INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+          folder_id       INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          uid             INTEGER NOT NULL,
+          modseq          INTEGER NOT NULL,           -- mailbox modseq of the last write (ChangeKey, sync paging)
+          item_class      TEXT NOT NULL,
+          subject         TEXT,
+          from_address    TEXT,
+          is_read         INTEGER NOT NULL,
+          is_draft        INTEGER NOT NULL,
+          importance      TEXT,
+          has_attachments INTEGER NOT NULL,
+          size            INTEGER NOT NULL,
+          message_id      TEXT,
+          received_at     INTEGER NOT NULL,
+          sent_at         INTEGER,
+          created_at      INTEGER NOT NULL,
+          modified_at     INTEGER NOT NULL,
+          props           TEXT NOT NULL               -- JSON: every other property (see item-rows.ts)
+        );
+        CREATE UNIQUE INDEX items_by_uid ON items(folder_id, uid);
+        CREATE INDEX items_by_modseq ON items(folder_id, modseq);
+        CREATE INDEX items_by_received ON items(folder_id, received_at, id);
+        CREATE INDEX items_by_subject ON items(folder_id, subject COLLATE NOCASE);
+        CREATE INDEX items_by_mailbox ON items(mailbox_id);
+
+        -- The MIME an item was created from, returned byte for byte (kept apart so listings never read it).
+        CREATE TABLE item_mime (
+          item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+          bytes   BLOB NOT NULL
+        );
+
+        -- Extended (MAPI) properties exactly as a client gave them, one row per property identity.
+        CREATE TABLE item_props (
+          item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+          key     TEXT NOT NULL,                      -- extendedFieldKey(): tag:N, name:SET:NAME, id:SET:N
+          name    TEXT NOT NULL,                      -- JSON of the ExtendedFieldURI attributes
+          value   TEXT,
+          vals    TEXT,                               -- JSON array for ...Array types
+          PRIMARY KEY (item_id, key)
+        );
+        CREATE INDEX item_props_by_key ON item_props(key, value);
+
+        CREATE TABLE attachments (
+          id               INTEGER PRIMARY KEY AUTOINCREMENT,
+          item_id          INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+          position         INTEGER NOT NULL,
+          kind             TEXT NOT NULL,             -- 'file' | 'item'
+          name             TEXT NOT NULL,
+          content_type     TEXT,
+          content_id       TEXT,
+          content_location TEXT,
+          is_inline        INTEGER NOT NULL,
+          size             INTEGER NOT NULL,
+          content          BLOB,                      -- file attachments
+          attached_item    TEXT,                      -- JSON of the message an item attachment holds
+          modified_at      INTEGER NOT NULL
+        );
+        CREATE INDEX attachments_by_item ON attachments(item_id, position);
+
+        -- What left a folder (deleted or moved out), for SyncFolderItems to report as Delete.
+        CREATE TABLE tombstones (
+          mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+          folder_id  INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          item_id    INTEGER NOT NULL,
+          modseq     INTEGER NOT NULL,
+          deleted_at INTEGER NOT NULL
+        );
+        CREATE INDEX tombstones_by_folder ON tombstones(folder_id, modseq);
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

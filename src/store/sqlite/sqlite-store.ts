@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { Account, Mailbox } from '../../domain/mailbox.js';
 import { DISTINGUISHED_FOLDERS, type Folder } from '../../domain/folder.js';
-import { StoreError, type FolderChanges, type NewAccount, type NewFolder, type Store } from '../store.js';
+import type { Item, NewItem } from '../../domain/item.js';
+import {
+  StoreError,
+  type AttachmentContent,
+  type FolderChanges,
+  type ItemDisposal,
+  type ItemUpdate,
+  type NewAccount,
+  type NewFolder,
+  type Outcome,
+  type Store,
+} from '../store.js';
+import { ItemTables } from './items.js';
 import { migrate } from './migrations.js';
 import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } from './rows.js';
 
@@ -18,8 +30,11 @@ export class SqliteStore implements Store {
   readonly db: Database;
   readonly #stmts = new Map<string, Statement>();
 
+  readonly #items: ItemTables;
+
   private constructor(db: Database) {
     this.db = db;
+    this.#items = new ItemTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) });
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
@@ -198,6 +213,32 @@ export class SqliteStore implements Store {
       return this.#folder(mailboxId, folderId)!;
     });
     return move.immediate();
+  }
+
+  // Items (SQL in items.ts)
+
+  async createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>> {
+    return this.#items.createItems(mailboxId, folderId, items);
+  }
+
+  async items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>> {
+    return this.#items.items(mailboxId, itemIds);
+  }
+
+  async itemMime(mailboxId: number, itemId: number): Promise<Buffer | undefined> {
+    return this.#items.itemMime(mailboxId, itemId);
+  }
+
+  async attachmentContents(mailboxId: number, itemId: number): Promise<Map<number, AttachmentContent>> {
+    return this.#items.attachmentContents(mailboxId, itemId);
+  }
+
+  async updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Promise<Array<Outcome<Item>>> {
+    return this.#items.updateItems(mailboxId, updates);
+  }
+
+  async deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Promise<Array<Outcome<boolean>>> {
+    return this.#items.deleteItems(mailboxId, itemIds, disposal);
   }
 
   #folder(mailboxId: number, folderId: number): Folder | undefined {

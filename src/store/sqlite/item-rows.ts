@@ -1,0 +1,150 @@
+import type { AttachedItem, Attachment, ExtendedProperty, Item, MessageProps, NewAttachment } from '../../domain/item.js';
+
+/** The indexed columns of an item row plus its JSON `props`. */
+export interface ItemRow {
+  id: number;
+  mailbox_id: number;
+  folder_id: number;
+  uid: number;
+  modseq: number;
+  item_class: string;
+  subject: string | null;
+  from_address: string | null;
+  is_read: number;
+  is_draft: number;
+  importance: string | null;
+  has_attachments: number;
+  size: number;
+  message_id: string | null;
+  received_at: number;
+  sent_at: number | null;
+  created_at: number;
+  modified_at: number;
+  props: string;
+  has_mime: number;
+}
+
+export interface AttachmentRow {
+  id: number;
+  item_id: number;
+  kind: 'file' | 'item';
+  name: string;
+  content_type: string | null;
+  content_id: string | null;
+  content_location: string | null;
+  is_inline: number;
+  size: number;
+  modified_at: number;
+}
+
+export interface PropRow {
+  item_id: number;
+  key: string;
+  name: string;
+  value: string | null;
+  vals: string | null;
+}
+
+/** Columns for an {@link ItemRow}; `i` is the items table alias. */
+export const ITEM_COLUMNS = `i.*, EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime`;
+
+/** What `props` holds: the properties without their indexed columns' duplicates, dates as epoch ms. */
+interface PropsJson {
+  p: Record<string, unknown>;
+  /** Field versions (AutoResolve). */
+  v: Record<string, number>;
+}
+
+const DATE_FIELDS = ['dateTimeSent', 'dateTimeReceived'] as const;
+
+/** Serialises properties (extended properties excluded: they have their own table). */
+export function propsToJson(props: MessageProps, fieldVersions: Record<string, number>): string {
+  const { extended: _extended, ...rest } = props;
+  const p: Record<string, unknown> = { ...rest };
+  for (const f of DATE_FIELDS) if (props[f]) p[f] = props[f]!.getTime();
+  return JSON.stringify({ p, v: fieldVersions } satisfies PropsJson);
+}
+
+export function propsFromJson(json: string, extended: ExtendedProperty[]): { props: MessageProps; fieldVersions: Record<string, number> } {
+  const parsed = JSON.parse(json) as PropsJson;
+  const p = parsed.p;
+  for (const f of DATE_FIELDS) if (typeof p[f] === 'number') p[f] = new Date(p[f] as number);
+  return { props: { ...(p as unknown as MessageProps), extended }, fieldVersions: parsed.v ?? {} };
+}
+
+export function toExtended(r: PropRow): ExtendedProperty {
+  const prop: ExtendedProperty = { key: r.key, name: JSON.parse(r.name) as ExtendedProperty['name'] };
+  if (r.value !== null) prop.value = r.value;
+  if (r.vals !== null) prop.values = JSON.parse(r.vals) as string[];
+  return prop;
+}
+
+export function toAttachment(r: AttachmentRow): Attachment {
+  const a: Attachment = { id: r.id, kind: r.kind, name: r.name, isInline: r.is_inline === 1, size: r.size, lastModified: new Date(r.modified_at) };
+  if (r.content_type !== null) a.contentType = r.content_type;
+  if (r.content_id !== null) a.contentId = r.content_id;
+  if (r.content_location !== null) a.contentLocation = r.content_location;
+  return a;
+}
+
+export function toItem(r: ItemRow, extended: ExtendedProperty[], attachments: Attachment[]): Item {
+  const { props, fieldVersions } = propsFromJson(r.props, extended);
+  return {
+    id: r.id,
+    mailboxId: r.mailbox_id,
+    folderId: r.folder_id,
+    modseq: r.modseq,
+    uid: r.uid,
+    props,
+    fieldVersions,
+    size: r.size,
+    hasAttachments: r.has_attachments === 1,
+    attachments,
+    hasMime: r.has_mime === 1,
+    dateTimeReceived: new Date(r.received_at),
+    createdAt: new Date(r.created_at),
+    modifiedAt: new Date(r.modified_at),
+  };
+}
+
+// An item attachment's message is one JSON document (it has no id or history of its own).
+
+interface AttachedJson {
+  props: string;
+  extended: ExtendedProperty[];
+  attachments: Array<Omit<NewAttachment, 'content' | 'item'> & { content?: string; item?: AttachedJson }>;
+}
+
+function attachedToPlain(item: AttachedItem): AttachedJson {
+  return {
+    props: propsToJson(item.props, {}),
+    extended: item.props.extended,
+    attachments: item.attachments.map((a) =>
+      a.kind === 'file' ? { ...a, content: a.content.toString('base64') } : { ...a, item: attachedToPlain(a.item) },
+    ),
+  };
+}
+
+function attachedFromPlain(j: AttachedJson): AttachedItem {
+  return {
+    props: propsFromJson(j.props, j.extended).props,
+    attachments: j.attachments.map((a) =>
+      a.kind === 'file'
+        ? ({ ...a, content: Buffer.from(a.content ?? '', 'base64') } as NewAttachment)
+        : ({ ...a, item: attachedFromPlain(a.item!) } as NewAttachment),
+    ),
+  };
+}
+
+export function attachedItemToJson(item: AttachedItem): string {
+  return JSON.stringify(attachedToPlain(item));
+}
+
+export function attachedItemFromJson(json: string): AttachedItem {
+  return attachedFromPlain(JSON.parse(json) as AttachedJson);
+}
+
+/** A stored size for an attachment: bytes for files, a JSON estimate for an attached message. */
+export function attachmentSize(a: NewAttachment): number {
+  return a.kind === 'file' ? a.content.length : Buffer.byteLength(attachedItemToJson(a.item));
+}

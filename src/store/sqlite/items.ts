@@ -1,0 +1,298 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { hasVisibleAttachments, type Item, type MessageProps, type NewAttachment, type NewItem } from '../../domain/item.js';
+import { StoreError, type AttachmentContent, type ItemDisposal, type ItemUpdate, type Outcome } from '../store.js';
+import {
+  attachedItemFromJson,
+  attachedItemToJson,
+  attachmentSize,
+  ITEM_COLUMNS,
+  propsToJson,
+  toAttachment,
+  toExtended,
+  toItem,
+  type AttachmentRow,
+  type ItemRow,
+  type PropRow,
+} from './item-rows.js';
+
+/** What the item tables need from the store that owns the connection. */
+export interface SqlAccess {
+  readonly db: Database;
+  sql(text: string): Statement;
+  nextModseq(mailboxId: number): number;
+}
+
+/**
+ * Item storage. Every write takes the mailbox's next modseq (ChangeKey and sync paging), keeps the
+ * folder's counters in the same transaction, and bumps the folder's modseq/modified_at once per
+ * batch (DavMail polls it as a ctag).
+ */
+export class ItemTables {
+  constructor(private readonly s: SqlAccess) {}
+
+  createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Array<Outcome<Item>> {
+    const run = this.s.db.transaction(() => {
+      if (!this.#folderExists(mailboxId, folderId)) {
+        return items.map((): Outcome<Item> => ({ ok: false, error: new StoreError('not-found', 'folder not found') }));
+      }
+      const now = Date.now();
+      const created = items.map((item) => this.#attempt(() => this.#insert(mailboxId, folderId, item, now)));
+      if (created.some((c) => c.ok)) this.#touchFolders(mailboxId, [folderId]);
+      return created.map((c): Outcome<Item> => (c.ok ? { ok: true, value: this.#item(mailboxId, c.value)! } : c));
+    });
+    return run.immediate();
+  }
+
+  items(mailboxId: number, itemIds: readonly number[]): Array<Item | undefined> {
+    const read = this.s.db.transaction(() => itemIds.map((id) => this.#item(mailboxId, id)));
+    return read.deferred();
+  }
+
+  itemMime(mailboxId: number, itemId: number): Buffer | undefined {
+    const row = this.s
+      .sql('SELECT m.bytes FROM item_mime m JOIN items i ON i.id = m.item_id WHERE m.item_id = ? AND i.mailbox_id = ?')
+      .get(itemId, mailboxId) as { bytes: Buffer } | undefined;
+    return row?.bytes;
+  }
+
+  attachmentContents(mailboxId: number, itemId: number): Map<number, AttachmentContent> {
+    const rows = this.s
+      .sql(
+        `SELECT a.id, a.kind, a.content, a.attached_item FROM attachments a JOIN items i ON i.id = a.item_id
+         WHERE a.item_id = ? AND i.mailbox_id = ? ORDER BY a.position`,
+      )
+      .all(itemId, mailboxId) as Array<{ id: number; kind: 'file' | 'item'; content: Buffer | null; attached_item: string | null }>;
+    const out = new Map<number, AttachmentContent>();
+    for (const r of rows) {
+      out.set(r.id, r.kind === 'file' ? { kind: 'file', content: r.content ?? Buffer.alloc(0) } : { kind: 'item', item: attachedItemFromJson(r.attached_item!) });
+    }
+    return out;
+  }
+
+  updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Array<Outcome<Item>> {
+    const run = this.s.db.transaction(() => {
+      const touched = new Set<number>();
+      const results = updates.map((u) =>
+        this.#attempt(() => {
+          const current = this.#item(mailboxId, u.itemId);
+          if (!current) throw new StoreError('not-found', 'item not found');
+          const patch = u.change(current);
+          const modseq = this.s.nextModseq(mailboxId);
+          const versions = { ...current.fieldVersions };
+          for (const f of patch.changedFields) versions[f] = modseq;
+          this.#writeProps(current, patch.props, versions, modseq);
+          touched.add(current.folderId);
+          return current.id;
+        }),
+      );
+      this.#touchFolders(mailboxId, touched);
+      return results.map((r): Outcome<Item> => (r.ok ? { ok: true, value: this.#item(mailboxId, r.value)! } : r));
+    });
+    return run.immediate();
+  }
+
+  deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Array<Outcome<boolean>> {
+    const run = this.s.db.transaction(() => {
+      const touched = new Set<number>();
+      const deletions = this.#folderId(mailboxId, 'recoverableitemsdeletions');
+      const deletedItems = this.#folderId(mailboxId, 'deleteditems');
+      const results = itemIds.map((id) =>
+        this.#attempt(() => {
+          const row = this.s.sql('SELECT id, folder_id, is_read FROM items WHERE id = ? AND mailbox_id = ?').get(id, mailboxId) as
+            | { id: number; folder_id: number; is_read: number }
+            | undefined;
+          if (!row) return false;
+          touched.add(row.folder_id);
+          let target: number | undefined;
+          if (disposal === 'soft') target = deletions;
+          else if (disposal === 'deleted-items') target = row.folder_id === deletedItems ? deletions : deletedItems;
+          if (target === row.folder_id) return true; // soft-deleting what already sits in Deletions
+          if (target === undefined) {
+            this.#leaveFolder(mailboxId, row);
+            this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
+          } else {
+            this.#moveRow(mailboxId, row, target);
+            touched.add(target);
+          }
+          return true;
+        }),
+      );
+      this.#touchFolders(mailboxId, touched);
+      return results;
+    });
+    return run.immediate();
+  }
+
+  /** Moves an item to another folder under a NEW id (as Exchange does): the old id stops resolving. */
+  #moveRow(mailboxId: number, row: { id: number; folder_id: number; is_read: number }, targetFolderId: number): number {
+    this.#leaveFolder(mailboxId, row);
+    const uid = this.#nextUid(targetFolderId);
+    const modseq = this.s.nextModseq(mailboxId);
+    const moved = this.s
+      .sql(
+        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance,
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
+         SELECT mailbox_id, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
+           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props FROM items WHERE id = ? RETURNING id`,
+      )
+      .get(targetFolderId, uid, modseq, Date.now(), row.id) as { id: number };
+    for (const table of ['item_mime', 'item_props', 'attachments']) {
+      this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
+    }
+    this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
+    this.#adjustCounts(targetFolderId, 1, row.is_read ? 0 : 1);
+    return moved.id;
+  }
+
+  /** Counters and a tombstone for an item leaving its folder (deleted or moved out). */
+  #leaveFolder(mailboxId: number, row: { id: number; folder_id: number; is_read: number }): void {
+    this.#adjustCounts(row.folder_id, -1, row.is_read ? 0 : -1);
+    this.s
+      .sql('INSERT INTO tombstones (mailbox_id, folder_id, item_id, modseq, deleted_at) VALUES (?, ?, ?, ?, ?)')
+      .run(mailboxId, row.folder_id, row.id, this.s.nextModseq(mailboxId), Date.now());
+  }
+
+  #insert(mailboxId: number, folderId: number, item: NewItem, now: number): number {
+    const props = item.props;
+    const modseq = this.s.nextModseq(mailboxId);
+    const uid = this.#nextUid(folderId);
+    const received = (props.dateTimeReceived ?? new Date(now)).getTime();
+    const propsJson = propsToJson(props, {});
+    const size = item.mime ? item.mime.length : Buffer.byteLength(propsJson) + item.attachments.reduce((n, a) => n + attachmentSize(a), 0);
+    const row = this.s
+      .sql(
+        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance,
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      )
+      .get(
+        mailboxId,
+        folderId,
+        uid,
+        modseq,
+        props.itemClass,
+        props.subject ?? null,
+        props.from?.address ?? null,
+        props.isRead ? 1 : 0,
+        props.isDraft ? 1 : 0,
+        props.importance ?? null,
+        hasVisibleAttachments(item.attachments) ? 1 : 0,
+        size,
+        props.internetMessageId ?? null,
+        received,
+        props.dateTimeSent?.getTime() ?? null,
+        now,
+        now,
+        propsJson,
+      ) as { id: number };
+    this.#insertExtended(row.id, props);
+    item.attachments.forEach((a, i) => this.#insertAttachment(row.id, i, a, now));
+    if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(row.id, item.mime);
+    this.#adjustCounts(folderId, 1, props.isRead ? 0 : 1);
+    return row.id;
+  }
+
+  #insertAttachment(itemId: number, position: number, a: NewAttachment, now: number): void {
+    this.s
+      .sql(
+        `INSERT INTO attachments (item_id, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        itemId,
+        position,
+        a.kind,
+        a.name,
+        a.contentType ?? null,
+        a.contentId ?? null,
+        a.kind === 'file' ? (a.contentLocation ?? null) : null,
+        a.isInline ? 1 : 0,
+        attachmentSize(a),
+        a.kind === 'file' ? a.content : null,
+        a.kind === 'item' ? attachedItemToJson(a.item) : null,
+        now,
+      );
+  }
+
+  #insertExtended(itemId: number, props: MessageProps): void {
+    const insert = this.s.sql('INSERT OR REPLACE INTO item_props (item_id, key, name, value, vals) VALUES (?, ?, ?, ?, ?)');
+    for (const p of props.extended) {
+      insert.run(itemId, p.key, JSON.stringify(p.name), p.value ?? null, p.values ? JSON.stringify(p.values) : null);
+    }
+  }
+
+  #writeProps(current: Item, props: MessageProps, versions: Record<string, number>, modseq: number): void {
+    const propsJson = propsToJson(props, versions);
+    const size = current.hasMime ? current.size : Math.max(current.size - Buffer.byteLength(propsToJson(current.props, current.fieldVersions)), 0) + Buffer.byteLength(propsJson);
+    this.s
+      .sql(
+        `UPDATE items SET modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
+           message_id = ?, received_at = ?, sent_at = ?, modified_at = ?, size = ?, props = ? WHERE id = ?`,
+      )
+      .run(
+        modseq,
+        props.itemClass,
+        props.subject ?? null,
+        props.from?.address ?? null,
+        props.isRead ? 1 : 0,
+        props.isDraft ? 1 : 0,
+        props.importance ?? null,
+        props.internetMessageId ?? null,
+        (props.dateTimeReceived ?? current.dateTimeReceived).getTime(),
+        props.dateTimeSent?.getTime() ?? null,
+        Date.now(),
+        size,
+        propsJson,
+        current.id,
+      );
+    this.s.sql('DELETE FROM item_props WHERE item_id = ?').run(current.id);
+    this.#insertExtended(current.id, props);
+    if (props.isRead !== current.props.isRead) this.#adjustCounts(current.folderId, 0, props.isRead ? -1 : 1);
+  }
+
+  #item(mailboxId: number, itemId: number): Item | undefined {
+    const row = this.s.sql(`SELECT ${ITEM_COLUMNS} FROM items i WHERE i.id = ? AND i.mailbox_id = ?`).get(itemId, mailboxId) as ItemRow | undefined;
+    if (!row) return undefined;
+    const props = (this.s.sql('SELECT * FROM item_props WHERE item_id = ? ORDER BY rowid').all(itemId) as PropRow[]).map(toExtended);
+    const attachments = (
+      this.s
+        .sql(
+          'SELECT id, item_id, kind, name, content_type, content_id, content_location, is_inline, size, modified_at FROM attachments WHERE item_id = ? ORDER BY position',
+        )
+        .all(itemId) as AttachmentRow[]
+    ).map(toAttachment);
+    return toItem(row, props, attachments);
+  }
+
+  /** Runs one entry of a batch in a savepoint: on failure nothing of it remains and the batch goes on. */
+  #attempt<T>(write: () => T): Outcome<T> {
+    try {
+      return { ok: true, value: this.s.db.transaction(write)() };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  #folderExists(mailboxId: number, folderId: number): boolean {
+    return this.s.sql('SELECT 1 FROM folders WHERE id = ? AND mailbox_id = ?').get(folderId, mailboxId) !== undefined;
+  }
+
+  #folderId(mailboxId: number, distinguished: string): number {
+    const row = this.s.sql('SELECT id FROM folders WHERE mailbox_id = ? AND distinguished = ?').get(mailboxId, distinguished) as { id: number } | undefined;
+    if (!row) throw new StoreError('not-found', `the ${distinguished} folder is missing`);
+    return row.id;
+  }
+
+  #nextUid(folderId: number): number {
+    return (this.s.sql('UPDATE folders SET next_uid = next_uid + 1 WHERE id = ? RETURNING next_uid - 1 AS uid').get(folderId) as { uid: number }).uid;
+  }
+
+  #adjustCounts(folderId: number, total: number, unread: number): void {
+    this.s.sql('UPDATE folders SET total_count = total_count + ?, unread_count = unread_count + ? WHERE id = ?').run(total, unread, folderId);
+  }
+
+  #touchFolders(mailboxId: number, folderIds: Iterable<number>): void {
+    const now = Date.now();
+    for (const id of folderIds) this.s.sql('UPDATE folders SET modseq = ?, modified_at = ? WHERE id = ?').run(this.s.nextModseq(mailboxId), now, id);
+  }
+}
