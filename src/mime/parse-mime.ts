@@ -1,0 +1,178 @@
+/**
+ * RFC 5322 / MIME bytes -> MimeMessage, on top of postal-mime. postal-mime does the MIME tree,
+ * transfer encodings, charsets and RFC 2047 words; this file maps its output to our shape and
+ * reads the few headers it leaves alone (importance, sensitivity, receipts).
+ */
+import PostalMime, { decodeWords } from 'postal-mime';
+import type { Address, Attachment, Email, Header } from 'postal-mime';
+import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
+
+/** The input is not a MIME message we can read at all (postal-mime refused it). */
+export class MimeParseError extends Error {
+  override readonly name = 'MimeParseError';
+}
+
+export async function parseMime(raw: Buffer): Promise<MimeMessage> {
+  let email: Email;
+  try {
+    email = await PostalMime.parse(raw, {
+      // An attached message stays an attachment (EWS ItemAttachment), its raw bytes kept,
+      // instead of being merged into the outer body as postal-mime does by default.
+      forceRfc822Attachments: true,
+      attachmentEncoding: 'arraybuffer',
+    });
+  } catch (err) {
+    // postal-mime only rejects on its safety limits (nesting depth, header size).
+    throw new MimeParseError(`MIME content could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const headers = email.headers;
+  return {
+    subject: email.subject,
+    from: firstMailbox(email.from),
+    sender: firstMailbox(email.sender),
+    replyTo: mailboxes(email.replyTo),
+    to: mailboxes(email.to),
+    cc: mailboxes(email.cc),
+    bcc: mailboxes(email.bcc),
+    date: parseDate(email.date),
+    messageId: oneLine(email.messageId),
+    inReplyTo: oneLine(email.inReplyTo),
+    references: oneLine(email.references),
+    text: body(email.text),
+    html: body(email.html),
+    importance: importanceOf(headers),
+    sensitivity: sensitivityOf(headers),
+    readReceiptRequested: hasHeader(headers, 'disposition-notification-to'),
+    deliveryReceiptRequested: hasHeader(headers, 'return-receipt-to'),
+    headers: topLevelHeaders(email),
+    attachments: email.attachments.map(toAttachment),
+  };
+}
+
+/** Real header fields only: postal-mime also reports a header-block line without a colon (garbage, or a bare "hello"). */
+function topLevelHeaders(email: Email): MimeHeader[] {
+  const out: MimeHeader[] = [];
+  email.headers.forEach((h, i) => {
+    if (email.headerLines[i]?.line.includes(':') && h.originalKey !== '') {
+      out.push({ name: h.originalKey, value: safeDecodeWords(h.value.trim()) });
+    }
+  });
+  return out;
+}
+
+/**
+ * postal-mime reads bodies line by line and ends every line with LF, the last one too, although
+ * the line break before a boundary belongs to the boundary (RFC 2046 5.1.1). Drop that one.
+ */
+function body(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v = value.endsWith('\n') ? value.slice(0, -1) : value;
+  return v === '' ? undefined : v;
+}
+
+function safeDecodeWords(value: string): string {
+  try {
+    return decodeWords(value);
+  } catch {
+    // An encoded word in a charset nobody can decode: keep the raw text rather than fail.
+    return value;
+  }
+}
+
+function oneLine(value: string | undefined): string | undefined {
+  const v = value?.replace(/\s+/g, ' ').trim();
+  return v ? v : undefined;
+}
+
+function toMailbox(a: { name: string; address?: string | undefined }): MimeAddress | undefined {
+  const address = a.address?.trim();
+  if (!address) return undefined;
+  const name = a.name?.trim();
+  return name ? { name, address } : { address };
+}
+
+/** Groups are flattened: EWS has no notion of an address group in a recipient list. */
+function mailboxes(list: Address[] | undefined): MimeAddress[] {
+  const out: MimeAddress[] = [];
+  for (const a of list ?? []) {
+    const members = a.group ?? [a];
+    for (const m of members) {
+      const mb = toMailbox(m);
+      if (mb) out.push(mb);
+    }
+  }
+  return out;
+}
+
+function firstMailbox(a: Address | undefined): MimeAddress | undefined {
+  return a ? mailboxes([a])[0] : undefined;
+}
+
+/** postal-mime hands back ISO for a date it understood and the raw header otherwise. */
+function parseDate(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function headerValue(headers: Header[], key: string): string | undefined {
+  return headers.find((h) => h.key === key)?.value.trim();
+}
+
+function hasHeader(headers: Header[], key: string): boolean {
+  return headers.some((h) => h.key === key && h.value.trim() !== '');
+}
+
+function importanceOf(headers: Header[]): 'Low' | 'Normal' | 'High' {
+  const importance = headerValue(headers, 'importance')?.toLowerCase();
+  if (importance === 'high') return 'High';
+  if (importance === 'low') return 'Low';
+  if (importance === 'normal') return 'Normal';
+  // X-Priority: 1 (Highest) .. 5 (Lowest); only the leading digit counts.
+  const priority = /^\s*([1-5])/.exec(headerValue(headers, 'x-priority') ?? '')?.[1];
+  if (priority === '1' || priority === '2') return 'High';
+  if (priority === '4' || priority === '5') return 'Low';
+  return 'Normal';
+}
+
+function sensitivityOf(headers: Header[]): 'Normal' | 'Personal' | 'Private' | 'Confidential' {
+  // RFC 2156 values; Exchange's Confidential is written Company-Confidential.
+  switch (headerValue(headers, 'sensitivity')?.toLowerCase()) {
+    case 'personal':
+      return 'Personal';
+    case 'private':
+      return 'Private';
+    case 'company-confidential':
+    case 'confidential':
+      return 'Confidential';
+    default:
+      return 'Normal';
+  }
+}
+
+function toAttachment(a: Attachment): MimeAttachment {
+  let content =
+    typeof a.content === 'string'
+      ? Buffer.from(a.content, a.encoding === 'base64' ? 'base64' : 'utf8')
+      : Buffer.from(a.content instanceof ArrayBuffer ? a.content : a.content.buffer.slice(a.content.byteOffset, a.content.byteOffset + a.content.byteLength));
+  if (/^message\/rfc822$/i.test(a.mimeType)) content = canonicalMessage(content);
+  const contentId = a.contentId?.trim().replace(/^<|>$/g, '') || undefined;
+  const out: MimeAttachment = {
+    contentType: a.mimeType || 'application/octet-stream',
+    inline: a.disposition === 'inline' || a.related === true,
+    content,
+  };
+  if (a.filename) out.filename = a.filename;
+  if (contentId) out.contentId = contentId;
+  return out;
+}
+
+/**
+ * An attached message comes back from postal-mime with LF line ends (plus one LF too many, see
+ * body()). Give it back in RFC 5322 canonical form, CRLF, so it parses and re-composes as sent.
+ */
+function canonicalMessage(content: Buffer): Buffer {
+  let text = content.toString('latin1').replace(/\r?\n/g, '\r\n');
+  if (text.endsWith('\r\n\r\n')) text = text.slice(0, -2);
+  return Buffer.from(text, 'latin1');
+}
