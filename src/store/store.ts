@@ -69,6 +69,8 @@ export interface ItemUpdate {
 export interface ItemPatch {
   props: MessageProps;
   changedFields: readonly string[];
+  /** The stored MIME no longer matches the properties: forget it (MIME is then composed from them). */
+  dropMime?: boolean;
 }
 
 /**

@@ -80,6 +80,11 @@ export class ItemTables {
           const modseq = this.s.nextModseq(mailboxId);
           const versions = { ...current.fieldVersions };
           for (const f of patch.changedFields) versions[f] = modseq;
+          if (patch.dropMime && current.hasMime) {
+            this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(current.id);
+            current.hasMime = false;
+            current.size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + current.attachments.reduce((n, a) => n + a.size, 0);
+          }
           this.#writeProps(current, patch.props, versions, modseq);
           touched.add(current.folderId);
           return current.id;

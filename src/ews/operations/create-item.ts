@@ -1,0 +1,103 @@
+// CreateItem: https://learn.microsoft.com/exchange/client-developer/web-service-reference/createitem-operation
+import type { Folder } from '../../domain/folder.js';
+import type { Item, NewItem } from '../../domain/item.js';
+import type { Mailbox } from '../../domain/mailbox.js';
+import type { XmlElement } from '../../soap/xml-element.js';
+import type { XmlWriter } from '../../soap/xml-writer.js';
+import type { RequestContext } from '../context.js';
+import { EwsError, SoapFault } from '../errors.js';
+import { resolveFolder } from '../folders/resolve-folder.js';
+import type { Operation } from '../operation.js';
+import { batchResponse } from '../response.js';
+import { itemIdAttrs } from '../items/item-ids.js';
+import { attachmentIdAttrs, itemElement } from '../items/item-xml.js';
+import { parseNewItem } from '../items/parse-item.js';
+import { storeFailure } from '../items/store-errors.js';
+
+const DISPOSITIONS = new Set(['SaveOnly', 'SendOnly', 'SendAndSaveCopy']);
+
+export const createItem: Operation = {
+  name: 'CreateItem',
+  async handle(request, ctx) {
+    const disposition = request.attr('MessageDisposition') ?? 'SaveOnly';
+    if (!DISPOSITIONS.has(disposition)) throw SoapFault.schema(`The MessageDisposition '${disposition}' is invalid.`, request.line);
+    const elements = request.child('Items')?.children ?? [];
+    if (elements.length === 0) throw SoapFault.schema("The element 'Items' must contain at least one item.", request.line);
+
+    // Sending belongs to the sending issue: fail every item clearly instead of pretending.
+    if (disposition !== 'SaveOnly') {
+      const refusal = new EwsError(
+        'ErrorInvalidOperation',
+        `MessageDisposition '${disposition}' is not supported yet: this server cannot send mail. Save with 'SaveOnly' instead.`,
+      );
+      return batchResponse({ op: 'CreateItem', items: elements, ctx, handle: () => Promise.reject(refusal), errorPayload: emptyItems });
+    }
+
+    const target = await savedFolder(ctx, request.child('SavedItemFolderId'));
+    // Parse every item first (per-item failures), then store the good ones in one transaction.
+    const parsed: Array<NewItem | EwsError> = [];
+    for (const el of elements) parsed.push(target instanceof EwsError ? target : await parseOrError(el, target.mailbox));
+    const toStore = parsed.filter((p): p is NewItem => !(p instanceof EwsError));
+    const stored =
+      target instanceof EwsError || toStore.length === 0 ? [] : await ctx.store.createItems(target.mailbox.id, target.folder.id, toStore);
+    let next = 0;
+    const results = parsed.map((p) => (p instanceof EwsError ? p : stored[next++]!));
+
+    return batchResponse({
+      op: 'CreateItem',
+      items: results,
+      ctx,
+      errorPayload: emptyItems,
+      handle(result, w) {
+        if (result instanceof EwsError) throw result;
+        if (!result.ok) throw storeFailure(result.error, 'ErrorFolderNotFound');
+        const mailbox = (target as { mailbox: Mailbox }).mailbox;
+        writeCreated(w, mailbox, result.value);
+      },
+    });
+  },
+};
+
+type Target = { mailbox: Mailbox; folder: Folder };
+
+/** SavedItemFolderId, or the caller's Drafts when absent. A bad folder fails every item. */
+async function savedFolder(ctx: RequestContext, el: XmlElement | undefined): Promise<Target | EwsError> {
+  try {
+    const idEl = el?.children[0];
+    if (idEl) return await resolveFolder(ctx, idEl);
+    const drafts = await ctx.store.distinguishedFolder(ctx.account.id, 'drafts');
+    if (!drafts) throw new EwsError('ErrorFolderNotFound');
+    return { mailbox: ctx.account, folder: drafts };
+  } catch (err) {
+    if (err instanceof EwsError) return err;
+    throw err;
+  }
+}
+
+async function parseOrError(el: XmlElement, mailbox: Mailbox): Promise<NewItem | EwsError> {
+  try {
+    return await parseNewItem(el, mailbox);
+  } catch (err) {
+    if (err instanceof EwsError) return err;
+    throw err;
+  }
+}
+
+/** `m:Items` with the new ItemId (and attachment ids, which exchangelib zips with what it sent). */
+function writeCreated(w: XmlWriter, mailbox: Mailbox, item: Item): void {
+  const el = `t:${itemElement(item.props.itemClass)}`;
+  w.open('m:Items').open(el).empty('t:ItemId', itemIdAttrs(mailbox, item));
+  if (item.attachments.length) {
+    w.open('t:Attachments');
+    for (const a of item.attachments) {
+      const name = a.kind === 'file' ? 't:FileAttachment' : 't:ItemAttachment';
+      w.open(name).empty('t:AttachmentId', attachmentIdAttrs(mailbox, item, a)).close(name);
+    }
+    w.close('t:Attachments');
+  }
+  w.close(el).close('m:Items');
+}
+
+function emptyItems(w: XmlWriter): void {
+  w.empty('m:Items');
+}
