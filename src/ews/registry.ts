@@ -1,13 +1,14 @@
 import type { Operation } from './operation.js';
 import { createItem } from './operations/create-item.js';
 import { deleteItem } from './operations/delete-item.js';
+import { findItem } from './operations/find-item.js';
 import { getFolder } from './operations/get-folder.js';
 import { getItem } from './operations/get-item.js';
 import { updateItem } from './operations/update-item.js';
 
 /** Every implemented operation, by the local name of its request element. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [getFolder, createItem, getItem, updateItem, deleteItem].map((op) => [op.name, op]),
+  [getFolder, createItem, getItem, updateItem, deleteItem, findItem].map((op) => [op.name, op]),
 );
 
 /**

@@ -43,6 +43,11 @@ export interface Store {
   createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>>;
   /** Items by id (undefined where missing), with attachment metadata. */
   items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>>;
+  /**
+   * A folder's items in `order` (ties broken by id), `offset`/`limit` applied; `limit` undefined
+   * means all (callers that filter in memory). Ordered columns are indexed or cheap to sort.
+   */
+  folderItems(mailboxId: number, folderId: number, query: ItemListQuery): Promise<Item[]>;
   /** The MIME an item was created from, if it was. */
   itemMime(mailboxId: number, itemId: number): Promise<Buffer | undefined>;
   /** Bytes of file attachments / messages of item attachments, by attachment id. */
@@ -54,6 +59,14 @@ export interface Store {
   updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Promise<Array<Outcome<Item>>>;
   /** Deletes or moves to the recoverable/deleted-items folders; `false` where the item did not exist. */
   deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Promise<Array<Outcome<boolean>>>;
+}
+
+export type ItemSortColumn = 'received' | 'subject' | 'size' | 'read' | 'class' | 'created' | 'modified' | 'sent' | 'importance' | 'from' | 'uid' | 'id';
+
+export interface ItemListQuery {
+  order: ReadonlyArray<{ column: ItemSortColumn; descending: boolean }>;
+  offset: number;
+  limit?: number;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };

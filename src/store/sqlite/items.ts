@@ -1,6 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { hasVisibleAttachments, type Item, type MessageProps, type NewAttachment, type NewItem } from '../../domain/item.js';
-import { StoreError, type AttachmentContent, type ItemDisposal, type ItemUpdate, type Outcome } from '../store.js';
+import {
+  StoreError,
+  type AttachmentContent,
+  type ItemDisposal,
+  type ItemListQuery,
+  type ItemSortColumn,
+  type ItemUpdate,
+  type Outcome,
+} from '../store.js';
 import {
   attachedItemFromJson,
   attachedItemToJson,
@@ -14,6 +22,21 @@ import {
   type ItemRow,
   type PropRow,
 } from './item-rows.js';
+
+const SORT_SQL: Record<ItemSortColumn, string> = {
+  received: 'i.received_at',
+  subject: 'i.subject COLLATE NOCASE',
+  size: 'i.size',
+  read: 'i.is_read',
+  class: 'i.item_class',
+  created: 'i.created_at',
+  modified: 'i.modified_at',
+  sent: 'i.sent_at',
+  importance: "CASE i.importance WHEN 'Low' THEN 0 WHEN 'High' THEN 2 ELSE 1 END",
+  from: 'i.from_address COLLATE NOCASE',
+  uid: 'i.uid',
+  id: 'i.id',
+};
 
 /** What the item tables need from the store that owns the connection. */
 export interface SqlAccess {
@@ -45,6 +68,17 @@ export class ItemTables {
 
   items(mailboxId: number, itemIds: readonly number[]): Array<Item | undefined> {
     const read = this.s.db.transaction(() => itemIds.map((id) => this.#item(mailboxId, id)));
+    return read.deferred();
+  }
+
+  folderItems(mailboxId: number, folderId: number, query: ItemListQuery): Item[] {
+    const order = [...query.order.map((o) => `${SORT_SQL[o.column]} ${o.descending ? 'DESC' : 'ASC'}`), `i.id ${query.order[0]?.descending ? 'DESC' : 'ASC'}`];
+    const read = this.s.db.transaction(() => {
+      const ids = this.s
+        .sql(`SELECT i.id FROM items i WHERE i.mailbox_id = ? AND i.folder_id = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
+        .all(mailboxId, folderId, query.limit ?? -1, query.offset) as Array<{ id: number }>;
+      return ids.map((r) => this.#item(mailboxId, r.id)!);
+    });
     return read.deferred();
   }
 

@@ -10,6 +10,7 @@ import {
   type AttachmentContent,
   type FolderChanges,
   type ItemDisposal,
+  type ItemListQuery,
   type ItemUpdate,
   type NewAccount,
   type NewFolder,
@@ -223,6 +224,10 @@ export class SqliteStore implements Store {
 
   async items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>> {
     return this.#items.items(mailboxId, itemIds);
+  }
+
+  async folderItems(mailboxId: number, folderId: number, query: ItemListQuery): Promise<Item[]> {
+    return this.#items.folderItems(mailboxId, folderId, query);
   }
 
   async itemMime(mailboxId: number, itemId: number): Promise<Buffer | undefined> {
