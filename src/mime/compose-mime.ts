@@ -3,7 +3,9 @@
  * multipart tree (alternative / related / mixed), encodes bodies and non-ASCII headers and
  * folds lines. We decide which headers go out and in what form.
  */
+import { randomBytes } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { encodeWords } from 'nodemailer/lib/mime-funcs';
 import type { MailComposerAttachment, MailComposerOptions } from 'nodemailer/lib/mail-composer';
 import type { ComposeOptions, MimeAddress, MimeAttachment, MimeMessage } from './mime-message.js';
 import { htmlToText } from './html-text.js';
@@ -28,7 +30,7 @@ export async function composeMime(msg: MimeMessage, opts: ComposeOptions): Promi
     headers: extraHeaders(msg),
     subject: msg.subject,
     date: msg.date ?? new Date(),
-    messageId: msg.messageId || undefined,
+    messageId: msg.messageId || generateMessageId(msg.from ?? msg.sender),
     inReplyTo: msg.inReplyTo || undefined,
     references: msg.references || undefined,
     attachments: msg.attachments.map(toComposerAttachment),
@@ -51,35 +53,67 @@ export async function composeMime(msg: MimeMessage, opts: ComposeOptions): Promi
   return root.build();
 }
 
-function extraHeaders(msg: MimeMessage): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
+/**
+ * A fresh Message-ID, `<random@domain-of-from>` (RFC 5322 3.6.4). Exported so that a caller who
+ * must record the id (InternetMessageId) can make it before composing and pass it in.
+ */
+export function generateMessageId(from?: MimeAddress): string {
+  const domain = from?.address.split('@').pop() ?? '';
+  const host = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(domain) ? domain : 'localhost';
+  return `<${randomBytes(16).toString('hex')}@${host}>`;
+}
+
+interface PreparedHeader {
+  key: string;
+  value: { prepared: true; foldLines: true; value: string };
+}
+
+function extraHeaders(msg: MimeMessage): PreparedHeader[] {
+  const out: PreparedHeader[] = [];
   for (const h of msg.headers) {
     if (!OWN_HEADERS.has(h.name.toLowerCase()) && isHeaderName(h.name) && h.value.trim() !== '') {
-      out.push({ key: h.name, value: h.value });
+      out.push(prepared(h.name, h.value));
     }
   }
-  out.push(...flagHeaders(msg));
+  for (const [name, value] of flagHeaders(msg)) out.push(prepared(name, value));
   return out;
 }
 
+/**
+ * Our own encoding of the extra headers: nodemailer would turn a whole value into one encoded
+ * word as soon as it holds a quote, which breaks structured headers (DKIM-Signature,
+ * List-Unsubscribe, ...). Here an ASCII value goes out as it is; otherwise only the words that
+ * need it are RFC 2047-encoded. Line breaks inside a value are flattened so that a value can
+ * never start a header of its own.
+ */
+function prepared(key: string, value: string): PreparedHeader {
+  const clean = value.replace(/\r\n|\r|\n/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trim();
+  let encoded = clean;
+  if (/[^\x09\x20-\x7e]/.test(clean)) {
+    const nonAscii = clean.replace(/[\x00-\x7f]/g, '').length;
+    encoded = encodeWords(clean, nonAscii * 2 > clean.length ? 'B' : 'Q', 52, false);
+  }
+  return { key, value: { prepared: true, foldLines: true, value: encoded } };
+}
+
 /** Importance, sensitivity and receipt requests, in the forms Exchange and Outlook write. */
-function flagHeaders(msg: MimeMessage): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
+function flagHeaders(msg: MimeMessage): [string, string][] {
+  const out: [string, string][] = [];
   if (msg.importance === 'High') {
-    out.push({ key: 'Importance', value: 'high' }, { key: 'X-Priority', value: '1' });
+    out.push(['Importance', 'high'], ['X-Priority', '1']);
   } else if (msg.importance === 'Low') {
-    out.push({ key: 'Importance', value: 'low' }, { key: 'X-Priority', value: '5' });
+    out.push(['Importance', 'low'], ['X-Priority', '5']);
   }
   if (msg.sensitivity && msg.sensitivity !== 'Normal') {
-    out.push({ key: 'Sensitivity', value: msg.sensitivity === 'Confidential' ? 'Company-Confidential' : msg.sensitivity });
+    out.push(['Sensitivity', msg.sensitivity === 'Confidential' ? 'Company-Confidential' : msg.sensitivity]);
   }
   // Receipts go back to whoever sent the message (Sender when it acts for From).
   const receiptTo = msg.from ?? msg.sender;
   if (receiptTo && msg.readReceiptRequested) {
-    out.push({ key: 'Disposition-Notification-To', value: formatAddress(receiptTo) });
+    out.push(['Disposition-Notification-To', formatAddress(receiptTo)]);
   }
   if (receiptTo && msg.deliveryReceiptRequested) {
-    out.push({ key: 'Return-Receipt-To', value: formatAddress(receiptTo) });
+    out.push(['Return-Receipt-To', formatAddress(receiptTo)]);
   }
   return out;
 }
@@ -97,12 +131,12 @@ function sameAddress(a: MimeAddress, b: MimeAddress | undefined): boolean {
   return b !== undefined && a.address.toLowerCase() === b.address.toLowerCase();
 }
 
-/** For the receipt headers, which nodemailer treats as unstructured text. */
+/** For the receipt headers, written as prepared (unencoded) values: ASCII only. */
 function formatAddress(a: MimeAddress): string {
-  if (!a.name) return `<${a.address}>`;
-  // Non-ASCII names would need RFC 2047 inside a structured field; the address alone is enough.
-  if (!/^[\x20-\x7e]*$/.test(a.name)) return `<${a.address}>`;
-  return `"${a.name.replace(/["\\]/g, '\\$&')}" <${a.address}>`;
+  const address = a.address.replace(/[^\x21-\x7e]|[<>]/g, '');
+  // A non-ASCII name would need RFC 2047 inside a structured field; the address alone is enough.
+  if (!a.name || !/^[\x20-\x7e]*$/.test(a.name)) return `<${address}>`;
+  return `"${a.name.replace(/["\\]/g, '\\$&')}" <${address}>`;
 }
 
 function toComposerAttachment(a: MimeAttachment): MailComposerAttachment {

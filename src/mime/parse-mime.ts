@@ -6,6 +6,7 @@
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
+import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
 export class MimeParseError extends Error {
@@ -27,7 +28,7 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
   }
   const headers = email.headers;
   return {
-    subject: email.subject,
+    subject: repairC1(email.subject),
     from: firstMailbox(email.from),
     sender: firstMailbox(email.sender),
     replyTo: mailboxes(email.replyTo),
@@ -38,8 +39,8 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
     messageId: oneLine(email.messageId),
     inReplyTo: oneLine(email.inReplyTo),
     references: oneLine(email.references),
-    text: body(email.text),
-    html: body(email.html),
+    text: repairC1(body(email.text)),
+    html: repairC1(body(email.html)),
     importance: importanceOf(headers),
     sensitivity: sensitivityOf(headers),
     readReceiptRequested: hasHeader(headers, 'disposition-notification-to'),
@@ -54,7 +55,7 @@ function topLevelHeaders(email: Email): MimeHeader[] {
   const out: MimeHeader[] = [];
   email.headers.forEach((h, i) => {
     if (email.headerLines[i]?.line.includes(':') && h.originalKey !== '') {
-      out.push({ name: h.originalKey, value: safeDecodeWords(h.value.trim()) });
+      out.push({ name: h.originalKey, value: repairC1(safeDecodeWords(h.value.trim())) });
     }
   });
   return out;
@@ -87,7 +88,7 @@ function oneLine(value: string | undefined): string | undefined {
 function toMailbox(a: { name: string; address?: string | undefined }): MimeAddress | undefined {
   const address = a.address?.trim();
   if (!address) return undefined;
-  const name = a.name?.trim();
+  const name = repairC1(a.name?.trim());
   return name ? { name, address } : { address };
 }
 
@@ -162,7 +163,7 @@ function toAttachment(a: Attachment): MimeAttachment {
     inline: a.disposition === 'inline' || a.related === true,
     content,
   };
-  if (a.filename) out.filename = a.filename;
+  if (a.filename) out.filename = repairC1(a.filename);
   if (contentId) out.contentId = contentId;
   return out;
 }
