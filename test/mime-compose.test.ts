@@ -213,6 +213,31 @@ describe('composeMime', () => {
     assert.equal((await parseMime(given)).messageId, '<given@example.com>');
   });
 
+  it('copes with an invalid Date, recipients without an address, an empty attachment and an LF-only attached message', async () => {
+    const raw = await composeMime(
+      mimeMessage({
+        from: alice,
+        to: [{ name: 'No Address', address: '' }, bob],
+        date: new Date('not a date'),
+        text: 'x',
+        attachments: [
+          { filename: 'empty.bin', contentType: '', inline: false, content: Buffer.alloc(0) },
+          { contentType: 'message/rfc822', inline: false, content: Buffer.from('Subject: lf\n\nbody\n') },
+        ],
+      }),
+      { includeBcc: false },
+    );
+    assertCrlf(raw);
+    assert.equal(raw.includes('Invalid Date'), false);
+    const m = await parseMime(raw);
+    assert.ok(m.date && Math.abs(m.date.getTime() - Date.now()) < 60_000);
+    assert.deepEqual(m.to, [bob]);
+    assert.deepEqual(
+      m.attachments.map((a) => [a.filename, a.contentType, a.content.toString('latin1')]),
+      [['empty.bin', 'application/octet-stream', ''], [undefined, 'message/rfc822', 'Subject: lf\r\n\r\nbody\r\n']],
+    );
+  });
+
   it('composes an empty message without failing', async () => {
     const raw = await composeMime(mimeMessage(), { includeBcc: false });
     assertCrlf(raw);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseMime } from '../src/mime/parse-mime.js';
+import { MimeParseError, parseMime } from '../src/mime/parse-mime.js';
 import type { MimeMessage } from '../src/mime/mime-message.js';
 import { fixture } from './support/mime.js';
 
@@ -212,6 +212,18 @@ describe('parseMime on malformed input', () => {
     assert.deepEqual(empty.headers, []);
     assert.equal(empty.subject, undefined);
     assert.equal(empty.text, undefined);
+  });
+
+  it('rejects a message beyond the parser safety limits with a MimeParseError that says why', async () => {
+    const huge = Buffer.from(`X-Huge: ${'a'.repeat(3 * 1024 * 1024)}\r\n\r\nbody`);
+    await assert.rejects(parseMime(huge), (err: unknown) => {
+      assert.ok(err instanceof MimeParseError);
+      assert.match(err.message, /header size/);
+      return true;
+    });
+    let deep = '';
+    for (let i = 0; i < 300; i++) deep += `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`;
+    await assert.rejects(parseMime(Buffer.from(deep)), MimeParseError);
   });
 
   it('a line without a colon is not reported as a header', async () => {

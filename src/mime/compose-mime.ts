@@ -29,18 +29,22 @@ export async function composeMime(msg: MimeMessage, opts: ComposeOptions): Promi
     newline: 'windows',
     headers: extraHeaders(msg),
     subject: msg.subject,
-    date: msg.date ?? new Date(),
+    // An Invalid Date would be written out as the text "Invalid Date".
+    date: msg.date && !Number.isNaN(msg.date.getTime()) ? msg.date : new Date(),
     messageId: msg.messageId || generateMessageId(msg.from ?? msg.sender),
     inReplyTo: msg.inReplyTo || undefined,
     references: msg.references || undefined,
     attachments: msg.attachments.map(toComposerAttachment),
   };
-  if (msg.from) mail.from = toAddress(msg.from);
-  if (msg.sender && !sameAddress(msg.sender, msg.from)) mail.sender = toAddress(msg.sender);
-  if (msg.replyTo.length) mail.replyTo = msg.replyTo.map(toAddress);
-  if (msg.to.length) mail.to = msg.to.map(toAddress);
-  if (msg.cc.length) mail.cc = msg.cc.map(toAddress);
-  if (opts.includeBcc && msg.bcc.length) mail.bcc = msg.bcc.map(toAddress);
+  const from = usable(msg.from);
+  const sender = usable(msg.sender);
+  if (from) mail.from = toAddress(from);
+  if (sender && !sameAddress(sender, from)) mail.sender = toAddress(sender);
+  const [replyTo, to, cc, bcc] = [msg.replyTo, msg.to, msg.cc, opts.includeBcc ? msg.bcc : []].map(addressList);
+  if (replyTo) mail.replyTo = replyTo;
+  if (to) mail.to = to;
+  if (cc) mail.cc = cc;
+  if (bcc) mail.bcc = bcc;
   const html = msg.html || undefined;
   // An HTML-only message still carries a text/plain alternative for text-only readers.
   const text = msg.text || (html ? htmlToText(html) : undefined);
@@ -123,6 +127,16 @@ function isHeaderName(name: string): boolean {
   return /^[\x21-\x39\x3b-\x7e]+$/.test(name);
 }
 
+/** An address we can write: a recipient without an address (a bare display name) is left out. */
+function usable(a: MimeAddress | undefined): MimeAddress | undefined {
+  return a && a.address.trim() !== '' ? a : undefined;
+}
+
+function addressList(list: MimeAddress[]): { name: string; address: string }[] | undefined {
+  const out = list.filter((a) => usable(a) !== undefined).map(toAddress);
+  return out.length ? out : undefined;
+}
+
 function toAddress(a: MimeAddress): { name: string; address: string } {
   return { name: a.name ?? '', address: a.address };
 }
@@ -142,8 +156,9 @@ function formatAddress(a: MimeAddress): string {
 function toComposerAttachment(a: MimeAttachment): MailComposerAttachment {
   const isMessage = /^message\/rfc822\b/i.test(a.contentType);
   const out: MailComposerAttachment = {
-    content: a.content,
-    contentType: a.contentType,
+    // An attached message goes out in canonical CRLF form like the rest of the output.
+    content: isMessage ? toCrlf(a.content) : a.content,
+    contentType: a.contentType.trim() || 'application/octet-stream',
     // nodemailer would make a message/rfc822 part inline by default; say what we mean.
     contentDisposition: a.inline ? 'inline' : 'attachment',
     // false: no made-up name when the attachment has none (nodemailer would invent one).
@@ -157,6 +172,10 @@ function toComposerAttachment(a: MimeAttachment): MailComposerAttachment {
   if (isMessage) out.contentTransferEncoding = isSevenBit(a.content) ? '7bit' : '8bit';
   else out.contentTransferEncoding = 'base64';
   return out;
+}
+
+function toCrlf(buf: Buffer): Buffer {
+  return Buffer.from(buf.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
 }
 
 function isSevenBit(buf: Buffer): boolean {
