@@ -152,10 +152,7 @@ function sensitivityOf(headers: Header[]): 'Normal' | 'Personal' | 'Private' | '
 }
 
 function toAttachment(a: Attachment): MimeAttachment {
-  let content =
-    typeof a.content === 'string'
-      ? Buffer.from(a.content, a.encoding === 'base64' ? 'base64' : 'utf8')
-      : Buffer.from(a.content instanceof ArrayBuffer ? a.content : a.content.buffer.slice(a.content.byteOffset, a.content.byteOffset + a.content.byteLength));
+  let content = bytesOf(a);
   if (/^message\/rfc822$/i.test(a.mimeType)) content = canonicalMessage(content);
   const contentId = a.contentId?.trim().replace(/^<|>$/g, '') || undefined;
   const out: MimeAttachment = {
@@ -166,6 +163,14 @@ function toAttachment(a: Attachment): MimeAttachment {
   if (a.filename) out.filename = repairC1(a.filename);
   if (contentId) out.contentId = contentId;
   return out;
+}
+
+/** We ask for ArrayBuffers; calendar parts come as a Uint8Array of normalized UTF-8 text. */
+function bytesOf(a: Attachment): Buffer {
+  const c = a.content;
+  if (typeof c === 'string') return Buffer.from(c, a.encoding === 'base64' ? 'base64' : 'utf8');
+  if (c instanceof ArrayBuffer) return Buffer.from(c);
+  return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
 }
 
 /**
