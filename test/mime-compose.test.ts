@@ -238,6 +238,23 @@ describe('composeMime', () => {
     );
   });
 
+  it('keeps a text or HTML file an attachment even when marked inline', async () => {
+    const raw = await composeMime(
+      mimeMessage({
+        text: 'body',
+        attachments: [
+          { filename: 'notes.txt', contentType: 'text/plain', inline: true, content: Buffer.from('notes') },
+          { filename: 'page.html', contentType: 'text/html', inline: true, content: Buffer.from('<p>page</p>') },
+        ],
+      }),
+      { includeBcc: false },
+    );
+    const m = await parseMime(raw);
+    assert.equal(m.text, 'body');
+    assert.equal(m.html, undefined);
+    assert.deepEqual(m.attachments.map((a) => [a.filename, a.content.toString()]), [['notes.txt', 'notes'], ['page.html', '<p>page</p>']]);
+  });
+
   it('composes an empty message without failing', async () => {
     const raw = await composeMime(mimeMessage(), { includeBcc: false });
     assertCrlf(raw);

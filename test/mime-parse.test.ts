@@ -192,6 +192,34 @@ describe('parseMime on the hand-written corpus', () => {
   });
 });
 
+describe('parseMime on legacy input', () => {
+  it('reads raw 8-bit windows-1252 header text (no RFC 2047) instead of producing U+FFFD', async () => {
+    const raw = Buffer.concat([
+      Buffer.from('From: ', 'latin1'),
+      Buffer.from([0x52, 0x65, 0x6e, 0xe9]), // "René" in latin-1
+      Buffer.from(' <rene@example.fr>\r\nSubject: ', 'latin1'),
+      Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x35]), // "Café €5" in windows-1252
+      Buffer.from('\r\nX-Utf8: ', 'latin1'),
+      Buffer.from('Grüße', 'utf8'), // a raw UTF-8 line (RFC 6532) in the same block stays UTF-8
+      Buffer.from('\r\n\r\nbody\r\n', 'latin1'),
+    ]);
+    const m = await parseMime(raw);
+    assert.deepEqual(m.from, { name: 'René', address: 'rene@example.fr' });
+    assert.equal(m.subject, 'Café €5');
+    assert.equal(m.headers.find((h) => h.name === 'X-Utf8')?.value, 'Grüße');
+    assert.equal(m.text, 'body');
+  });
+
+  it('reads importance from X-MSMail-Priority and Priority when there is no Importance or X-Priority', async () => {
+    const importance = async (header: string) => (await parseMime(Buffer.from(`${header}\r\n\r\nx`))).importance;
+    assert.equal(await importance('X-MSMail-Priority: High'), 'High');
+    assert.equal(await importance('Priority: non-urgent'), 'Low');
+    assert.equal(await importance('Importance: low\r\nX-Priority: 1'), 'Low');
+    assert.equal(await importance('X-Priority: 3 (Normal)\r\nX-MSMail-Priority: High'), 'Normal');
+    assert.equal(await importance('Subject: none'), 'Normal');
+  });
+});
+
 describe('parseMime on malformed input', () => {
   it('never throws on garbage and returns a (mostly empty) message', async () => {
     const inputs = [

@@ -159,8 +159,10 @@ function toComposerAttachment(a: MimeAttachment): MailComposerAttachment {
     // An attached message goes out in canonical CRLF form like the rest of the output.
     content: isMessage ? toCrlf(a.content) : a.content,
     contentType: a.contentType.trim() || 'application/octet-stream',
-    // nodemailer would make a message/rfc822 part inline by default; say what we mean.
-    contentDisposition: a.inline ? 'inline' : 'attachment',
+    // nodemailer would make a message/rfc822 part inline by default; say what we mean. A text or
+    // HTML file is always "attachment": readers merge inline text parts into the body, and the
+    // file would be lost.
+    contentDisposition: a.inline && !/^text\/(plain|html)\b/i.test(a.contentType) ? 'inline' : 'attachment',
     // false: no made-up name when the attachment has none (nodemailer would invent one).
     filename: a.filename ?? false,
   };

@@ -3,6 +3,7 @@
  * transfer encodings, charsets and RFC 2047 words; this file maps its output to our shape and
  * reads the few headers it leaves alone (importance, sensitivity, receipts).
  */
+import { isUtf8 } from 'node:buffer';
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
@@ -16,7 +17,7 @@ export class MimeParseError extends Error {
 export async function parseMime(raw: Buffer): Promise<MimeMessage> {
   let email: Email;
   try {
-    email = await PostalMime.parse(raw, {
+    email = await PostalMime.parse(legacyHeadersToUtf8(raw), {
       // An attached message stays an attachment (EWS ItemAttachment), its raw bytes kept,
       // instead of being merged into the outer body as postal-mime does by default.
       forceRfc822Attachments: true,
@@ -49,6 +50,35 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
     attachments: email.attachments.map(toAttachment),
   };
 }
+
+/**
+ * postal-mime reads raw header bytes as UTF-8 (RFC 6532). Old mailers put raw 8-bit text in
+ * headers in their local charset instead, almost always ISO-8859-1 / windows-1252, which would
+ * come out as U+FFFD. Lines of the top-level header block that are not valid UTF-8 are
+ * re-encoded from windows-1252 to UTF-8 first; valid UTF-8 and plain ASCII are left as they are.
+ */
+function legacyHeadersToUtf8(raw: Buffer): Buffer {
+  let end = raw.indexOf('\n\n');
+  const crlfEnd = raw.indexOf('\r\n\r\n');
+  if (crlfEnd >= 0 && (end < 0 || crlfEnd < end)) end = crlfEnd;
+  if (end < 0) end = raw.length;
+  const head = raw.subarray(0, end);
+  if (isUtf8(head)) return raw;
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (start <= head.length) {
+    let nl = head.indexOf(0x0a, start);
+    if (nl < 0) nl = head.length;
+    const line = head.subarray(start, nl);
+    parts.push(isUtf8(line) ? line : Buffer.from(repairC1(line.toString('latin1')), 'utf8'));
+    if (nl < head.length) parts.push(LF);
+    start = nl + 1;
+  }
+  parts.push(raw.subarray(end));
+  return Buffer.concat(parts);
+}
+
+const LF = Buffer.from('\n');
 
 /** Real header fields only: postal-mime also reports a header-block line without a colon (garbage, or a bare "hello"). */
 function topLevelHeaders(email: Email): MimeHeader[] {
@@ -133,6 +163,11 @@ function importanceOf(headers: Header[]): 'Low' | 'Normal' | 'High' {
   const priority = /^\s*([1-5])/.exec(headerValue(headers, 'x-priority') ?? '')?.[1];
   if (priority === '1' || priority === '2') return 'High';
   if (priority === '4' || priority === '5') return 'Low';
+  if (priority === '3') return 'Normal';
+  // Older Microsoft and X.400-gateway forms.
+  const ms = headerValue(headers, 'x-msmail-priority')?.toLowerCase() ?? headerValue(headers, 'priority')?.toLowerCase();
+  if (ms === 'high' || ms === 'urgent') return 'High';
+  if (ms === 'low' || ms === 'non-urgent') return 'Low';
   return 'Normal';
 }
 
