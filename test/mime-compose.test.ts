@@ -42,7 +42,7 @@ describe('composeMime', () => {
   });
 
   it('text only: a single text/plain part, CRLF, 7-bit headers, MIME-Version, Date, generated Message-ID', async () => {
-    const raw = await composeMime(mimeMessage({ from: alice, to: [bob], subject: 'Plain', text: 'one\ntwo\r\nthree' }), {
+    const raw = await composeMime(mimeMessage({ from: alice, to: [bob], subject: 'Plain', text: 'one\ntwo\r\nthree\rfour' }), {
       includeBcc: false,
     });
     assertCrlf(raw);
@@ -53,7 +53,7 @@ describe('composeMime', () => {
     assert.match(head, /^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000\r$/m);
     assert.match(head, /^Message-ID: <[0-9a-f]{32}@example\.com>\r$/m);
     const m = await parseMime(raw);
-    assert.equal(m.text, 'one\ntwo\nthree');
+    assert.equal(m.text, 'one\ntwo\nthree\nfour');
     assert.equal(m.html, undefined);
     assert.ok(m.date && Math.abs(m.date.getTime() - Date.now()) < 60_000, 'Date defaults to now');
   });

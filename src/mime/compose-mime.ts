@@ -45,9 +45,10 @@ export async function composeMime(msg: MimeMessage, opts: ComposeOptions): Promi
   if (to) mail.to = to;
   if (cc) mail.cc = cc;
   if (bcc) mail.bcc = bcc;
-  const html = msg.html || undefined;
+  // One line-end convention in, CRLF out: a bare CR would survive into the output otherwise.
+  const html = msg.html ? lf(msg.html) : undefined;
   // An HTML-only message still carries a text/plain alternative for text-only readers.
-  const text = msg.text || (html ? htmlToText(html) : undefined);
+  const text = msg.text ? lf(msg.text) : html ? htmlToText(html) : undefined;
   if (text) mail.text = text;
   if (html) mail.html = html;
 
@@ -174,6 +175,10 @@ function toComposerAttachment(a: MimeAttachment): MailComposerAttachment {
   if (isMessage) out.contentTransferEncoding = isSevenBit(a.content) ? '7bit' : '8bit';
   else out.contentTransferEncoding = 'base64';
   return out;
+}
+
+function lf(s: string): string {
+  return s.replace(/\r\n?/g, '\n');
 }
 
 function toCrlf(buf: Buffer): Buffer {
