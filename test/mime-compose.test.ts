@@ -98,6 +98,14 @@ describe('composeMime', () => {
     assert.equal((await parseMime(await composeMime(mimeMessage({ text: 'x', importance: 'High' }), { includeBcc: false }))).importance, 'High');
   });
 
+  it('writes an ASCII subject as it is and encodes only the non-ASCII words of another', async () => {
+    const quoted = await composeMime(mimeMessage({ subject: 'Re: "Plan" for Q3', text: 'x' }), { includeBcc: false });
+    assert.match(headerBlock(quoted), /^Subject: Re: "Plan" for Q3\r$/m);
+    const mixed = await composeMime(mimeMessage({ subject: 'Meeting in Köln today', text: 'x' }), { includeBcc: false });
+    assert.match(headerBlock(mixed), /^Subject: Meeting in =\?UTF-8\?Q\?K=C3=B6ln\?= today\r$/m);
+    assert.equal((await parseMime(mixed)).subject, 'Meeting in Köln today');
+  });
+
   it('writes Sender only when it differs from From', async () => {
     const same = await composeMime(mimeMessage({ from: alice, sender: { address: 'ALICE@example.com' }, text: 'x' }), { includeBcc: false });
     assert.equal(headerNames(same).includes('Sender'), false);

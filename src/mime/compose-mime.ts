@@ -27,8 +27,9 @@ export async function composeMime(msg: MimeMessage, opts: ComposeOptions): Promi
     disableFileAccess: true,
     disableUrlAccess: true,
     newline: 'windows',
-    headers: extraHeaders(msg),
-    subject: msg.subject,
+    // Subject goes with the prepared headers: nodemailer would encode an ASCII subject that
+    // merely holds a quote ('Re: "Plan"') as one encoded word.
+    headers: msg.subject ? [...extraHeaders(msg), prepared('Subject', msg.subject)] : extraHeaders(msg),
     // An Invalid Date would be written out as the text "Invalid Date".
     date: msg.date && !Number.isNaN(msg.date.getTime()) ? msg.date : new Date(),
     messageId: msg.messageId || generateMessageId(msg.from ?? msg.sender),
