@@ -21,8 +21,6 @@ const LABELS: ReadonlyMap<number, string> = new Map([
   [1201, 'utf-16be'],
   [65001, 'utf-8'],
   [CP_UTF8_MASKED, 'utf-8'],
-  [20127, 'us-ascii'],
-  [28591, 'iso-8859-1'],
   [28592, 'iso-8859-2'],
   [28593, 'iso-8859-3'],
   [28594, 'iso-8859-4'],
@@ -66,38 +64,47 @@ function decoderFor(cp: number): TextDecoder | undefined {
 }
 
 export function isKnownCodePage(cp: number): boolean {
-  return cp === CP_UTF16LE || decoderFor(cp) !== undefined;
+  return cp === CP_UTF16LE || cp === CP_WINDOWS_1252 || cp === 28591 || cp === 20127 || decoderFor(cp) !== undefined;
 }
 
 /** Decodes bytes (terminator already removed) in code page cp; undefined if cp is unknown. */
 export function decodeCodePage(bytes: Buffer, cp: number): string | undefined {
   if (cp === CP_UTF16LE) return bytes.toString('utf16le');
+  if (cp === CP_WINDOWS_1252) return decodeWindows1252(bytes);
+  if (cp === 28591 || cp === 20127) return bytes.toString('latin1'); // see decodeWindows1252
+
   return decoderFor(cp)?.decode(bytes);
 }
 
-/** windows-1252 encoder: ASCII and Latin-1 map to themselves except 0x80-0x9F, which hold typographic characters. */
-let cp1252High: Map<number, number> | undefined;
-function highTable(): Map<number, number> {
-  if (!cp1252High) {
-    cp1252High = new Map();
-    const dec = new TextDecoder('windows-1252');
-    for (let b = 0x80; b <= 0x9f; b++) {
-      const ch = dec.decode(Uint8Array.of(b)).codePointAt(0)!;
-      if (ch !== 0xfffd && ch !== b) cp1252High.set(ch, b);
-    }
+/**
+ * windows-1252 is ours, not TextDecoder's: Node 20's decoder for it (and for its WHATWG aliases
+ * iso-8859-1 and us-ascii) drops the bytes 0x80-0x9F instead of mapping them. 0x80-0x9F hold
+ * typographic characters; the five unassigned bytes map to the C1 control of the same value.
+ */
+const CP1252_HIGH = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8DŽ\x8F\x90‘’“”•–—˜™š›œ\x9DžŸ';
+const CP1252_REVERSE: ReadonlyMap<number, number> = new Map([...CP1252_HIGH].map((ch, i) => [ch.charCodeAt(0), 0x80 + i]));
+
+function decodeWindows1252(bytes: Buffer): string {
+  let out = '';
+  for (let start = 0; start < bytes.length;) {
+    // Latin-1 runs decode in bulk; only 0x80-0x9F need the table.
+    let end = start;
+    while (end < bytes.length && (bytes[end]! < 0x80 || bytes[end]! > 0x9f)) end++;
+    out += bytes.toString('latin1', start, end);
+    if (end < bytes.length) out += CP1252_HIGH[bytes[end]! - 0x80];
+    start = end + 1;
   }
-  return cp1252High;
+  return out;
 }
 
 /** Encodes text in windows-1252, or returns undefined when a character has no 1252 byte. */
 export function encodeWindows1252(text: string): Buffer | undefined {
   const out = Buffer.allocUnsafe(text.length);
-  const high = highTable();
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80 || (c >= 0xa0 && c <= 0xff)) out[i] = c;
     else {
-      const b = high.get(c);
+      const b = CP1252_REVERSE.get(c);
       if (b === undefined) return undefined;
       out[i] = b;
     }

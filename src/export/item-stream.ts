@@ -36,6 +36,7 @@ export const FxOpcode = { Config: 1, TransferBuffer: 2, IsInterfaceOk: 3, TellPa
 
 /** IID_IMessage {00020307-0000-0000-C000-000000000046}: the interface IsInterfaceOk names for an item. */
 export const IID_IMESSAGE = '00020307-0000-0000-c000-000000000046';
+const KNOWN_OPCODES: ReadonlySet<number> = new Set(Object.values(FxOpcode));
 /** Transfer method 1 (CopyTo), as in Exchange's Config and IsInterfaceOk records. */
 const TRANSFER_METHOD_COPYTO = 1;
 /** Last field of IsInterfaceOk as Exchange 2010 SP1 writes it (meaning undocumented; copied verbatim). */
@@ -162,6 +163,14 @@ function readRecords(body: Buffer, base: number, maxDepth: number): Omit<Decoded
     const op = body.readUInt32LE(pos);
     const length = body.readUInt32LE(pos + 4);
     pos += 8;
+    if (!KNOWN_OPCODES.has(op)) {
+      const mailboxLevel = op >= 11 && op <= 17;
+      throw new ItemStreamError(
+        mailboxLevel ? 'unsupported' : 'corrupt',
+        mailboxLevel ? `record ${opName(op)} belongs to a mailbox or folder transfer, not to one item` : `unknown record opcode 0x${hex8(op)}`,
+        at,
+      );
+    }
     if (length > body.length - pos) {
       throw new ItemStreamError('truncated', `record ${opName(op)} declares ${length} bytes, ${body.length - pos} remain`, at);
     }
@@ -188,12 +197,6 @@ function readRecords(body: Buffer, base: number, maxDepth: number): Omit<Decoded
         contentStart ??= at + 8;
         buffers.push(payload);
         break;
-      default:
-        throw new ItemStreamError(
-          op >= 11 && op <= 17 ? 'unsupported' : 'corrupt',
-          op >= 11 && op <= 17 ? `record ${opName(op)} belongs to a mailbox or folder transfer, not to one item` : `unknown record opcode 0x${hex8(op)}`,
-          at,
-        );
     }
     if (!sawConfig) throw new ItemStreamError('corrupt', `the first record is ${opName(op)}, expected Config`, at);
   }
