@@ -166,7 +166,8 @@ describe('export item stream: round trips', () => {
     const msg: ExportedMessage = {
       properties: new MapiPropertyBag()
         .set(1, { type: PropType.String8, value: '日本' })
-        .set(2, { type: PropType.String8, value: 'Ελληνικά', codePage: 1253 }),
+        .set(2, { type: PropType.String8, value: 'Ελληνικά', codePage: 1253 })
+        .set(3, { type: PropType.MultipleString8, values: ['ok', 'не'] }),
       recipients: [],
       attachments: [],
     };
@@ -174,6 +175,7 @@ describe('export item stream: round trips', () => {
     // windows-1252 cannot hold these characters: they travel as code-page 1200 strings, text intact.
     assert.deepEqual(back.properties.get(1), { type: PropType.String, value: '日本', codePage: 1200 });
     assert.deepEqual(back.properties.get(2), { type: PropType.String, value: 'Ελληνικά', codePage: 1200 });
+    assert.deepEqual(back.properties.get(3), { type: PropType.MultipleString, values: ['ok', 'не'] });
   });
 
   it('carries named properties by LID and by name, in every nesting level', () => {

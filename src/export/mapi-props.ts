@@ -103,8 +103,59 @@ export const PropertySet = {
   Appointment: '00062002-0000-0000-c000-000000000046',
   Task: '00062003-0000-0000-c000-000000000046',
   Meeting: '6ed8da90-450b-101b-98da-00aa003f1305',
+  CalendarAssistant: '11000e07-b51b-40d6-af21-caa85edab1d0',
+  UnifiedMessaging: '4442858e-a9e3-4e80-b900-317a210cc15b',
+  Sharing: '00062040-0000-0000-c000-000000000046',
   Mapi: '00020328-0000-0000-c000-000000000046',
+  /** ewsd's own set, for what MAPI has no public property for (the original MIME). */
+  Ewsd: '19b4c689-027a-4a40-9646-c59a8d94e060',
 } as const;
+
+/** EWS DistinguishedPropertySetId -> property set GUID (for ExtendedFieldURI). */
+export const DISTINGUISHED_PROPERTY_SETS: Readonly<Record<string, string>> = {
+  Meeting: PropertySet.Meeting,
+  Appointment: PropertySet.Appointment,
+  Common: PropertySet.Common,
+  PublicStrings: PropertySet.PublicStrings,
+  Address: PropertySet.Address,
+  InternetHeaders: PropertySet.InternetHeaders,
+  CalendarAssistant: PropertySet.CalendarAssistant,
+  UnifiedMessaging: PropertySet.UnifiedMessaging,
+  Task: PropertySet.Task,
+  Sharing: PropertySet.Sharing,
+};
+
+/** EWS MapiPropertyTypeType names (ExtendedFieldURI PropertyType) -> MAPI property type. */
+export const PROP_TYPE_BY_EWS_NAME: Readonly<Record<string, number>> = {
+  ApplicationTime: PropType.FloatingTime,
+  ApplicationTimeArray: PropType.MultipleFloatingTime,
+  Binary: PropType.Binary,
+  BinaryArray: PropType.MultipleBinary,
+  Boolean: PropType.Boolean,
+  CLSID: PropType.Guid,
+  CLSIDArray: PropType.MultipleGuid,
+  Currency: PropType.Currency,
+  CurrencyArray: PropType.MultipleCurrency,
+  Double: PropType.Floating64,
+  DoubleArray: PropType.MultipleFloating64,
+  Error: PropType.ErrorCode,
+  Float: PropType.Floating32,
+  FloatArray: PropType.MultipleFloating32,
+  Integer: PropType.Integer32,
+  IntegerArray: PropType.MultipleInteger32,
+  Long: PropType.Integer64,
+  LongArray: PropType.MultipleInteger64,
+  Object: PropType.Object,
+  Short: PropType.Integer16,
+  ShortArray: PropType.MultipleInteger16,
+  SystemTime: PropType.Time,
+  SystemTimeArray: PropType.MultipleTime,
+  String: PropType.String,
+  StringArray: PropType.MultipleString,
+};
+
+/** The original RFC 5322 bytes of an item, so that ewsd -> ewsd keeps MimeContent byte for byte. */
+export const PidNameEwsdMimeContent: NamedPropertyId = { set: PropertySet.Ewsd, name: 'MimeContent' };
 
 /** Categories: PidNameKeywords, a multi-valued string in PS_PUBLIC_STRINGS. */
 export const PidNameKeywords: NamedPropertyId = { set: PropertySet.PublicStrings, name: 'Keywords' };
@@ -170,6 +221,33 @@ export const PidTag = {
   RecordKey: 0x0ff9,
   AccessLevel: 0x0ff7,
   Mid: 0x674a,
+  FlagStatus: 0x1090,
+  FlagCompleteTime: 0x1091,
+  IconIndex: 0x1080,
+  LastVerbExecuted: 0x1081,
+  ReplyRecipientNames: 0x0050,
+  ReceivedByName: 0x0040,
+  ReceivedByEmailAddress: 0x0076,
+  ReceivedBySmtpAddress: 0x5d07,
+  BodyContentId: 0x1015,
+  NativeBody: 0x1016,
+  AttachContentLocation: 0x3713,
+  LastModifierName: 0x3ffa,
+} as const;
+
+/** PidTagMessageFlags bits ([MS-OXCMSG] 2.2.1.6). */
+export const MessageFlag = {
+  Read: 0x0001,
+  Unmodified: 0x0002,
+  Submit: 0x0004,
+  Unsent: 0x0008,
+  HasAttach: 0x0010,
+  FromMe: 0x0020,
+  Associated: 0x0040,
+  Resend: 0x0080,
+  NotifyRead: 0x0100,
+  NotifyUnread: 0x0200,
+  EverRead: 0x0400,
 } as const;
 
 /** PidTagRecipientType values. */

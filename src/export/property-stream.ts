@@ -186,6 +186,7 @@ export class PropertyStreamWriter {
       if (v.codePage === undefined) return PropType.String8;
       return 0x8000 | CP_WINDOWS_1252;
     }
+    if (v.type === PropType.MultipleString8 && v.values.some((x) => encodeWindows1252(x) === undefined)) return PropType.MultipleString;
     return v.type;
   }
 
@@ -218,8 +219,9 @@ export class PropertyStreamWriter {
       case PropType.MultipleInteger64:
       case PropType.MultipleTime: return this.multi(v.values, (x) => this.u64(x));
       case PropType.MultipleGuid: return this.multi(v.values, (x) => this.bytes(guidToBytes(x)));
-      case PropType.MultipleString: return this.multi(v.values, (x) => this.counted(Buffer.from(x + '\0', 'utf16le')));
-      case PropType.MultipleString8: return this.multi(v.values, (x) => this.counted(this.string8Bytes(x)));
+      case PropType.MultipleString:
+      case PropType.MultipleString8:
+        return this.multi(v.values, (x) => this.counted(this.stringBytes(x, wire === PropType.MultipleString ? PropType.String : PropType.String8)));
       case PropType.MultipleBinary: return this.multi(v.values, (x) => this.counted(x));
     }
   }
@@ -229,11 +231,9 @@ export class PropertyStreamWriter {
     return this.string8Bytes(text);
   }
 
-  /** 8-bit strings are written in windows-1252 (callers fall back to UTF-16 when that fails). */
+  /** 8-bit strings are written in windows-1252; wireType() chose UTF-16 where that cannot hold the text. */
   private string8Bytes(text: string): Buffer {
-    const b = encodeWindows1252(text + '\0');
-    if (!b) throw new RangeError('MultipleString8 value has characters outside windows-1252; use MultipleString');
-    return b;
+    return encodeWindows1252(text + '\0') ?? Buffer.from(text + '\0', 'utf16le');
   }
 
   private multi<T>(values: readonly T[], write: (x: T) => void): void {
