@@ -291,9 +291,11 @@ export function filetimeToDate(ft: bigint): Date {
   return new Date(Number((ft - FILETIME_UNIX_EPOCH) / 10000n));
 }
 
+/** Identity of a property in a bag: tagged by id, named by (set, LID) or (set, name). */
 export function keyString(key: PropertyKey): string {
   if (typeof key === 'number') return `t:${key}`;
-  return key.name !== undefined ? `n:${key.set}:s:${key.name}` : `n:${key.set}:l:${key.lid}`;
+  const set = key.set.toLowerCase();
+  return key.name !== undefined ? `n:${set}:s:${key.name}` : `n:${set}:l:${key.lid}`;
 }
 
 /** An ordered bag of properties: one value per id (tagged) or per NamedPropertyId (named). */
@@ -315,12 +317,19 @@ export class MapiPropertyBag {
   }
 
   setNamed(named: NamedPropertyId, value: MapiValue): this {
-    return this.setKey({ ...named, set: named.set.toLowerCase() } as NamedPropertyId, value);
+    return this.setKey(named, value);
   }
 
+  /** Sets a property by key; named keys are stored with their set GUID in lowercase. */
   setKey(key: PropertyKey, value: MapiValue): this {
-    if (typeof key !== 'number' && !isGuid(key.set.toLowerCase())) throw new RangeError(`named property set is not a GUID: ${key.set}`);
-    this.props.set(keyString(key), { key, value });
+    if (typeof key === 'number') {
+      this.props.set(keyString(key), { key, value });
+      return this;
+    }
+    const set = key.set.toLowerCase();
+    if (!isGuid(set)) throw new RangeError(`named property set is not a GUID: ${key.set}`);
+    const named: NamedPropertyId = key.name !== undefined ? { set, name: key.name } : { set, lid: key.lid };
+    this.props.set(keyString(named), { key: named, value });
     return this;
   }
 
@@ -329,7 +338,7 @@ export class MapiPropertyBag {
   }
 
   getNamed(named: NamedPropertyId): MapiValue | undefined {
-    return this.props.get(keyString({ ...named, set: named.set.toLowerCase() } as NamedPropertyId))?.value;
+    return this.props.get(keyString(named))?.value;
   }
 
   has(key: PropertyKey): boolean {

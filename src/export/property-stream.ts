@@ -322,7 +322,7 @@ export class PropertyStreamReader {
     if (!isKnownType(type)) {
       throw new ItemStreamError('corrupt', `unknown property type 0x${hex4(type)} in tag 0x${hex8(tag)}`, offset);
     }
-    const key: PropertyKey = id >= 0x8000 && id !== 0xffff ? this.namedInfo(tag) : id;
+    const key: PropertyKey = id >= 0x8000 ? this.namedInfo(tag) : id;
     return { kind: 'property', tag, offset, property: { key, value: this.value(tag, type) } };
   }
 
