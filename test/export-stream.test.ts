@@ -285,6 +285,20 @@ describe('export item stream: round trips', () => {
     assert.equal(hex, expected);
   });
 
+  it('is tolerant where Exchange might differ: properties after children, repeated tags (last wins), FXDelProp anywhere', () => {
+    const w = new PropertyStreamWriter();
+    w.property({ key: PidTag.Subject, value: str('first') });
+    w.marker(Marker.StartRecip);
+    w.property({ key: PidTag.SmtpAddress, value: str('r@example.com') });
+    w.marker(Marker.EndToRecip);
+    w.metaU32(MetaTag.FXDelProp, 0x0e13000d);
+    w.property({ key: PidTag.Subject, value: str('second') });
+    const msg = readMessageContent(w.toBuffer());
+    assert.equal(msg.properties.getString(PidTag.Subject), 'second');
+    assert.equal(msg.properties.size, 1);
+    assert.equal(msg.recipients[0]!.getString(PidTag.SmtpAddress), 'r@example.com');
+  });
+
   it('converts FILETIME and GUIDs like Windows does', () => {
     assert.equal(dateToFiletime(new Date('1601-01-01T00:00:00Z')), 0n);
     assert.equal(dateToFiletime(new Date(0)), 116444736000000000n);
