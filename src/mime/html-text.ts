@@ -23,6 +23,17 @@ export function htmlToText(html: string): string {
   const out: string[] = [];
   let pre = 0;
   let dropping: string | undefined;
+  // Line breaks owed by block boundaries; adjacent boundaries share them (</li><li> is one break).
+  let pendingBreaks = 0;
+  let firstCell = true;
+  const emit = (text: string): void => {
+    if (pendingBreaks > 0 && out.length > 0) out.push('\n'.repeat(pendingBreaks));
+    pendingBreaks = 0;
+    out.push(text);
+  };
+  const breakAtLeast = (n: number): void => {
+    pendingBreaks = Math.max(pendingBreaks, n);
+  };
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(html); m !== null; m = TOKEN.exec(html)) {
     const token = m[0];
@@ -37,32 +48,39 @@ export function htmlToText(html: string): string {
         dropping = tag;
         continue;
       }
-      if (tag === 'br') out.push('\n');
-      else if (tag === 'pre') {
-        pre = Math.max(0, pre + (closing ? -1 : 1));
-        out.push(closing ? '\n\n' : '\n');
-      } else if (tag === 'td' || tag === 'th') {
-        if (!closing) out.push('\t');
-      } else if (tag === 'li' && !closing) out.push('\n* ');
-      else if (BLOCK.has(tag)) out.push(closing && PARAGRAPH.has(tag) ? '\n\n' : '\n');
-      else if (tag === 'img' && !closing) {
+      if (tag === 'br') emit('\n');
+      else if (tag === 'td' || tag === 'th') {
+        if (!closing && !firstCell) emit('\t');
+        if (!closing) firstCell = false;
+      } else if (BLOCK.has(tag)) {
+        if (tag === 'pre') pre = Math.max(0, pre + (closing ? -1 : 1));
+        if (tag === 'tr') firstCell = true;
+        breakAtLeast(closing && PARAGRAPH.has(tag) ? 2 : 1);
+        if (tag === 'li' && !closing) emit('* ');
+      } else if (tag === 'img' && !closing) {
         const alt = /\balt\s*=\s*("([^"]*)"|'([^']*)')/i.exec(m[2] ?? '');
         const text = alt?.[2] ?? alt?.[3];
-        if (text) out.push(decodeEntities(text));
+        if (text) emit(decodeEntities(text));
       }
       continue;
     }
     if (dropping !== undefined || token.startsWith('<!') || token.startsWith('<?')) continue;
     const text = decodeEntities(token);
-    // Outside <pre>, HTML collapses every run of whitespace (source line breaks included) to one space.
-    out.push(pre > 0 ? text.replace(/\r\n?/g, '\n') : text.replace(/[ \t\r\n\f]+/g, ' '));
+    if (pre > 0) {
+      // Inside <pre> spaces are held as NBSP, which the clean-up below leaves alone, like &nbsp;.
+      emit(text.replace(/\r\n?/g, '\n').replace(/ /g, '\u00a0'));
+    } else {
+      // Outside <pre>, HTML collapses every run of whitespace (source line breaks included) to one space.
+      const collapsed = text.replace(/[ \t\r\n\f]+/g, ' ');
+      if (collapsed !== ' ' || pendingBreaks === 0) emit(collapsed);
+    }
   }
   return out
     .join('')
-    .replace(/\u00a0/g, ' ')
-    .replace(/[ \t]*\n[ ]*/g, '\n') // no stray spaces around line breaks (tabs kept for cells)
+    .replace(/[ \t]*\n[ ]*/g, '\n') // no stray spaces around line breaks
     .replace(/\n{3,}/g, '\n\n')
-    .replace(/^\n+|\s+$/g, '');
+    .replace(/^[ \t\n]+|[ \t\n]+$/g, '')
+    .replace(/\u00a0/g, ' ');
 }
 
 export function textToHtml(text: string): string {

@@ -3,9 +3,11 @@
  * transfer encodings, charsets and RFC 2047 words; this file maps its output to our shape and
  * reads the few headers it leaves alone (importance, sensitivity, receipts).
  */
+import { isUtf8 } from 'node:buffer';
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
+import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
 export class MimeParseError extends Error {
@@ -15,7 +17,7 @@ export class MimeParseError extends Error {
 export async function parseMime(raw: Buffer): Promise<MimeMessage> {
   let email: Email;
   try {
-    email = await PostalMime.parse(raw, {
+    email = await PostalMime.parse(legacyHeadersToUtf8(raw), {
       // An attached message stays an attachment (EWS ItemAttachment), its raw bytes kept,
       // instead of being merged into the outer body as postal-mime does by default.
       forceRfc822Attachments: true,
@@ -27,7 +29,7 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
   }
   const headers = email.headers;
   return {
-    subject: email.subject,
+    subject: repairC1(email.subject),
     from: firstMailbox(email.from),
     sender: firstMailbox(email.sender),
     replyTo: mailboxes(email.replyTo),
@@ -38,8 +40,8 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
     messageId: oneLine(email.messageId),
     inReplyTo: oneLine(email.inReplyTo),
     references: oneLine(email.references),
-    text: body(email.text),
-    html: body(email.html),
+    text: repairC1(body(email.text)),
+    html: repairC1(body(email.html)),
     importance: importanceOf(headers),
     sensitivity: sensitivityOf(headers),
     readReceiptRequested: hasHeader(headers, 'disposition-notification-to'),
@@ -49,12 +51,41 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
   };
 }
 
+/**
+ * postal-mime reads raw header bytes as UTF-8 (RFC 6532). Old mailers put raw 8-bit text in
+ * headers in their local charset instead, almost always ISO-8859-1 / windows-1252, which would
+ * come out as U+FFFD. Lines of the top-level header block that are not valid UTF-8 are
+ * re-encoded from windows-1252 to UTF-8 first; valid UTF-8 and plain ASCII are left as they are.
+ */
+function legacyHeadersToUtf8(raw: Buffer): Buffer {
+  let end = raw.indexOf('\n\n');
+  const crlfEnd = raw.indexOf('\r\n\r\n');
+  if (crlfEnd >= 0 && (end < 0 || crlfEnd < end)) end = crlfEnd;
+  if (end < 0) end = raw.length;
+  const head = raw.subarray(0, end);
+  if (isUtf8(head)) return raw;
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (start <= head.length) {
+    let nl = head.indexOf(0x0a, start);
+    if (nl < 0) nl = head.length;
+    const line = head.subarray(start, nl);
+    parts.push(isUtf8(line) ? line : Buffer.from(repairC1(line.toString('latin1')), 'utf8'));
+    if (nl < head.length) parts.push(LF);
+    start = nl + 1;
+  }
+  parts.push(raw.subarray(end));
+  return Buffer.concat(parts);
+}
+
+const LF = Buffer.from('\n');
+
 /** Real header fields only: postal-mime also reports a header-block line without a colon (garbage, or a bare "hello"). */
 function topLevelHeaders(email: Email): MimeHeader[] {
   const out: MimeHeader[] = [];
   email.headers.forEach((h, i) => {
     if (email.headerLines[i]?.line.includes(':') && h.originalKey !== '') {
-      out.push({ name: h.originalKey, value: safeDecodeWords(h.value.trim()) });
+      out.push({ name: h.originalKey, value: repairC1(safeDecodeWords(h.value.trim())) });
     }
   });
   return out;
@@ -87,7 +118,7 @@ function oneLine(value: string | undefined): string | undefined {
 function toMailbox(a: { name: string; address?: string | undefined }): MimeAddress | undefined {
   const address = a.address?.trim();
   if (!address) return undefined;
-  const name = a.name?.trim();
+  const name = repairC1(a.name?.trim());
   return name ? { name, address } : { address };
 }
 
@@ -132,6 +163,11 @@ function importanceOf(headers: Header[]): 'Low' | 'Normal' | 'High' {
   const priority = /^\s*([1-5])/.exec(headerValue(headers, 'x-priority') ?? '')?.[1];
   if (priority === '1' || priority === '2') return 'High';
   if (priority === '4' || priority === '5') return 'Low';
+  if (priority === '3') return 'Normal';
+  // Older Microsoft and X.400-gateway forms.
+  const ms = headerValue(headers, 'x-msmail-priority')?.toLowerCase() ?? headerValue(headers, 'priority')?.toLowerCase();
+  if (ms === 'high' || ms === 'urgent') return 'High';
+  if (ms === 'low' || ms === 'non-urgent') return 'Low';
   return 'Normal';
 }
 
@@ -151,10 +187,7 @@ function sensitivityOf(headers: Header[]): 'Normal' | 'Personal' | 'Private' | '
 }
 
 function toAttachment(a: Attachment): MimeAttachment {
-  let content =
-    typeof a.content === 'string'
-      ? Buffer.from(a.content, a.encoding === 'base64' ? 'base64' : 'utf8')
-      : Buffer.from(a.content instanceof ArrayBuffer ? a.content : a.content.buffer.slice(a.content.byteOffset, a.content.byteOffset + a.content.byteLength));
+  let content = bytesOf(a);
   if (/^message\/rfc822$/i.test(a.mimeType)) content = canonicalMessage(content);
   const contentId = a.contentId?.trim().replace(/^<|>$/g, '') || undefined;
   const out: MimeAttachment = {
@@ -162,9 +195,17 @@ function toAttachment(a: Attachment): MimeAttachment {
     inline: a.disposition === 'inline' || a.related === true,
     content,
   };
-  if (a.filename) out.filename = a.filename;
+  if (a.filename) out.filename = repairC1(a.filename);
   if (contentId) out.contentId = contentId;
   return out;
+}
+
+/** We ask for ArrayBuffers; calendar parts come as a Uint8Array of normalized UTF-8 text. */
+function bytesOf(a: Attachment): Buffer {
+  const c = a.content;
+  if (typeof c === 'string') return Buffer.from(c, a.encoding === 'base64' ? 'base64' : 'utf8');
+  if (c instanceof ArrayBuffer) return Buffer.from(c);
+  return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
 }
 
 /**
