@@ -1,14 +1,18 @@
 import type { Operation } from './operation.js';
+import { copyItem } from './operations/copy-item.js';
 import { createItem } from './operations/create-item.js';
 import { deleteItem } from './operations/delete-item.js';
+import { emptyFolder } from './operations/empty-folder.js';
 import { findItem } from './operations/find-item.js';
 import { getFolder } from './operations/get-folder.js';
 import { getItem } from './operations/get-item.js';
+import { markAllItemsAsRead } from './operations/mark-all-items-as-read.js';
+import { moveItem } from './operations/move-item.js';
 import { updateItem } from './operations/update-item.js';
 
 /** Every implemented operation, by the local name of its request element. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [getFolder, createItem, getItem, updateItem, deleteItem, findItem].map((op) => [op.name, op]),
+  [getFolder, createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder].map((op) => [op.name, op]),
 );
 
 /**

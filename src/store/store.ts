@@ -1,6 +1,6 @@
 import type { Account, Mailbox } from '../domain/mailbox.js';
 import type { Folder } from '../domain/folder.js';
-import type { AttachedItem, Item, MessageProps, NewItem } from '../domain/item.js';
+import type { AttachedItem, Attachment, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
 
 /**
  * Everything ewsd keeps, behind one narrow, domain-shaped contract. All SQL lives in the
@@ -59,6 +59,18 @@ export interface Store {
   updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Promise<Array<Outcome<Item>>>;
   /** Deletes or moves to the recoverable/deleted-items folders; `false` where the item did not exist. */
   deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Promise<Array<Outcome<boolean>>>;
+  /** Moves items (each gets a NEW id, as in Exchange; history such as dates is kept). `not-found` per missing item or folder. */
+  moveItems(mailboxId: number, itemIds: readonly number[], targetFolderId: number): Promise<Array<Outcome<Item>>>;
+  /** Copies items, attachments and MIME included, into a folder. */
+  copyItems(mailboxId: number, itemIds: readonly number[], targetFolderId: number): Promise<Array<Outcome<Item>>>;
+  /** Sets IsRead on every item of each folder that differs; each changed item gets a new modseq. Returns how many changed. */
+  markAllItemsRead(mailboxId: number, folderIds: readonly number[], isRead: boolean): Promise<Array<Outcome<number>>>;
+  /** Disposes of every item of a folder; with `deleteSubFolders`, its subfolders (and their items) are removed too. */
+  emptyFolder(mailboxId: number, folderId: number, disposal: ItemDisposal, deleteSubFolders: boolean): Promise<void>;
+  /** Adds attachments to an item (a new version of it). */
+  addAttachments(mailboxId: number, itemId: number, attachments: readonly NewAttachment[]): Promise<{ item: Item; added: Attachment[] }>;
+  /** Removes attachments, each from its item; returns the item's new version per entry. */
+  deleteAttachments(mailboxId: number, refs: ReadonlyArray<{ itemId: number; attachmentId: number }>): Promise<Array<Outcome<Item>>>;
 }
 
 export type ItemSortColumn = 'received' | 'subject' | 'size' | 'read' | 'class' | 'created' | 'modified' | 'sent' | 'importance' | 'from' | 'uid' | 'id';

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { hasVisibleAttachments, type Item, type MessageProps, type NewAttachment, type NewItem } from '../../domain/item.js';
+import { hasVisibleAttachments, type Attachment, type Item, type MessageProps, type NewAttachment, type NewItem } from '../../domain/item.js';
 import {
   StoreError,
   type AttachmentContent,
@@ -37,6 +37,8 @@ const SORT_SQL: Record<ItemSortColumn, string> = {
   uid: 'i.uid',
   id: 'i.id',
 };
+
+type MovableRow = { id: number; folder_id: number; is_read: number };
 
 /** What the item tables need from the store that owns the connection. */
 export interface SqlAccess {
@@ -162,8 +164,153 @@ export class ItemTables {
     return run.immediate();
   }
 
+  moveItems(mailboxId: number, itemIds: readonly number[], targetFolderId: number): Array<Outcome<Item>> {
+    return this.#relocate(mailboxId, itemIds, targetFolderId, (row) => this.#moveRow(mailboxId, row, targetFolderId));
+  }
+
+  copyItems(mailboxId: number, itemIds: readonly number[], targetFolderId: number): Array<Outcome<Item>> {
+    return this.#relocate(mailboxId, itemIds, targetFolderId, (row) => this.#copyRow(mailboxId, row, targetFolderId));
+  }
+
+  #relocate(mailboxId: number, itemIds: readonly number[], targetFolderId: number, act: (row: MovableRow) => number): Array<Outcome<Item>> {
+    const run = this.s.db.transaction(() => {
+      if (!this.#folderExists(mailboxId, targetFolderId)) {
+        return itemIds.map((): Outcome<Item> => ({ ok: false, error: new StoreError('not-found', 'destination folder not found') }));
+      }
+      const touched = new Set<number>([targetFolderId]);
+      const results = itemIds.map((id) =>
+        this.#attempt(() => {
+          const row = this.#movable(mailboxId, id);
+          if (!row) throw new StoreError('not-found', 'item not found');
+          touched.add(row.folder_id);
+          return act(row);
+        }),
+      );
+      this.#touchFolders(mailboxId, touched);
+      return results.map((r): Outcome<Item> => (r.ok ? { ok: true, value: this.#item(mailboxId, r.value)! } : r));
+    });
+    return run.immediate();
+  }
+
+  markAllItemsRead(mailboxId: number, folderIds: readonly number[], isRead: boolean): Array<Outcome<number>> {
+    const run = this.s.db.transaction(() =>
+      folderIds.map((folderId) =>
+        this.#attempt(() => {
+          if (!this.#folderExists(mailboxId, folderId)) throw new StoreError('not-found', 'folder not found');
+          const ids = this.s.sql('SELECT id FROM items WHERE folder_id = ? AND mailbox_id = ? AND is_read = ?').all(folderId, mailboxId, isRead ? 0 : 1) as Array<{ id: number }>;
+          const now = Date.now();
+          for (const { id } of ids) {
+            // Each changed item gets its own modseq: sync reports it as a read-flag change.
+            const modseq = this.s.nextModseq(mailboxId);
+            this.s
+              .sql(
+                `UPDATE items SET is_read = ?, modseq = ?, modified_at = ?,
+                   props = json_set(props, '$.p.isRead', json(?), '$.v."message:IsRead"', ?) WHERE id = ?`,
+              )
+              .run(isRead ? 1 : 0, modseq, now, isRead ? 'true' : 'false', modseq, id);
+          }
+          if (ids.length) {
+            this.s.sql('UPDATE folders SET unread_count = CASE WHEN ? THEN 0 ELSE total_count END WHERE id = ?').run(isRead ? 1 : 0, folderId);
+            this.#touchFolders(mailboxId, [folderId]);
+          }
+          return ids.length;
+        }),
+      ),
+    );
+    return run.immediate();
+  }
+
+  emptyFolder(mailboxId: number, folderId: number, disposal: ItemDisposal, deleteSubFolders: boolean): void {
+    const run = this.s.db.transaction(() => {
+      if (!this.#folderExists(mailboxId, folderId)) throw new StoreError('not-found', 'folder not found');
+      const ids = (this.s.sql('SELECT id FROM items WHERE folder_id = ? AND mailbox_id = ?').all(folderId, mailboxId) as Array<{ id: number }>).map((r) => r.id);
+      const failed = this.deleteItems(mailboxId, ids, disposal).find((r) => !r.ok);
+      if (failed && !failed.ok) throw failed.error;
+      // Distinguished folders are part of the mailbox's shape and stay, even below an emptied folder.
+      if (deleteSubFolders && this.s.sql('DELETE FROM folders WHERE parent_id = ? AND mailbox_id = ? AND distinguished IS NULL').run(folderId, mailboxId).changes) {
+        this.#touchFolders(mailboxId, [folderId]);
+      }
+    });
+    run.immediate();
+  }
+
+  addAttachments(mailboxId: number, itemId: number, attachments: readonly NewAttachment[]): { item: Item; added: Attachment[] } {
+    const run = this.s.db.transaction(() => {
+      const current = this.#item(mailboxId, itemId);
+      if (!current) throw new StoreError('not-found', 'item not found');
+      const now = Date.now();
+      const first = current.attachments.length;
+      attachments.forEach((a, i) => this.#insertAttachment(itemId, first + i, a, now));
+      this.#afterAttachmentChange(mailboxId, current);
+      const item = this.#item(mailboxId, itemId)!;
+      return { item, added: item.attachments.slice(first) };
+    });
+    return run.immediate();
+  }
+
+  deleteAttachments(mailboxId: number, refs: ReadonlyArray<{ itemId: number; attachmentId: number }>): Array<Outcome<Item>> {
+    const run = this.s.db.transaction(() => {
+      const results = refs.map((ref) =>
+        this.#attempt(() => {
+          const current = this.#item(mailboxId, ref.itemId);
+          if (!current || !this.s.sql('DELETE FROM attachments WHERE id = ? AND item_id = ?').run(ref.attachmentId, ref.itemId).changes) {
+            throw new StoreError('not-found', 'attachment not found');
+          }
+          this.#afterAttachmentChange(mailboxId, current);
+          return ref.itemId;
+        }),
+      );
+      return results.map((r): Outcome<Item> => (r.ok ? { ok: true, value: this.#item(mailboxId, r.value)! } : r));
+    });
+    return run.immediate();
+  }
+
+  /** The parent's new version after its attachments changed: new modseq, flags and size; its original MIME no longer matches. */
+  #afterAttachmentChange(mailboxId: number, current: Item): void {
+    const stats = this.s.sql('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, coalesce(max(is_inline = 0), 0) AS visible FROM attachments WHERE item_id = ?').get(current.id) as {
+      n: number;
+      bytes: number;
+      visible: number;
+    };
+    this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(current.id);
+    const size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + stats.bytes;
+    this.s
+      .sql('UPDATE items SET has_attachments = ?, size = ?, modseq = ?, modified_at = ? WHERE id = ?')
+      .run(stats.visible ? 1 : 0, size, this.s.nextModseq(mailboxId), Date.now(), current.id);
+    this.#touchFolders(mailboxId, [current.folderId]);
+  }
+
+  #movable(mailboxId: number, itemId: number): MovableRow | undefined {
+    return this.s.sql('SELECT id, folder_id, is_read FROM items WHERE id = ? AND mailbox_id = ?').get(itemId, mailboxId) as MovableRow | undefined;
+  }
+
+  /** A copy is a new item (new id, UID and creation time) with the same content. */
+  #copyRow(mailboxId: number, row: MovableRow, targetFolderId: number): number {
+    const now = Date.now();
+    const copy = this.s
+      .sql(
+        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance,
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
+         SELECT mailbox_id, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
+           has_attachments, size, message_id, received_at, sent_at, ?, ?, props FROM items WHERE id = ? RETURNING id`,
+      )
+      .get(targetFolderId, this.#nextUid(targetFolderId), this.s.nextModseq(mailboxId), now, now, row.id) as { id: number };
+    this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
+    this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
+    this.s
+      .sql(
+        `INSERT INTO attachments (item_id, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at)
+         SELECT ?, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at
+         FROM attachments WHERE item_id = ? ORDER BY position`,
+      )
+      .run(copy.id, row.id);
+    this.#adjustCounts(targetFolderId, 1, row.is_read ? 0 : 1);
+    return copy.id;
+  }
+
   /** Moves an item to another folder under a NEW id (as Exchange does): the old id stops resolving. */
-  #moveRow(mailboxId: number, row: { id: number; folder_id: number; is_read: number }, targetFolderId: number): number {
+  #moveRow(mailboxId: number, row: MovableRow, targetFolderId: number): number {
+    if (row.folder_id === targetFolderId) return row.id;
     this.#leaveFolder(mailboxId, row);
     const uid = this.#nextUid(targetFolderId);
     const modseq = this.s.nextModseq(mailboxId);

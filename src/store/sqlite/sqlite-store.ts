@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { Account, Mailbox } from '../../domain/mailbox.js';
 import { DISTINGUISHED_FOLDERS, type Folder } from '../../domain/folder.js';
-import type { Item, NewItem } from '../../domain/item.js';
+import type { Attachment, Item, NewAttachment, NewItem } from '../../domain/item.js';
 import {
   StoreError,
   type AttachmentContent,
@@ -244,6 +244,30 @@ export class SqliteStore implements Store {
 
   async deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Promise<Array<Outcome<boolean>>> {
     return this.#items.deleteItems(mailboxId, itemIds, disposal);
+  }
+
+  async moveItems(mailboxId: number, itemIds: readonly number[], targetFolderId: number): Promise<Array<Outcome<Item>>> {
+    return this.#items.moveItems(mailboxId, itemIds, targetFolderId);
+  }
+
+  async copyItems(mailboxId: number, itemIds: readonly number[], targetFolderId: number): Promise<Array<Outcome<Item>>> {
+    return this.#items.copyItems(mailboxId, itemIds, targetFolderId);
+  }
+
+  async markAllItemsRead(mailboxId: number, folderIds: readonly number[], isRead: boolean): Promise<Array<Outcome<number>>> {
+    return this.#items.markAllItemsRead(mailboxId, folderIds, isRead);
+  }
+
+  async emptyFolder(mailboxId: number, folderId: number, disposal: ItemDisposal, deleteSubFolders: boolean): Promise<void> {
+    this.#items.emptyFolder(mailboxId, folderId, disposal, deleteSubFolders);
+  }
+
+  async addAttachments(mailboxId: number, itemId: number, attachments: readonly NewAttachment[]): Promise<{ item: Item; added: Attachment[] }> {
+    return this.#items.addAttachments(mailboxId, itemId, attachments);
+  }
+
+  async deleteAttachments(mailboxId: number, refs: ReadonlyArray<{ itemId: number; attachmentId: number }>): Promise<Array<Outcome<Item>>> {
+    return this.#items.deleteAttachments(mailboxId, refs);
   }
 
   #folder(mailboxId: number, folderId: number): Folder | undefined {
