@@ -1,6 +1,9 @@
 import type { Operation } from './operation.js';
 import { copyItem } from './operations/copy-item.js';
+import { createAttachment } from './operations/create-attachment.js';
 import { createItem } from './operations/create-item.js';
+import { deleteAttachment } from './operations/delete-attachment.js';
+import { getAttachment } from './operations/get-attachment.js';
 import { deleteItem } from './operations/delete-item.js';
 import { emptyFolder } from './operations/empty-folder.js';
 import { findItem } from './operations/find-item.js';
@@ -12,7 +15,7 @@ import { updateItem } from './operations/update-item.js';
 
 /** Every implemented operation, by the local name of its request element. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [getFolder, createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder].map((op) => [op.name, op]),
+  [getFolder, createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder, createAttachment, getAttachment, deleteAttachment].map((op) => [op.name, op]),
 );
 
 /**

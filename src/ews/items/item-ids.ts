@@ -33,3 +33,16 @@ export function itemIdElements(container: XmlElement | undefined, requestLine: n
   if (ids.length === 0) throw SoapFault.schema("The element 'ItemIds' must contain at least one item id.", requestLine);
   return ids;
 }
+
+export interface AttachmentRef {
+  mailbox: Mailbox;
+  itemId: number;
+  attachmentId: number;
+}
+
+/** Decodes a `t:AttachmentId` (mailbox GUID, item, attachment) and opens its mailbox. */
+export async function resolveAttachmentRef(ctx: RequestContext, el: XmlElement): Promise<AttachmentRef> {
+  const id = decodeId(el.attr('Id'), 'A', 2);
+  const mailbox = await openMailboxByGuid(ctx, id.mailboxGuid);
+  return { mailbox, itemId: id.numbers[0]!, attachmentId: id.numbers[1]! };
+}

@@ -89,7 +89,7 @@ export async function composeItemMime(item: Pick<Item, 'props' | 'attachments' |
   return composeMime(mimeMessage(item.props, attachments, item.props.dateTimeSent ?? item.createdAt), { includeBcc: item.props.isDraft });
 }
 
-async function composeAttached(item: AttachedItem): Promise<Buffer> {
+export async function composeAttached(item: AttachedItem): Promise<Buffer> {
   const attachments: MimeAttachment[] = [];
   for (const a of item.attachments) {
     const content = a.kind === 'file' ? a.content : await composeAttached(a.item);
