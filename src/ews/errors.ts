@@ -8,6 +8,7 @@
 const MESSAGE_TEXT: Record<string, string> = {
   ErrorAccessDenied: 'Access is denied. Check credentials and try again.',
   ErrorCannotDeleteObject: 'The object cannot be deleted.',
+  ErrorCrossMailboxMoveCopy: 'Cannot move or copy between mailboxes.',
   ErrorDeleteDistinguishedFolder: 'Distinguished folders cannot be deleted.',
   ErrorFolderExists: 'A folder with the specified name already exists.',
   ErrorFolderNotFound: 'The specified folder could not be found in the store.',
@@ -16,6 +17,8 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorInvalidIdEmpty: 'Id must be non-empty.',
   ErrorInvalidIdMalformed: 'Id is malformed.',
   ErrorInvalidOperation: 'The operation is invalid.',
+  ErrorInvalidPropertyAppend: 'This property does not support appends.',
+  ErrorInvalidPropertyDelete: 'This property cannot be deleted.',
   ErrorInvalidPropertySet: 'Set action is invalid for property.',
   ErrorInvalidRequest: 'The request is invalid.',
   ErrorInvalidServerVersion: 'The specified server version is invalid.',
@@ -25,9 +28,13 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorItemNotFound: 'The specified object was not found in the store.',
   ErrorMoveCopyFailed: 'The move or copy operation failed.',
   ErrorMoveDistinguishedFolder: 'Cannot move distinguished folder.',
+  ErrorNoFolderClassOverride: 'The folder class cannot be overridden.',
   ErrorNonExistentMailbox: 'No mailbox with such guid.',
+  ErrorParentFolderNotFound: 'The parent folder could not be found.',
+  ErrorRequiredPropertyMissing: 'A required property is missing.',
   ErrorSchemaValidation: 'The request failed schema validation.',
   ErrorStaleObject: 'The change key passed in the request does not match the current change key for the item.',
+  ErrorToFolderNotFound: 'The destination folder could not be found.',
 };
 
 export function defaultMessageText(code: string): string {
