@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import ews from 'ews-javascript-api';
+import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+
+const { ExchangeService, ExchangeVersion, WebCredentials, Uri, Folder, WellKnownFolderName, FolderView, DeleteMode, FolderId, FolderTraversal } = ews;
+
+describe('ews-javascript-api 0.15.3 against ewsd', () => {
+  let server: TestServer;
+  let alice: TestUser;
+  let service: InstanceType<typeof ExchangeService>;
+  before(async () => {
+    server = await startTestServer();
+    alice = await server.addUser('alice@example.com');
+    service = new ExchangeService(ExchangeVersion.Exchange2013_SP1);
+    service.Credentials = new WebCredentials(alice.email, alice.password);
+    service.Url = new Uri(server.url);
+  });
+  after(() => server.stop());
+
+  it('binds to the Inbox', async () => {
+    const inbox = await Folder.Bind(service, WellKnownFolderName.Inbox);
+    assert.equal(inbox.DisplayName, 'Inbox');
+    assert.equal(inbox.TotalCount, 0);
+    assert.equal(inbox.ChildFolderCount, 0);
+  });
+
+  it('lists the folders of the message folder root, page by page', async () => {
+    const all = await service.FindFolders(WellKnownFolderName.MsgFolderRoot, new FolderView(100));
+    const names = all.Folders.map((f) => f.DisplayName);
+    for (const name of ['Inbox', 'Drafts', 'Sent Items', 'Deleted Items', 'Calendar', 'Contacts', 'Tasks']) assert.ok(names.includes(name), name);
+    assert.equal(all.TotalCount, names.length);
+    assert.equal(all.MoreAvailable, false);
+
+    const first = await service.FindFolders(WellKnownFolderName.MsgFolderRoot, new FolderView(5));
+    assert.equal(first.Folders.length, 5);
+    assert.equal(first.MoreAvailable, true);
+    // ews-javascript-api 0.15.3 never copies IndexedPagingOffset into FindFolder's NextPageOffset
+    // (FindFolderResponse.ReadElementsFromXmlJsObject): a caller pages by its own count.
+    const second = await service.FindFolders(WellKnownFolderName.MsgFolderRoot, new FolderView(5, 5));
+    assert.deepEqual(
+      [...first.Folders, ...second.Folders].map((f) => f.DisplayName),
+      names.slice(0, 10),
+    );
+
+    const view = new FolderView(500);
+    view.Traversal = FolderTraversal.Deep;
+    const deep = await service.FindFolders(WellKnownFolderName.MsgFolderRoot, view);
+    assert.ok(deep.Folders.some((f) => f.DisplayName === 'Conflicts'), 'Deep reaches subfolders');
+  });
+
+  it('creates a folder in the Inbox, finds it, and deletes it', async () => {
+    const folder = new Folder(service);
+    folder.DisplayName = 'Receipts';
+    await folder.Save(WellKnownFolderName.Inbox);
+    assert.ok(folder.Id?.UniqueId, 'the new folder has an id');
+
+    const bound = await Folder.Bind(service, new FolderId(folder.Id.UniqueId));
+    assert.equal(bound.DisplayName, 'Receipts');
+    assert.equal(bound.FolderClass, 'IPF.Note');
+    const inbox = await Folder.Bind(service, WellKnownFolderName.Inbox);
+    assert.equal(inbox.ChildFolderCount, 1);
+
+    bound.DisplayName = 'Receipts 2026';
+    await bound.Update();
+    const children = await service.FindFolders(WellKnownFolderName.Inbox, new FolderView(10));
+    assert.deepEqual(children.Folders.map((f) => f.DisplayName), ['Receipts 2026']);
+
+    await bound.Delete(DeleteMode.HardDelete);
+    const after = await service.FindFolders(WellKnownFolderName.Inbox, new FolderView(10));
+    assert.equal(after.TotalCount, 0);
+  });
+
+  it('reports a duplicate folder name as the error Exchange gives', async () => {
+    const a = new Folder(service);
+    a.DisplayName = 'Twice';
+    await a.Save(WellKnownFolderName.Inbox);
+    const b = new Folder(service);
+    b.DisplayName = 'Twice';
+    await assert.rejects(b.Save(WellKnownFolderName.Inbox), (err: { ErrorCode?: number; message?: string }) => {
+      assert.match(String(err.message), /already exists/);
+      return true;
+    });
+  });
+});
