@@ -42,9 +42,14 @@ describe('exchangelib 4.9 against ewsd', () => {
     assert.equal(out.created_id, true);
     assert.deepEqual(out.inbox_children_after_create, ['Projects']);
     assert.equal(out.inbox_child_count, 1);
+    assert.deepEqual(out.inbox_on_server, ['Projects']);
+    assert.deepEqual(out.by_name_deep, ['Q1'], 'a restriction on folder:DisplayName, case-insensitive, Deep');
+    assert.deepEqual(out.by_name_prefix, ['Projects'], 'Contains Prefixed IgnoreCase');
     assert.deepEqual(out.renamed, ['Projects 2026']);
     assert.deepEqual(out.trash_children_after_move, ['Projects 2026']);
     assert.deepEqual(out.trash_children_after_soft_delete, []);
     assert.deepEqual(out.inbox_children_after_delete, []);
+    assert.deepEqual(out.inbox_on_server_at_end, []);
+    assert.deepEqual(out.trash_on_server_at_end, []);
   });
 });

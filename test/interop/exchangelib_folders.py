@@ -7,7 +7,14 @@ import json
 import sys
 import traceback
 
-from exchangelib import DELEGATE, Account, Configuration, Credentials, Folder
+from exchangelib import DELEGATE, Account, Configuration, Credentials, Folder, Q
+from exchangelib.folders import FolderCollection
+
+
+def on_server(account, folder, q=None, depth="Shallow"):
+    """Names below `folder` as the server reports them (FindFolder), bypassing exchangelib's folder cache."""
+    found = FolderCollection(account=account, folders=[folder]).find_folders(q=q, depth=depth, additional_fields=None)
+    return sorted(f.name for f in found if not isinstance(f, Exception))
 
 
 def main():
@@ -28,6 +35,10 @@ def main():
     account.inbox.refresh()
     out["inbox_children_after_create"] = [f.name for f in account.inbox.children]
     out["inbox_child_count"] = account.inbox.child_folder_count
+    out["inbox_on_server"] = on_server(account, account.inbox)
+    Folder(parent=sub, name="Q1").save()
+    out["by_name_deep"] = on_server(account, account.inbox, q=Q(name="q1"), depth="Deep")
+    out["by_name_prefix"] = on_server(account, account.root, q=Q(name__istartswith="proj"), depth="Deep")
 
     sub.name = "Projects 2026"
     sub.save(update_fields=["name"])
@@ -47,6 +58,8 @@ def main():
     gone.delete()
     account.inbox.refresh()
     out["inbox_children_after_delete"] = [f.name for f in account.inbox.children]
+    out["inbox_on_server_at_end"] = on_server(account, account.inbox)
+    out["trash_on_server_at_end"] = on_server(account, account.trash)
     print(json.dumps(out))
 
 
