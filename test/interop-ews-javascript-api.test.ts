@@ -3,7 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import ews from 'ews-javascript-api';
 import { startTestServer, type TestServer, type TestUser } from './support/server.js';
 
-const { ExchangeService, ExchangeVersion, WebCredentials, Uri, Folder, WellKnownFolderName, FolderView, DeleteMode, FolderId, FolderTraversal } = ews;
+const {
+  ExchangeService, ExchangeVersion, WebCredentials, Uri, Folder, WellKnownFolderName, FolderView, DeleteMode, FolderId, FolderTraversal,
+  SearchFilter, FolderSchema, ContainmentMode, ComparisonMode, CalendarFolder, AlternateId, IdFormat,
+} = ews;
 
 describe('ews-javascript-api 0.15.3 against ewsd', () => {
   let server: TestServer;
@@ -82,5 +85,43 @@ describe('ews-javascript-api 0.15.3 against ewsd', () => {
       assert.match(String(err.message), /already exists/);
       return true;
     });
+  });
+
+  it('moves, copies and searches folders, and creates a calendar', async () => {
+    const work = new Folder(service);
+    work.DisplayName = 'Work';
+    await work.Save(WellKnownFolderName.Inbox);
+    const sub = new Folder(service);
+    sub.DisplayName = 'Reports';
+    await sub.Save(work.Id);
+
+    const copy = await work.Copy(WellKnownFolderName.Drafts);
+    assert.notEqual(copy.Id.UniqueId, work.Id.UniqueId);
+    const moved = await work.Move(WellKnownFolderName.DeletedItems);
+    assert.equal(moved.Id.UniqueId, work.Id.UniqueId);
+
+    const view = new FolderView(50);
+    view.Traversal = FolderTraversal.Deep;
+    const filter = new SearchFilter.ContainsSubstring(FolderSchema.DisplayName, 'report', ContainmentMode.Prefixed, ComparisonMode.IgnoreCase);
+    const reports = await service.FindFolders(WellKnownFolderName.MsgFolderRoot, filter, view);
+    assert.equal(reports.TotalCount, 2, 'the original (now in Deleted Items) and the copy in Drafts');
+
+    const byName = await service.FindFolders(WellKnownFolderName.DeletedItems, new SearchFilter.IsEqualTo(FolderSchema.DisplayName, 'WORK'), new FolderView(10));
+    assert.deepEqual(byName.Folders.map((f) => f.DisplayName), ['Work']);
+
+    const calendar = new CalendarFolder(service);
+    calendar.DisplayName = 'Holidays';
+    await calendar.Save(WellKnownFolderName.Calendar);
+    const bound = await Folder.Bind(service, calendar.Id);
+    assert.equal(bound.FolderClass, 'IPF.Appointment');
+    assert.ok(bound instanceof CalendarFolder);
+  });
+
+  it("converts its root folder id and learns the owner's address", async () => {
+    const root = await Folder.Bind(service, WellKnownFolderName.Root);
+    const converted = await service.ConvertId(new AlternateId(IdFormat.EwsId, root.Id.UniqueId, 'someone@else.example'), IdFormat.HexEntryId);
+    const alt = converted as InstanceType<typeof AlternateId>;
+    assert.equal(alt.Mailbox, 'alice@example.com');
+    assert.match(alt.UniqueId, /^[0-9A-F]+$/);
   });
 });
