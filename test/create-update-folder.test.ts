@@ -172,6 +172,8 @@ describe('UpdateFolder', () => {
         setName('root', 'Top') +
         setName({ id: 'DUMMY', changeKey: '' }, 'X') +
         setName('sentitems', 'Sent') +
+        `<t:FolderChange>${folderIdXml(one!)}<t:Updates><t:SetFolderField><t:FieldURI FieldURI="folder:DisplayName"/><t:Folder><t:FolderClass>IPF.X</t:FolderClass></t:Folder></t:SetFolderField></t:Updates></t:FolderChange>` +
+        `<t:FolderChange>${folderIdXml(one!)}<t:Updates><t:SetFolderField><t:FieldURI FieldURI="folder:DisplayName"/><t:Folder><t:DisplayName>Z</t:DisplayName><t:FolderClass>IPF.X</t:FolderClass></t:Folder></t:SetFolderField></t:Updates></t:FolderChange>` +
         `</m:FolderChanges></m:UpdateFolder>`,
     );
     assert.deepEqual(outcomes(reply.body), [
@@ -183,6 +185,8 @@ describe('UpdateFolder', () => {
       ['Error', 'ErrorAccessDenied'],
       ['Error', 'ErrorInvalidIdMalformed'],
       ['Success', 'NoError'],
+      ['Error', 'ErrorUpdatePropertyMismatch'],
+      ['Error', 'ErrorIncorrectUpdatePropertyCount'],
     ]);
     assert.deepEqual(await folderNames(server.url, alice, 'drafts'), ['One', 'Two']);
     const tops = await folderNames(server.url, alice, 'msgfolderroot');

@@ -12,6 +12,7 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorDeleteDistinguishedFolder: 'Distinguished folders cannot be deleted.',
   ErrorFolderExists: 'A folder with the specified name already exists.',
   ErrorFolderNotFound: 'The specified folder could not be found in the store.',
+  ErrorIncorrectUpdatePropertyCount: 'An object within a change description must contain one and only one property to modify.',
   ErrorInternalServerError: 'An internal server error occurred. The operation failed.',
   ErrorInvalidChangeKey: 'The change key is invalid.',
   ErrorInvalidIdEmpty: 'Id must be non-empty.',
@@ -35,6 +36,7 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorSchemaValidation: 'The request failed schema validation.',
   ErrorStaleObject: 'The change key passed in the request does not match the current change key for the item.',
   ErrorToFolderNotFound: 'The destination folder could not be found.',
+  ErrorUpdatePropertyMismatch: 'The property in the change description does not match the property being updated.',
 };
 
 export function defaultMessageText(code: string): string {

@@ -52,8 +52,8 @@ function readChanges(updates: XmlElement | undefined): FolderChanges {
       else out.hidden = false;
       continue;
     }
-    const value = newValue(u, ref.kind === 'extended', field === 'DisplayName' ? 'DisplayName' : 'FolderClass');
     if (field === undefined) throw new EwsError('ErrorInvalidPropertySet', undefined, [['FieldURI', fieldName(ref)]]);
+    const value = newValue(u, ref.kind === 'extended', field === 'DisplayName' ? 'DisplayName' : 'FolderClass');
     if (field === 'DisplayName') out.displayName = checkDisplayName(value);
     else if (field === 'FolderClass') out.folderClass = value?.trim() || null;
     else out.hidden = value?.trim().toLowerCase() === 'true';
@@ -83,11 +83,15 @@ function fieldName(ref: ReturnType<typeof parsePath>): string {
 
 /**
  * The value a SetFolderField carries, inside its folder element: `t:DisplayName` for a FieldURI,
- * `t:ExtendedProperty/t:Value` for an ExtendedFieldURI.
+ * `t:ExtendedProperty/t:Value` for an ExtendedFieldURI. The folder element must carry exactly
+ * that one property, as Exchange requires.
  */
 function newValue(set: XmlElement, extended: boolean, element: string): string | undefined {
   const folder = set.children.find((c) => c.isEws && c.name.endsWith('Folder'));
   if (!folder) throw SoapFault.schema(`The element '${set.name}' lacks the folder that carries the new value.`, set.line);
-  if (!extended) return folder.child(element)?.text;
-  return folder.child('ExtendedProperty')?.child('Value')?.text;
+  const properties = folder.children.filter((c) => c.isEws);
+  if (properties.length !== 1) throw new EwsError('ErrorIncorrectUpdatePropertyCount');
+  const carried = extended ? folder.child('ExtendedProperty') : folder.child(element);
+  if (!carried) throw new EwsError('ErrorUpdatePropertyMismatch');
+  return extended ? carried.child('Value')?.text : carried.text;
 }
