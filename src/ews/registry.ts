@@ -1,21 +1,32 @@
 import type { Operation } from './operation.js';
+import { convertId } from './operations/convert-id.js';
+import { copyFolder } from './operations/copy-folder.js';
 import { copyItem } from './operations/copy-item.js';
 import { createAttachment } from './operations/create-attachment.js';
+import { createFolder } from './operations/create-folder.js';
 import { createItem } from './operations/create-item.js';
 import { deleteAttachment } from './operations/delete-attachment.js';
-import { getAttachment } from './operations/get-attachment.js';
+import { deleteFolder } from './operations/delete-folder.js';
 import { deleteItem } from './operations/delete-item.js';
 import { emptyFolder } from './operations/empty-folder.js';
+import { findFolder } from './operations/find-folder.js';
 import { findItem } from './operations/find-item.js';
+import { getAttachment } from './operations/get-attachment.js';
 import { getFolder } from './operations/get-folder.js';
 import { getItem } from './operations/get-item.js';
 import { markAllItemsAsRead } from './operations/mark-all-items-as-read.js';
+import { moveFolder } from './operations/move-folder.js';
 import { moveItem } from './operations/move-item.js';
+import { updateFolder } from './operations/update-folder.js';
 import { updateItem } from './operations/update-item.js';
 
 /** Every implemented operation, by the local name of its request element. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [getFolder, createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder, createAttachment, getAttachment, deleteAttachment].map((op) => [op.name, op]),
+  [
+    getFolder, findFolder, createFolder, updateFolder, deleteFolder, moveFolder, copyFolder, convertId,
+    createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder,
+    createAttachment, getAttachment, deleteAttachment,
+  ].map((op) => [op.name, op]),
 );
 
 /**

@@ -192,6 +192,12 @@ export class ItemTables {
     return run.immediate();
   }
 
+  /** Copies every item of a folder into another (CopyFolder), inside the caller's transaction. */
+  copyFolderContents(mailboxId: number, fromFolderId: number, toFolderId: number): void {
+    const rows = this.s.sql('SELECT id, folder_id, is_read FROM items WHERE folder_id = ? AND mailbox_id = ? ORDER BY uid').all(fromFolderId, mailboxId) as MovableRow[];
+    for (const row of rows) this.#copyRow(mailboxId, row, toFolderId);
+  }
+
   markAllItemsRead(mailboxId: number, folderIds: readonly number[], isRead: boolean): Array<Outcome<number>> {
     const run = this.s.db.transaction(() =>
       folderIds.map((folderId) =>
