@@ -102,6 +102,37 @@ describe('FindItem', () => {
     }
   });
 
+  it('restricts with the restriction engine: comparisons, Contains, Exists, Excludes, And/Or/Not', async () => {
+    const subjects = async (restriction: string) => {
+      const r = root(
+        await find(
+          '<m:IndexedPageItemView MaxEntriesReturned="100" Offset="0" BasePoint="Beginning"/>',
+          `<m:Restriction>${restriction}</m:Restriction><m:SortOrder><t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="item:Subject"/></t:FieldOrder></m:SortOrder>`,
+          '<t:BaseShape>Default</t:BaseShape>',
+        ),
+      );
+      const list = r.child('Items')!.children.map((m) => m.childText('Subject')!);
+      assert.equal(r.attr('TotalItemsInView'), String(list.length));
+      return list;
+    };
+    const unread = await subjects('<t:IsEqualTo><t:FieldURI FieldURI="message:IsRead"/><t:FieldURIOrConstant><t:Constant Value="false"/></t:FieldURIOrConstant></t:IsEqualTo>');
+    assert.equal(unread.length, 13);
+    assert.deepEqual(
+      await subjects('<t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase"><t:FieldURI FieldURI="item:Subject"/><t:Constant Value="QUARTERLY"/></t:Contains>'),
+      ['msg 21 quarterly report'],
+    );
+    const late = await subjects('<t:IsGreaterThanOrEqualTo><t:FieldURI FieldURI="item:DateTimeReceived"/><t:FieldURIOrConstant><t:Constant Value="2024-01-01T00:23:00Z"/></t:FieldURIOrConstant></t:IsGreaterThanOrEqualTo>');
+    assert.equal(late.length, 2);
+    const both = await subjects(
+      `<t:And><t:Not><t:IsEqualTo><t:FieldURI FieldURI="message:IsRead"/><t:FieldURIOrConstant><t:Constant Value="true"/></t:FieldURIOrConstant></t:IsEqualTo></t:Not>
+        <t:IsLessThan><t:ExtendedFieldURI PropertyTag="0xe06" PropertyType="SystemTime"/><t:FieldURIOrConstant><t:Constant Value="2024-01-01T00:04:00Z"/></t:FieldURIOrConstant></t:IsLessThan></t:And>`,
+    );
+    assert.equal(both.length, 2, 'unread among the first four received (0 and 2)');
+    // 0x0e07 bit 1 (read) excluded: the unread ones again.
+    assert.equal((await subjects('<t:Excludes><t:ExtendedFieldURI PropertyTag="0xe07" PropertyType="Integer"/><t:Bitmask Value="1"/></t:Excludes>')).length, 13);
+    assert.equal((await subjects('<t:Exists><t:ExtendedFieldURI PropertyTag="0x1090" PropertyType="Integer"/></t:Exists>')).length, 0);
+  });
+
   it('answers one message per parent folder, with per-folder errors', async () => {
     const reply = await post(
       server.url,

@@ -45,6 +45,8 @@ describe('message items through exchangelib 4.9', () => {
     assert.equal(out.unread_after_save, 4, 'exchangelib creates messages unread; one was then marked read');
     assert.deepEqual(out.ordered, ['draft 0 (edited)', 'draft 1 (edited)', 'draft 2 (edited)']);
     assert.equal(out.count, 5);
+    assert.deepEqual(out.filtered, ['draft 1 (edited)']);
+    assert.equal(out.filtered_importance, 5);
     assert.deepEqual(out.attachment_names, ['hello.txt']);
     assert.equal(out.attachment_content, 'hello world');
     assert.equal(out.attachments_after_detach, 0);

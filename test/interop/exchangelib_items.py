@@ -52,6 +52,9 @@ def main():
     # Listing: order_by + slicing over FindItem, then GetItem.
     out["ordered"] = [m.subject for m in account.drafts.all().order_by("subject")[:3]]
     out["count"] = account.drafts.all().count()
+    # filter() is FindItem with a Restriction.
+    out["filtered"] = [m.subject for m in account.drafts.filter(subject__contains="draft 1")]
+    out["filtered_importance"] = account.drafts.filter(importance="High", categories__contains=["ewsd"]).count()
 
     # Attachments: attach() is CreateAttachment, content fetched back with GetAttachment, detach() DeleteAttachment.
     msg = account.drafts.get(id=fetched[1].id)

@@ -1,6 +1,9 @@
 import type { Item } from '../../domain/item.js';
 import type { XmlElement } from '../../soap/xml-element.js';
-import { EwsError } from '../errors.js';
+import { evaluateRestriction } from '../restrictions/evaluate-restriction.js';
+import { parseRestriction } from '../restrictions/parse-restriction.js';
+import type { PropertyRef, PropertyValue } from '../restrictions/restriction.js';
+import { extendedValue, fieldValue } from './item-values.js';
 
 export type ItemFilter = (item: Item) => boolean;
 
@@ -12,8 +15,10 @@ export function parseItemFilter(request: XmlElement): ItemFilter | undefined {
   const filters: ItemFilter[] = [];
   const query = request.child('QueryString')?.text.trim();
   if (query) filters.push(queryStringFilter(query));
-  if (request.child('Restriction')) {
-    throw new EwsError('ErrorUnsupportedQueryFilter', 'Restrictions on items are not supported by this server yet.');
+  const restrictionEl = request.child('Restriction');
+  if (restrictionEl) {
+    const restriction = parseRestriction(restrictionEl);
+    filters.push((item) => evaluateRestriction(restriction, (ref) => itemProperty(item, ref)));
   }
   if (filters.length === 0) return undefined;
   return (item) => filters.every((f) => f(item));
@@ -36,4 +41,16 @@ function queryStringFilter(query: string): ItemFilter {
       .toLowerCase();
     return words.every((w) => haystack.includes(w));
   };
+}
+
+/** What the restriction engine sees of an item. Internet headers are indexed by name (`item:InternetMessageHeader`). */
+function itemProperty(item: Item, ref: PropertyRef): PropertyValue | undefined {
+  if (ref.kind === 'field') return fieldValue(item, ref.uri);
+  if (ref.kind === 'extended') return extendedValue(item, ref.field);
+  if (ref.uri === 'item:InternetMessageHeader') {
+    const name = ref.index.toLowerCase();
+    const values = item.props.internetMessageHeaders.filter((h) => h.name.toLowerCase() === name).map((h) => h.value);
+    return values.length ? values : undefined;
+  }
+  return undefined;
 }
