@@ -1,0 +1,117 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateCorpus } from './corpus.js';
+import { dovecotDriver, ewsdDriver } from './drivers.js';
+import { startDovecot, type RunningDovecot } from './dovecot.js';
+import { startEwsd, type RunningEwsd } from './ewsd-process.js';
+import { runFloor } from './floor.js';
+import { describeMachine } from './machine.js';
+import { sampleTree } from './proc-stats.js';
+import { formatTables, renderSvg, type BenchReport } from './report.js';
+import { emptyResult, type WorkloadResult } from './stats.js';
+import { WORKLOADS, runSide, type Workload } from './workloads.js';
+
+export type Mode = 'tiny' | 'quick' | 'full';
+
+/** Corpus size and sync rounds per mode: quick stays under a minute, full under ten on 2 cores. */
+export const MODES: Record<Mode, { messages: number; syncRounds: number }> = {
+  tiny: { messages: 20, syncRounds: 3 },
+  quick: { messages: 400, syncRounds: 10 },
+  full: { messages: 5000, syncRounds: 50 },
+};
+
+export interface BenchOptions {
+  mode: Mode;
+  /** Overrides the mode's corpus size. */
+  messages?: number;
+  only?: Workload | 'floor';
+  concurrencies?: number[];
+  /** Where the JSON and SVG go. */
+  outDir: string;
+  repoRoot: string;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface BenchOutcome {
+  report: BenchReport;
+  jsonFile: string;
+  svgFile: string;
+  table: string;
+}
+
+/**
+ * The whole benchmark: one corpus, ewsd (a child process on a fresh data directory) and a private
+ * Dovecot side by side, each workload at each concurrency, then the SQLite floor. Dovecot missing
+ * is not fatal: its rows say why, and `report.dovecotUnavailable` tells callers.
+ */
+export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const t0 = performance.now();
+  const mode = MODES[opts.mode];
+  const selected = new Set<Workload>(opts.only === undefined ? WORKLOADS : opts.only === 'floor' ? [] : [opts.only]);
+  const withFloor = opts.only === undefined || opts.only === 'floor';
+  const concurrencies = opts.concurrencies ?? [1, 4];
+  const work = mkdtempSync(join(tmpdir(), 'ewsd-bench-'));
+  // Dovecot's mail processes run as `mail` and must traverse into work/dovecot.
+  chmodSync(work, 0o755);
+  let ewsd: RunningEwsd | undefined;
+  let dovecot: RunningDovecot | undefined;
+  let dovecotUnavailable: string | undefined;
+  const results: WorkloadResult[] = [];
+  try {
+    const count = opts.messages ?? mode.messages;
+    log(`generating ${count} messages`);
+    const corpus = await generateCorpus(count, opts.seed);
+    log(`corpus: ${count} messages, ${(corpus.totalBytes / 2 ** 20).toFixed(1)} MB`);
+    const machine = describeMachine(work, opts.repoRoot);
+
+    if (selected.size > 0) {
+      ewsd = await startEwsd(opts.repoRoot, join(work, 'ewsd'));
+      try {
+        dovecot = await startDovecot(join(work, 'dovecot'));
+        machine.dovecot = `Dovecot ${dovecot.version}`;
+      } catch (err) {
+        dovecotUnavailable = (err as Error).message;
+        log(`dovecot unavailable: ${dovecotUnavailable}`);
+      }
+      for (const concurrency of concurrencies) {
+        const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, log };
+        log(`ewsd, ${concurrency} client(s)`);
+        results.push(...(await runSide(ewsdDriver(ewsd), sideOpts)));
+        if (dovecot) {
+          log(`dovecot, ${concurrency} client(s)`);
+          results.push(...(await runSide(dovecotDriver(dovecot), sideOpts)));
+        } else {
+          for (const w of WORKLOADS) if (selected.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
+        }
+      }
+    }
+    if (withFloor) {
+      log('floor: raw better-sqlite3 inserts');
+      results.push(runFloor(corpus, work));
+    }
+    const ewsdPeak = ewsd ? sampleTree(ewsd.pid).rootHwmBytes : undefined;
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      mode: opts.mode,
+      machine,
+      corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
+      ...(dovecotUnavailable ? { dovecotUnavailable } : {}),
+      ...(ewsdPeak ? { ewsdLifetimePeakRssBytes: ewsdPeak } : {}),
+      seconds: (performance.now() - t0) / 1000,
+      results,
+    };
+    mkdirSync(opts.outDir, { recursive: true });
+    const jsonFile = join(opts.outDir, `${report.date.slice(0, 10)}-${opts.mode}${opts.only ? `-${opts.only}` : ''}.json`);
+    const svgFile = join(opts.outDir, 'latest.svg');
+    writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(svgFile, renderSvg(report));
+    return { report, jsonFile, svgFile, table: formatTables(report) };
+  } finally {
+    await Promise.allSettled([ewsd?.stop(), dovecot?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,39 @@
+import { Command, Option } from 'commander';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBench, type Mode } from './harness.js';
+import { WORKLOADS } from './workloads.js';
+
+/** The repository root: this file runs from dist/bench/. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const program = new Command('bench')
+  .description('ewsd side by side with Dovecot: store, list, fetch, flag, changes, delete, and the SQLite floor')
+  .option('--quick', 'small corpus, finishes in under a minute')
+  .option('--tiny', 'a 20-message corpus, for smoke tests')
+  .addOption(new Option('--only <workload>', 'run one workload (store still runs first when others need it)').choices([...WORKLOADS, 'floor']))
+  .option('--messages <n>', 'corpus size (overrides the mode)', (v) => Number.parseInt(v, 10))
+  .option('--concurrency <list>', 'comma-separated client counts', (v) => v.split(',').map((n) => Number.parseInt(n, 10)), [1, 4])
+  .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
+  .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10));
+program.parse();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; out: string; seed?: number }>();
+const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
+
+const outcome = await runBench({
+  mode,
+  outDir: resolve(opts.out),
+  repoRoot: REPO_ROOT,
+  concurrencies: opts.concurrency,
+  ...(opts.only ? { only: opts.only } : {}),
+  ...(opts.messages ? { messages: opts.messages } : {}),
+  ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+});
+const { report } = outcome;
+process.stdout.write(
+  `\newsd benchmark, ${mode} run: ${report.corpus.messages} messages (${(report.corpus.bytes / 2 ** 20).toFixed(1)} MB), ` +
+    `${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? 'Dovecot unavailable: ' + report.dovecotUnavailable}\n\n` +
+    outcome.table +
+    `\nratio = ewsd msgs/s / Dovecot msgs/s (above 1 means ewsd is faster); took ${report.seconds.toFixed(1)} s\n` +
+    `wrote ${outcome.jsonFile}\nwrote ${outcome.svgFile}\n`,
+);
