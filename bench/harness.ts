@@ -31,6 +31,8 @@ export interface BenchOptions {
   /** Where the JSON and SVG go. */
   outDir: string;
   repoRoot: string;
+  /** The checkout whose bin/ewsd.js is measured (default: repoRoot), to compare builds. */
+  ewsdRoot?: string;
   seed?: number;
   log?: (line: string) => void;
 }
@@ -69,7 +71,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     const machine = describeMachine(work, opts.repoRoot);
 
     if (selected.size > 0) {
-      ewsd = await startEwsd(opts.repoRoot, join(work, 'ewsd'));
+      ewsd = await startEwsd(opts.ewsdRoot ?? opts.repoRoot, join(work, 'ewsd'));
       try {
         dovecot = await startDovecot(join(work, 'dovecot'));
         machine.dovecot = `Dovecot ${dovecot.version}`;

@@ -15,9 +15,10 @@ const program = new Command('bench')
   .option('--messages <n>', 'corpus size (overrides the mode)', (v) => Number.parseInt(v, 10))
   .option('--concurrency <list>', 'comma-separated client counts', (v) => v.split(',').map((n) => Number.parseInt(n, 10)), [1, 4])
   .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
+  .option('--ewsd <dir>', 'measure the ewsd built in this checkout (its bin/ewsd.js) instead of this one')
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; out: string; seed?: number }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; out: string; seed?: number; ewsd?: string }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const outcome = await runBench({
@@ -27,6 +28,7 @@ const outcome = await runBench({
   concurrencies: opts.concurrency,
   ...(opts.only ? { only: opts.only } : {}),
   ...(opts.messages ? { messages: opts.messages } : {}),
+  ...(opts.ewsd ? { ewsdRoot: resolve(opts.ewsd) } : {}),
   ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
 });
 const { report } = outcome;

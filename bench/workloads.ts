@@ -208,7 +208,8 @@ async function measure(pid: number, sessions: MailSession[], tasks: Task[], resu
         const task = tasks[next++]!;
         const start = performance.now();
         try {
-          messages += await task(session);
+          const handled = await task(session); // not `messages += await ...`: that would read `messages` before the await
+          messages += handled;
         } catch (err) {
           failure ??= err;
           return;

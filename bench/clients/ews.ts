@@ -2,13 +2,11 @@ import { parseXml } from '../../src/soap/xml-parser.js';
 import type { XmlElement } from '../../src/soap/xml-element.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
+import { createItemXml, deleteItemXml, findItemXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml } from './ews-requests.js';
 import { NotImplemented, type ItemRef, type MailSession } from '../session.js';
 
 /** An EWS request that came back with an error (a per-item ResponseMessage or an unexpected fault). */
 export class EwsRequestError extends Error {}
-
-const PAGE_PROPERTIES = ['item:Subject', 'message:From', 'item:DateTimeReceived', 'item:Size', 'message:IsRead'];
-const MAX_CHANGES = 512; // the EWS maximum for SyncFolderItems
 
 /**
  * A bench client for EWS over fetch(): it writes the standard SOAP bodies that real clients send
@@ -26,13 +24,7 @@ export class EwsSession implements MailSession {
   }
 
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
-    const items = batch.map((m) => `<t:Message><t:MimeContent CharacterSet="UTF-8">${m.raw.toString('base64')}</t:MimeContent></t:Message>`);
-    const msgs = await this.#call(
-      'CreateItem',
-      `<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId>` +
-        `<m:Items>${items.join('')}</m:Items></m:CreateItem>`,
-      batch.length,
-    );
+    const msgs = await this.#call('CreateItem', createItemXml(batch.map((m) => m.raw)), batch.length);
     return msgs.map((m) => {
       const id = m.child('Items')?.children[0]?.child('ItemId')?.attr('Id');
       if (!id) throw new EwsRequestError('CreateItem answered without an ItemId');
@@ -41,39 +33,17 @@ export class EwsSession implements MailSession {
   }
 
   async listPage(offset: number, size: number): Promise<number> {
-    const [msg] = await this.#call(
-      'FindItem',
-      `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>` +
-        PAGE_PROPERTIES.map((p) => `<t:FieldURI FieldURI="${p}"/>`).join('') +
-        `</t:AdditionalProperties></m:ItemShape>` +
-        `<m:IndexedPageItemView MaxEntriesReturned="${size}" Offset="${offset}" BasePoint="Beginning"/>` +
-        `<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>`,
-      1,
-    );
+    const [msg] = await this.#call('FindItem', findItemXml(offset, size), 1);
     return msg!.child('RootFolder')?.child('Items')?.children.length ?? 0;
   }
 
   async fetch(refs: readonly ItemRef[]): Promise<Buffer[]> {
-    const msgs = await this.#call(
-      'GetItem',
-      `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape>` +
-        `<m:ItemIds>${itemIds(refs)}</m:ItemIds></m:GetItem>`,
-      refs.length,
-    );
+    const msgs = await this.#call('GetItem', getItemXml(refs), refs.length);
     return msgs.map((m) => Buffer.from(m.child('Items')?.children[0]?.childText('MimeContent') ?? '', 'base64'));
   }
 
   async setRead(refs: readonly ItemRef[], read: boolean): Promise<void> {
-    const changes = refs.map(
-      (id) =>
-        `<t:ItemChange><t:ItemId Id="${id}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="message:IsRead"/>` +
-        `<t:Message><t:IsRead>${read}</t:IsRead></t:Message></t:SetItemField></t:Updates></t:ItemChange>`,
-    );
-    await this.#call(
-      'UpdateItem',
-      `<m:UpdateItem MessageDisposition="SaveOnly" ConflictResolution="AlwaysOverwrite"><m:ItemChanges>${changes.join('')}</m:ItemChanges></m:UpdateItem>`,
-      refs.length,
-    );
+    await this.#call('UpdateItem', updateIsReadXml(refs, read), refs.length);
   }
 
   /** Syncs the whole inbox from scratch (as a client's first sync does) and keeps the final state. */
@@ -97,20 +67,13 @@ export class EwsSession implements MailSession {
   }
 
   async delete(refs: readonly ItemRef[]): Promise<void> {
-    await this.#call('DeleteItem', `<m:DeleteItem DeleteType="HardDelete"><m:ItemIds>${itemIds(refs)}</m:ItemIds></m:DeleteItem>`, refs.length);
+    await this.#call('DeleteItem', deleteItemXml(refs), refs.length);
   }
 
   async close(): Promise<void> {}
 
   async #sync(state: string | undefined): Promise<{ state: string; last: boolean; changes: number }> {
-    const [msg] = await this.#call(
-      'SyncFolderItems',
-      `<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>` +
-        `<m:SyncFolderId><t:DistinguishedFolderId Id="inbox"/></m:SyncFolderId>` +
-        (state === undefined ? '' : `<m:SyncState>${state}</m:SyncState>`) +
-        `<m:MaxChangesReturned>${MAX_CHANGES}</m:MaxChangesReturned></m:SyncFolderItems>`,
-      1,
-    );
+    const [msg] = await this.#call('SyncFolderItems', syncFolderItemsXml(state), 1);
     const next = msg!.childText('SyncState');
     if (next === undefined) throw new EwsRequestError('SyncFolderItems answered without a SyncState');
     return { state: next, last: msg!.childText('IncludesLastItemInRange') !== 'false', changes: msg!.child('Changes')?.children.length ?? 0 };
@@ -121,9 +84,7 @@ export class EwsSession implements MailSession {
     const res = await fetch(this.url, {
       method: 'POST',
       headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: this.#auth },
-      body:
-        `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${NS.soap}" xmlns:m="${NS.messages}" xmlns:t="${NS.types}">` +
-        `<soap:Header><t:RequestServerVersion Version="Exchange2016"/></soap:Header><soap:Body>${bodyXml}</soap:Body></soap:Envelope>`,
+      body: soapEnvelope(bodyXml),
     });
     const text = await res.text();
     let body: XmlElement | undefined;
@@ -148,8 +109,4 @@ export class EwsSession implements MailSession {
     if (msgs.length !== expected) throw new EwsRequestError(`${operation}: ${msgs.length} response messages for ${expected} items`);
     return msgs;
   }
-}
-
-function itemIds(refs: readonly ItemRef[]): string {
-  return refs.map((id) => `<t:ItemId Id="${id}"/>`).join('');
 }
