@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { cpus, freemem, release, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
   cpus: number;
@@ -8,6 +8,8 @@ export interface MachineInfo {
   memoryGiB: number;
   freeMemoryGiB: number;
   kernel: string;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  loadAverage: number;
   node: string;
   sqlite: string;
   /** File system and device of the directory the servers store into. */
@@ -36,6 +38,7 @@ export function describeMachine(dataDir: string, repoRoot: string): MachineInfo 
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     freeMemoryGiB: Math.round((freemem() / 2 ** 30) * 10) / 10,
     kernel: release(),
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
     node: process.version,
     sqlite,
     disk: quiet('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', dataDir])?.replace(/\s+/g, ' ') ?? 'unknown',
