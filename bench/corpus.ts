@@ -66,7 +66,7 @@ export async function generateCorpus(count: number, seed = 20261123): Promise<Co
     const fromAddress = `${fromName.split(' ')[0]!.normalize('NFD').replace(/[^a-z]/gi, '').toLowerCase() || 'user'}${int(1, 99)}@example.org`;
     const subject = `${words(int(3, 8))} #${i}`;
     const date = new Date(start + i * 60_000 + int(0, 59) * 1000);
-    const body = paragraphs(int(1_500, 18_000));
+    const body = paragraphs(int(400, 4_500));
     const withHtml = rnd() < 0.7;
     const attachment =
       i % 50 === 7 ? randomBytes(rnd, int(200_000, 1_000_000)) : i % 12 === 3 ? randomBytes(rnd, int(20_000, 200_000)) : undefined;

@@ -101,6 +101,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       mode: opts.mode,
       machine,
       corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
+      ...(opts.ewsdRoot && opts.ewsdRoot !== opts.repoRoot ? { ewsdRoot: opts.ewsdRoot } : {}),
       ...(dovecotUnavailable ? { dovecotUnavailable } : {}),
       ...(ewsdPeak ? { ewsdLifetimePeakRssBytes: ewsdPeak } : {}),
       seconds: (performance.now() - t0) / 1000,

@@ -7,6 +7,8 @@ export interface BenchReport {
   mode: string;
   machine: MachineInfo;
   corpus: { seed: number; messages: number; bytes: number };
+  /** The checkout whose ewsd was measured, when not the bench's own (`--ewsd`). */
+  ewsdRoot?: string;
   /** Why Dovecot did not take part, when it did not. */
   dovecotUnavailable?: string;
   /** Peak RSS of the ewsd process over the whole run (VmHWM). */
@@ -86,10 +88,15 @@ function xmlEsc(s: string): string {
  * (the workloads span three orders of magnitude). Written by hand: a few rects and texts.
  */
 export function renderSvg(report: BenchReport): string {
-  const groups: { title: string; bars: WorkloadResult[] }[] = [];
+  const groups: { title: string; bars: WorkloadResult[]; ratio?: number }[] = [];
   for (const w of WORKLOADS) {
     for (const c of [...new Set(report.results.filter((r) => r.workload === w && r.side !== 'sqlite').map((r) => r.concurrency))]) {
-      groups.push({ title: `${w}, ${c} client${c > 1 ? 's' : ''}`, bars: report.results.filter((r) => r.workload === w && r.concurrency === c && r.side !== 'sqlite') });
+      const rt = ratio(report.results, w, c);
+      groups.push({
+        title: `${w}, ${c} client${c > 1 ? 's' : ''}`,
+        bars: report.results.filter((r) => r.workload === w && r.concurrency === c && r.side !== 'sqlite'),
+        ...(rt === undefined ? {} : { ratio: rt }),
+      });
     }
   }
   const floor = report.results.filter((r) => r.side === 'sqlite');
@@ -106,6 +113,9 @@ export function renderSvg(report: BenchReport): string {
   const parts: string[] = [];
   for (const g of groups) {
     parts.push(`<text x="${left - 8}" y="${y + barH}" text-anchor="end" font-weight="bold">${xmlEsc(g.title)}</text>`);
+    if (g.ratio !== undefined) {
+      parts.push(`<text x="970" y="${y + barH}" text-anchor="end" fill="${g.ratio >= 1 ? '#276749' : '#9b2c2c'}">ewsd/Dovecot ${g.ratio.toFixed(2)}x</text>`);
+    }
     for (const b of g.bars) {
       if (b.status === 'ok') {
         const w = Math.max(1, x(b.messagesPerSecond) - left);
@@ -128,7 +138,7 @@ export function renderSvg(report: BenchReport): string {
   }
   const subtitle = `${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.mode} run, ${report.corpus.messages} messages (${(report.corpus.bytes / MB).toFixed(1)} MB), ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? 'no Dovecot'}`;
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="${height}" font-family="sans-serif" font-size="11">\n` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="980" height="${height}" font-family="sans-serif" font-size="11">\n` +
     `<rect width="100%" height="100%" fill="white"/>\n` +
     `<text x="10" y="20" font-size="15" font-weight="bold">ewsd vs Dovecot: messages per second (log scale, longer is faster)</text>\n` +
     `<text x="10" y="38" fill="#4a5568">${xmlEsc(subtitle)}</text>\n` +
