@@ -15,14 +15,15 @@ export interface RunningEwsd {
 
 /**
  * Runs ewsd as its own process (`node bin/ewsd.js serve`), the way it is deployed, so that its CPU
- * time and memory can be read apart from the benchmark client's.
+ * time and memory can be read apart from the benchmark client's. `nodeArgs` go to node itself
+ * (e.g. `--cpu-prof --cpu-prof-dir=DIR`: the profile is written when the server exits).
  */
-export async function startEwsd(repoRoot: string, dataDir: string): Promise<RunningEwsd> {
+export async function startEwsd(repoRoot: string, dataDir: string, nodeArgs: readonly string[] = []): Promise<RunningEwsd> {
   const cli = join(repoRoot, 'bin', 'ewsd.js');
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--log-level', 'warn'],
+    [...nodeArgs, cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--log-level', 'warn'],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EWSD_LOG_LEVEL: 'warn' } },
   );
   let stderr = '';

@@ -9,7 +9,7 @@ import { startEwsd, type RunningEwsd } from './ewsd-process.js';
 import { runFloor } from './floor.js';
 import { describeMachine } from './machine.js';
 import { sampleTree } from './proc-stats.js';
-import { formatTables, renderSvg, type BenchReport } from './report.js';
+import { formatMarkdown, formatTables, renderSvg, type BenchReport } from './report.js';
 import { emptyResult, type WorkloadResult } from './stats.js';
 import { WORKLOADS, runSide, type Workload } from './workloads.js';
 
@@ -34,6 +34,10 @@ export interface BenchOptions {
   /** The checkout whose bin/ewsd.js is measured (default: repoRoot), to compare builds. */
   ewsdRoot?: string;
   seed?: number;
+  /** Names what was measured (e.g. a branch): goes into the file names, the JSON and the chart. */
+  label?: string;
+  /** Writes a V8 CPU profile of the ewsd process into this directory (`node --cpu-prof`). */
+  profileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -41,6 +45,7 @@ export interface BenchOutcome {
   report: BenchReport;
   jsonFile: string;
   svgFile: string;
+  markdownFile: string;
   table: string;
 }
 
@@ -71,7 +76,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     const machine = describeMachine(work, opts.repoRoot);
 
     if (selected.size > 0) {
-      ewsd = await startEwsd(opts.ewsdRoot ?? opts.repoRoot, join(work, 'ewsd'));
+      ewsd = await startEwsd(
+        opts.ewsdRoot ?? opts.repoRoot,
+        join(work, 'ewsd'),
+        opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [],
+      );
       try {
         dovecot = await startDovecot(join(work, 'dovecot'));
         machine.dovecot = `Dovecot ${dovecot.version}`;
@@ -101,6 +110,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       mode: opts.mode,
       machine,
       corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
+      ...(opts.label ? { label: opts.label } : {}),
       ...(opts.ewsdRoot && opts.ewsdRoot !== opts.repoRoot ? { ewsdRoot: opts.ewsdRoot } : {}),
       ...(dovecotUnavailable ? { dovecotUnavailable } : {}),
       ...(ewsdPeak ? { ewsdLifetimePeakRssBytes: ewsdPeak } : {}),
@@ -108,11 +118,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       results,
     };
     mkdirSync(opts.outDir, { recursive: true });
-    const jsonFile = join(opts.outDir, `${report.date.slice(0, 10)}-${opts.mode}${opts.only ? `-${opts.only}` : ''}.json`);
+    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.label].filter(Boolean).join('-')}.json`);
     const svgFile = join(opts.outDir, 'latest.svg');
+    const markdownFile = jsonFile.replace(/\.json$/, '.md');
     writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
     writeFileSync(svgFile, renderSvg(report));
-    return { report, jsonFile, svgFile, table: formatTables(report) };
+    writeFileSync(markdownFile, formatMarkdown(report) + '\n');
+    return { report, jsonFile, svgFile, markdownFile, table: formatTables(report) };
   } finally {
     await Promise.allSettled([ewsd?.stop(), dovecot?.stop()]);
     rmSync(work, { recursive: true, force: true });

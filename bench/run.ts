@@ -16,9 +16,11 @@ const program = new Command('bench')
   .option('--concurrency <list>', 'comma-separated client counts', (v) => v.split(',').map((n) => Number.parseInt(n, 10)), [1, 4])
   .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
   .option('--ewsd <dir>', 'measure the ewsd built in this checkout (its bin/ewsd.js) instead of this one')
+  .option('--profile <dir>', 'write a V8 CPU profile of the ewsd process into this directory')
+  .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; out: string; seed?: number; ewsd?: string }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const outcome = await runBench({
@@ -29,6 +31,8 @@ const outcome = await runBench({
   ...(opts.only ? { only: opts.only } : {}),
   ...(opts.messages ? { messages: opts.messages } : {}),
   ...(opts.ewsd ? { ewsdRoot: resolve(opts.ewsd) } : {}),
+  ...(opts.profile ? { profileDir: resolve(opts.profile) } : {}),
+  ...(opts.label ? { label: opts.label.replace(/[^\w.-]+/g, '-') } : {}),
   ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
 });
 const { report } = outcome;
@@ -40,5 +44,6 @@ process.stdout.write(
       : '') +
     outcome.table +
     `\nratio = ewsd msgs/s / Dovecot msgs/s (above 1 means ewsd is faster); took ${report.seconds.toFixed(1)} s\n` +
-    `wrote ${outcome.jsonFile}\nwrote ${outcome.svgFile}\n`,
+    `wrote ${outcome.jsonFile}\nwrote ${outcome.markdownFile}\nwrote ${outcome.svgFile}\n` +
+    (opts.profile ? `ewsd CPU profile in ${resolve(opts.profile)} (open it in Chrome DevTools)\n` : ''),
 );
