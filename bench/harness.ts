@@ -122,7 +122,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     const svgFile = join(opts.outDir, 'latest.svg');
     const markdownFile = jsonFile.replace(/\.json$/, '.md');
     writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(svgFile, renderSvg(report));
+    const svg = renderSvg(report);
+    // latest.svg is what the docs show; the dated copy keeps each run's chart beside its JSON.
+    writeFileSync(svgFile, svg);
+    writeFileSync(jsonFile.replace(/\.json$/, '.svg'), svg);
     writeFileSync(markdownFile, formatMarkdown(report) + '\n');
     return { report, jsonFile, svgFile, markdownFile, table: formatTables(report) };
   } finally {

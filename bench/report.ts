@@ -63,7 +63,8 @@ export function formatTables(report: BenchReport): string {
 /** The same tables in Markdown, for docs/BENCHMARKS.md. */
 export function formatMarkdown(report: BenchReport): string {
   const out = ['| workload | c | server | msgs/s | p50 ms | p99 ms | items/req | server CPU s | peak RSS MB | ewsd/Dovecot |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|'];
-  for (const r of report.results) {
+  const order = (r: WorkloadResult) => (r.side === 'sqlite' ? 1e6 : WORKLOADS.indexOf(r.workload as Workload) * 1e3 + r.concurrency * 10 + (r.side === 'ewsd' ? 0 : 1));
+  for (const r of [...report.results].sort((a, b) => order(a) - order(b))) {
     const name = r.side === 'sqlite' ? 'floor' : r.workload;
     if (r.status !== 'ok') {
       out.push(`| ${name} | ${r.concurrency} | ${r.side} | ${r.status} | | | | | | |`);
