@@ -68,6 +68,16 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
   let dovecot: RunningDovecot | undefined;
   let dovecotUnavailable: string | undefined;
   const results: WorkloadResult[] = [];
+  // Interrupted (Ctrl-C): stop both servers and remove the temp dir (hundreds of MB) before leaving.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the servers and removing ${work}`);
+    void Promise.allSettled([ewsd?.stop(), dovecot?.stop()]).then(() => {
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const count = opts.messages ?? mode.messages;
     log(`generating ${count} messages`);
@@ -129,6 +139,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     writeFileSync(markdownFile, formatMarkdown(report) + '\n');
     return { report, jsonFile, svgFile, markdownFile, table: formatTables(report) };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await Promise.allSettled([ewsd?.stop(), dovecot?.stop()]);
     rmSync(work, { recursive: true, force: true });
   }
