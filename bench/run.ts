@@ -38,7 +38,7 @@ const outcome = await runBench({
 const { report } = outcome;
 process.stdout.write(
   `\newsd benchmark, ${mode} run: ${report.corpus.messages} messages (${(report.corpus.bytes / 2 ** 20).toFixed(1)} MB), ` +
-    `${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? 'Dovecot unavailable: ' + report.dovecotUnavailable}\n\n` +
+    `${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? (report.dovecotUnavailable ? `Dovecot unavailable: ${report.dovecotUnavailable}` : 'no servers started')}\n\n` +
     (report.machine.loadAverage > report.machine.cpus / 2
       ? `warning: the load average was ${report.machine.loadAverage} on ${report.machine.cpus} CPUs when the run started; other work skews these figures\n\n`
       : '') +
