@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateCorpus } from './corpus.js';
@@ -57,6 +57,7 @@ export interface BenchOutcome {
 export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const t0 = performance.now();
+  const loadAtStart = loadavg()[0]!;
   const mode = MODES[opts.mode];
   const selected = new Set<Workload>(opts.only === undefined ? WORKLOADS : opts.only === 'floor' ? [] : [opts.only]);
   const withFloor = opts.only === undefined || opts.only === 'floor';
@@ -83,7 +84,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     log(`generating ${count} messages`);
     const corpus = await generateCorpus(count, opts.seed);
     log(`corpus: ${count} messages, ${(corpus.totalBytes / 2 ** 20).toFixed(1)} MB`);
-    const machine = describeMachine(work, opts.repoRoot);
+    const machine = describeMachine(work, opts.repoRoot, loadAtStart);
 
     if (selected.size > 0) {
       ewsd = await startEwsd(

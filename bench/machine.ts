@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { cpus, freemem, loadavg, release, totalmem } from 'node:os';
+import { cpus, freemem, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
   cpus: number;
@@ -26,7 +26,8 @@ function quiet(cmd: string, args: string[]): string | undefined {
   }
 }
 
-export function describeMachine(dataDir: string, repoRoot: string): MachineInfo {
+/** `loadAverage` is taken by the caller before it starts working (generating the corpus loads a core). */
+export function describeMachine(dataDir: string, repoRoot: string, loadAverage: number): MachineInfo {
   const db = new Database(':memory:');
   const sqlite = (db.prepare('select sqlite_version() as v').get() as { v: string }).v;
   db.close();
@@ -38,7 +39,7 @@ export function describeMachine(dataDir: string, repoRoot: string): MachineInfo 
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     freeMemoryGiB: Math.round((freemem() / 2 ** 30) * 10) / 10,
     kernel: release(),
-    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
+    loadAverage: Math.round(loadAverage * 100) / 100,
     node: process.version,
     sqlite,
     disk: quiet('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', dataDir])?.replace(/\s+/g, ' ') ?? 'unknown',
