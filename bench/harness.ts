@@ -28,6 +28,8 @@ export interface BenchOptions {
   messages?: number;
   only?: Workload | 'floor';
   concurrencies?: number[];
+  /** Runs of each side per concurrency (each on a fresh account); the run with the median msgs/s is reported. */
+  runs?: number;
   /** Where the JSON and SVG go. */
   outDir: string;
   repoRoot: string;
@@ -62,6 +64,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
   const selected = new Set<Workload>(opts.only === undefined ? WORKLOADS : opts.only === 'floor' ? [] : [opts.only]);
   const withFloor = opts.only === undefined || opts.only === 'floor';
   const concurrencies = opts.concurrencies ?? [1, 4];
+  const runs = Math.max(1, opts.runs ?? 1);
   const work = mkdtempSync(join(tmpdir(), 'ewsd-bench-'));
   // Dovecot's mail processes run as `mail` and must traverse into work/dovecot.
   chmodSync(work, 0o755);
@@ -101,14 +104,19 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       }
       for (const concurrency of concurrencies) {
         const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, log };
-        log(`ewsd, ${concurrency} client(s)`);
-        results.push(...(await runSide(ewsdDriver(ewsd), sideOpts)));
-        if (dovecot) {
-          log(`dovecot, ${concurrency} client(s)`);
-          results.push(...(await runSide(dovecotDriver(dovecot), sideOpts)));
-        } else {
-          for (const w of WORKLOADS) if (selected.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
+        const ewsdRuns: WorkloadResult[][] = [];
+        const dovecotRuns: WorkloadResult[][] = [];
+        for (let run = 1; run <= runs; run++) {
+          log(`ewsd, ${concurrency} client(s)${runs > 1 ? `, run ${run} of ${runs}` : ''}`);
+          ewsdRuns.push(await runSide(ewsdDriver(ewsd), sideOpts));
+          if (dovecot) {
+            log(`dovecot, ${concurrency} client(s)${runs > 1 ? `, run ${run} of ${runs}` : ''}`);
+            dovecotRuns.push(await runSide(dovecotDriver(dovecot), sideOpts));
+          }
         }
+        results.push(...medianRuns(ewsdRuns));
+        if (dovecot) results.push(...medianRuns(dovecotRuns));
+        else for (const w of WORKLOADS) if (selected.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
       }
     }
     if (withFloor) {
@@ -145,4 +153,20 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     await Promise.allSettled([ewsd?.stop(), dovecot?.stop()]);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Of several runs of the same workloads (runs[i][k] is workload k of run i), keeps per workload
+ * the run with the median throughput, so one disturbed run does not decide the figure. A
+ * workload that did not succeed in every run is reported by its first unsuccessful run.
+ */
+function medianRuns(runs: WorkloadResult[][]): WorkloadResult[] {
+  if (runs.length === 1) return runs[0]!;
+  return runs[0]!.map((_, k) => {
+    const same = runs.map((r) => r[k]!);
+    const failed = same.find((r) => r.status !== 'ok');
+    if (failed) return failed;
+    const sorted = [...same].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+    return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, runs: same.length };
+  });
 }

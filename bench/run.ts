@@ -14,13 +14,14 @@ const program = new Command('bench')
   .addOption(new Option('--only <workload>', 'run one workload (store still runs first when others need it)').choices([...WORKLOADS, 'floor']))
   .option('--messages <n>', 'corpus size (overrides the mode)', (v) => Number.parseInt(v, 10))
   .option('--concurrency <list>', 'comma-separated client counts', (v) => v.split(',').map((n) => Number.parseInt(n, 10)), [1, 4])
+  .option('--runs <n>', 'runs per server and concurrency; the median is reported', (v) => Number.parseInt(v, 10), 1)
   .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
   .option('--ewsd <dir>', 'measure the ewsd built in this checkout (its bin/ewsd.js) instead of this one')
   .option('--profile <dir>', 'write a V8 CPU profile of the ewsd process into this directory')
   .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const outcome = await runBench({
@@ -28,6 +29,7 @@ const outcome = await runBench({
   outDir: resolve(opts.out),
   repoRoot: REPO_ROOT,
   concurrencies: opts.concurrency,
+  runs: opts.runs,
   ...(opts.only ? { only: opts.only } : {}),
   ...(opts.messages ? { messages: opts.messages } : {}),
   ...(opts.ewsd ? { ewsdRoot: resolve(opts.ewsd) } : {}),

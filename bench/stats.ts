@@ -26,6 +26,8 @@ export interface WorkloadResult {
   serverCpuSeconds: number;
   serverPeakRssBytes: number;
   clientCpuSeconds: number;
+  /** How many runs this figure is the median of (absent: one run). */
+  runs?: number;
 }
 
 export function emptyResult(workload: string, side: WorkloadResult['side'], concurrency: number, itemsPerRequest: number): WorkloadResult {
