@@ -28,6 +28,8 @@ export interface BenchOptions {
   messages?: number;
   only?: Workload | 'floor';
   concurrencies?: number[];
+  /** Messages stored in each account before the workloads (untimed), to measure at a mailbox size. */
+  fill?: number;
   /** Runs of each side per concurrency (each on a fresh account); the run with the median msgs/s is reported. */
   runs?: number;
   /** Where the JSON and SVG go. */
@@ -103,7 +105,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         log(`dovecot unavailable: ${dovecotUnavailable}`);
       }
       for (const concurrency of concurrencies) {
-        const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, log };
+        const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, fill: opts.fill ?? 0, log };
         const ewsdRuns: WorkloadResult[][] = [];
         const dovecotRuns: WorkloadResult[][] = [];
         for (let run = 1; run <= runs; run++) {
@@ -129,6 +131,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       mode: opts.mode,
       machine,
       corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
+      ...(opts.fill ? { fill: opts.fill } : {}),
       ...(opts.label ? { label: opts.label } : {}),
       ...(opts.ewsdRoot && opts.ewsdRoot !== opts.repoRoot ? { ewsdRoot: opts.ewsdRoot } : {}),
       ...(dovecotUnavailable ? { dovecotUnavailable } : {}),
@@ -137,7 +140,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       results,
     };
     mkdirSync(opts.outDir, { recursive: true });
-    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.label].filter(Boolean).join('-')}.json`);
+    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
     const svgFile = join(opts.outDir, 'latest.svg');
     const markdownFile = jsonFile.replace(/\.json$/, '.md');
     writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');

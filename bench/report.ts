@@ -7,6 +7,8 @@ export interface BenchReport {
   mode: string;
   machine: MachineInfo;
   corpus: { seed: number; messages: number; bytes: number };
+  /** Messages each account held before the workloads (`--fill`). */
+  fill?: number;
   label?: string;
   /** The checkout whose ewsd was measured, when not the bench's own (`--ewsd`). */
   ewsdRoot?: string;
@@ -138,7 +140,7 @@ export function renderSvg(report: BenchReport): string {
     const ax = left + (d / decades) * plotWidth;
     axis.push(`<line x1="${ax}" y1="${top - 6}" x2="${ax}" y2="${y}" stroke="#e2e8f0"/>`, `<text x="${ax}" y="${y + 16}" text-anchor="middle">${(10 ** d).toLocaleString('en-US')}</text>`);
   }
-  const subtitle = `${report.label ? `${report.label}, ` : ''}${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.mode} run, ${report.corpus.messages} messages (${(report.corpus.bytes / MB).toFixed(1)} MB), ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? 'no Dovecot'}`;
+  const subtitle = `${report.label ? `${report.label}, ` : ''}${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.mode} run, ${report.corpus.messages} messages (${(report.corpus.bytes / MB).toFixed(1)} MB)${report.fill ? ` in a mailbox of ${report.fill} more` : ''}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? 'no Dovecot'}`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="980" height="${height}" font-family="sans-serif" font-size="11">\n` +
     `<rect width="100%" height="100%" fill="white"/>\n` +

@@ -14,6 +14,7 @@ const program = new Command('bench')
   .addOption(new Option('--only <workload>', 'run one workload (store still runs first when others need it)').choices([...WORKLOADS, 'floor']))
   .option('--messages <n>', 'corpus size (overrides the mode)', (v) => Number.parseInt(v, 10))
   .option('--concurrency <list>', 'comma-separated client counts', (v) => v.split(',').map((n) => Number.parseInt(n, 10)), [1, 4])
+  .option('--fill <n>', 'messages stored in each account before the workloads (untimed): the mailbox size to measure at', (v) => Number.parseInt(v, 10), 0)
   .option('--runs <n>', 'runs per server and concurrency; the median is reported', (v) => Number.parseInt(v, 10), 1)
   .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
   .option('--ewsd <dir>', 'measure the ewsd built in this checkout (its bin/ewsd.js) instead of this one')
@@ -21,7 +22,7 @@ const program = new Command('bench')
   .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const outcome = await runBench({
@@ -30,6 +31,7 @@ const outcome = await runBench({
   repoRoot: REPO_ROOT,
   concurrencies: opts.concurrency,
   runs: opts.runs,
+  fill: opts.fill,
   ...(opts.only ? { only: opts.only } : {}),
   ...(opts.messages ? { messages: opts.messages } : {}),
   ...(opts.ewsd ? { ewsdRoot: resolve(opts.ewsd) } : {}),

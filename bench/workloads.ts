@@ -35,6 +35,36 @@ interface MailboxState {
   refs: (ItemRef | undefined)[];
   /** Whether the messages are currently marked read. */
   read: boolean;
+  /** Messages stored before the workloads (not in `refs`). */
+  filled: number;
+}
+
+/**
+ * Stores `opts.fill` messages (the corpus over and over, the same bytes on both servers) with a
+ * few parallel clients, untimed. The workloads then act on their own items in a mailbox that
+ * already holds these, which shows whether costs grow with the mailbox.
+ */
+async function fillMailbox(driver: ServerDriver, user: string, opts: SideRunOptions): Promise<number> {
+  const messages = opts.corpus.messages;
+  const batches = chunks(opts.fill, driver.batch.store);
+  let next = 0;
+  let stored = 0;
+  await Promise.all(
+    Array.from({ length: FILL_CLIENTS }, async () => {
+      const session = await driver.open(user);
+      try {
+        while (next < batches.length) {
+          const [from, to] = batches[next++]!;
+          const batch = Array.from({ length: to - from }, (_, k) => messages[(from + k) % messages.length]!);
+          const got = await session.store(batch);
+          stored += got.length;
+        }
+      } finally {
+        await session.close();
+      }
+    }),
+  );
+  return stored;
 }
 
 export interface SideRunOptions {
@@ -43,8 +73,13 @@ export interface SideRunOptions {
   selected: ReadonlySet<Workload>;
   /** Rounds of the changes workload (each one asks for the changes since the same state). */
   syncRounds: number;
+  /** Messages stored in the account before the workloads, untimed: the mailbox size to measure at. */
+  fill: number;
   log: (line: string) => void;
 }
+
+const FILL_CLIENTS = 4;
+let accounts = 0;
 
 /**
  * Runs the selected workloads against one server at one concurrency, on a fresh account. The
@@ -52,9 +87,14 @@ export interface SideRunOptions {
  * A workload the server does not implement yet is reported as such and the run goes on.
  */
 export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promise<WorkloadResult[]> {
-  const user = `bench-c${opts.concurrency}-${Date.now().toString(36)}@example.com`;
+  const user = `bench-c${opts.concurrency}-${Date.now().toString(36)}-${++accounts}@example.com`;
   await driver.prepareUser(user);
-  const state: MailboxState = { refs: [], read: false };
+  const state: MailboxState = { refs: [], read: false, filled: 0 };
+  if (opts.fill > 0) {
+    const t0 = performance.now();
+    state.filled = await fillMailbox(driver, user, opts);
+    opts.log(`  ${driver.name} c=${opts.concurrency}: filled with ${state.filled} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
   const results: WorkloadResult[] = [];
   for (const workload of WORKLOADS) {
     if (!opts.selected.has(workload) && workload !== 'store') continue;
@@ -126,8 +166,14 @@ async function planWorkload(driver: ServerDriver, workload: Workload, state: Mai
         }),
       };
     }
-    case 'list':
-      return { itemsPerRequest: PAGE, tasks: chunks(refs.length, PAGE).map(([from]) => (s) => s.listPage(from, PAGE)) };
+    case 'list': {
+      // As many pages as the workload's own items fill, spread over the whole folder so that a
+      // filled mailbox is also read at deep offsets.
+      const pages = Math.ceil(refs.length / PAGE);
+      const total = refs.length + state.filled;
+      const stride = Math.max(PAGE, Math.floor(total / pages / PAGE) * PAGE);
+      return { itemsPerRequest: PAGE, tasks: Array.from({ length: pages }, (_, i) => (s) => s.listPage(i * stride, PAGE)) };
+    }
     case 'fetch': {
       const n = driver.batch.fetch;
       return {
