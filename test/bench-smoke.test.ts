@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createItemXml, deleteItemXml, findItemXml, getItemXml, syncFolderItemsXml, updateIsReadXml } from '../bench/clients/ews-requests.js';
+import { generateCorpus } from '../bench/corpus.js';
 import { DovecotUnavailable, ensureDovecotInstalled } from '../bench/dovecot.js';
 import { runBench } from '../bench/harness.js';
 import type { BenchReport } from '../bench/report.js';
@@ -20,6 +21,18 @@ function hasXmllint(): boolean {
 }
 
 describe('benchmark harness', () => {
+  it('generates the same corpus from the same seed: CRLF lines, encoded non-ASCII headers, an attachment', async () => {
+    const [a, b] = [await generateCorpus(20, 7), await generateCorpus(20, 7)];
+    assert.deepEqual(a.messages.map((m) => m.raw), b.messages.map((m) => m.raw));
+    const all = a.messages.map((m) => m.raw.toString('latin1'));
+    for (const raw of all) {
+      assert.doesNotMatch(raw, /(?<!\r)\n/, 'bare LF');
+      assert.doesNotMatch(raw.slice(0, raw.indexOf('\r\n\r\n')), /[^\x00-\x7f]/, 'raw 8-bit header');
+    }
+    assert.ok(all.some((raw) => /^(Subject|From): .*=\?UTF-8\?[BQ]\?/im.test(raw)), 'an RFC 2047 encoded header');
+    assert.ok(all.some((raw) => /Content-Disposition: attachment/i.test(raw)), 'an attachment');
+  });
+
   it('sends request bodies that Messages.xsd accepts', (t) => {
     if (!hasXmllint()) return t.skip('xmllint is not installed');
     const id = Buffer.alloc(40, 7).toString('base64');
