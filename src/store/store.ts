@@ -33,8 +33,16 @@ export interface Store {
   updateFolder(mailboxId: number, folderId: number, changes: FolderChanges): Promise<Folder>;
   /** Deletes the folder, its subfolders and their items. */
   deleteFolder(mailboxId: number, folderId: number): Promise<void>;
-  /** Throws `StoreError('exists')` on a name clash, `StoreError('invalid')` when moving into its own subtree. */
-  moveFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder>;
+  /**
+   * Throws `StoreError('exists')` on a name clash, `StoreError('invalid')` when moving into its own subtree.
+   * `newName` renames the folder in the same transaction (a folder moved to Deleted Items next to a namesake).
+   */
+  moveFolder(mailboxId: number, folderId: number, newParentId: number, newName?: string): Promise<Folder>;
+  /**
+   * Copies the folder and its subfolders under `newParentId` and returns the copy. The copies are
+   * ordinary folders (never distinguished). Throws like {@link moveFolder}.
+   */
+  copyFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder>;
 }
 
 export interface NewAccount {
@@ -47,6 +55,8 @@ export interface NewFolder {
   displayName: string;
   folderClass: string | null;
   hidden?: boolean;
+  /** A search folder (`t:SearchFolder`); its contents are computed, never stored. */
+  isSearchFolder?: boolean;
 }
 
 export interface FolderChanges {
