@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import nodemailer, { type NodemailerError, type SMTPTransportOptions } from 'nodemailer';
 import type { RecipientResult } from '../domain/outbound.js';
 
@@ -39,7 +40,8 @@ export class SmtpRelay implements Relay {
       secure: config.security === 'tls',
       requireTLS: config.security === 'starttls',
       ignoreTLS: config.security === 'none',
-      tls: { rejectUnauthorized: config.verifyCertificate ?? true, servername: config.host },
+      // SNI carries host names only (RFC 6066); a relay given by IP address is verified against its IP.
+      tls: { rejectUnauthorized: config.verifyCertificate ?? true, ...(isIP(config.host) === 0 ? { servername: config.host } : {}) },
       ...(config.user !== undefined ? { auth: { user: config.user, pass: config.password ?? '' } } : {}),
       ...(config.heloName !== undefined ? { name: config.heloName } : {}),
       connectionTimeout: config.connectionTimeoutMs ?? 30_000,
