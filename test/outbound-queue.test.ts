@@ -75,7 +75,7 @@ describe('outbound queue and SMTP relay', () => {
         await waitFor('the queue to empty', emptied(store));
         assert.equal(relay.received.length, 1);
         assert.equal(relay.received[0]!.from, ALICE);
-        assert.deepEqual(relay.received[0]!.to.sort(), ['bob@remote.test', 'carol@remote.test']);
+        assert.deepEqual(relay.received[0]!.to.sort(), ['Carol@Remote.test', 'bob@remote.test']);
         assert.equal(relay.received[0]!.raw.toString(), raw.toString());
         await sleep(300);
         assert.equal(relay.received.length, 1, 'no second copy');
@@ -155,6 +155,22 @@ describe('outbound queue and SMTP relay', () => {
         const report = await simpleParser(delivery.inbox(ALICE)[0]!);
         assert.match(report.status, /x@remote\.test/);
         assert.match(report.status, /y@remote\.test/);
+      });
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('bounces an address SMTP cannot carry at once instead of retrying it', async () => {
+    const relay = await SmtpPeer.start();
+    try {
+      await withQueue({ relay: { port: relay.port } }, async ({ store, queue, delivery }) => {
+        await queue.enqueue({ sender: ALICE, recipients: ['bad address@remote.test', 'bob@remote.test'], raw: message('unsendable') });
+        await waitFor('the queue to empty', emptied(store));
+        const report = await simpleParser(delivery.inbox(ALICE)[0]!);
+        assert.match(report.status, /Final-Recipient: rfc822; bad address@remote\.test\r?\nAction: failed\r?\nStatus: 5\.1\.3/);
+        assert.doesNotMatch(report.status, /bob@/);
+        assert.deepEqual(relay.received.map((m) => m.to), [['bob@remote.test']], 'nothing went to a mangled address');
       });
     } finally {
       await relay.close();

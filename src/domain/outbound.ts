@@ -15,7 +15,7 @@ export type RecipientState = 'pending' | 'delivered' | 'failed' | 'bounced';
 export interface NewOutboundMessage {
   /** Envelope sender (MAIL FROM); '' is the null sender of reports, which are never bounced. */
   sender: string;
-  /** Envelope recipients; duplicates are dropped (each address gets the message once). */
+  /** Envelope recipients; case-insensitive duplicates are dropped (each mailbox gets the message once), spelling kept. */
   recipients: string[];
   /** The RFC 5322 message exactly as it goes on the wire (no Bcc header). */
   raw: Buffer;

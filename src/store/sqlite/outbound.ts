@@ -49,7 +49,9 @@ interface RecipientRow {
  * commit its Sent Items copy, its local deliveries and its queue entry together.
  */
 export function insertOutbound(db: Database, message: NewOutboundMessage, now = Date.now()): number {
-  const recipients = [...new Set(message.recipients.map((r) => r.toLowerCase()))];
+  // Each mailbox once; the spelling is kept as given (a local part may be case-sensitive, RFC 5321 2.4).
+  const seen = new Set<string>();
+  const recipients = message.recipients.filter((r) => !seen.has(r.toLowerCase()) && seen.add(r.toLowerCase()));
   if (recipients.length === 0) throw new Error('an outbound message needs at least one recipient');
   const row = db
     .prepare('INSERT INTO outbound_messages (sender, raw, created_at, next_attempt_at) VALUES (?, ?, ?, ?) RETURNING id')
@@ -111,7 +113,7 @@ export class OutboundQueries {
       const set = this.sql('UPDATE outbound_recipients SET state = ?, last_error = ? WHERE message_id = ? AND address = ? AND state = ?');
       for (const r of results) {
         const state: RecipientState = r.outcome === 'delivered' ? 'delivered' : r.outcome === 'failed' ? 'failed' : 'pending';
-        set.run(state, r.detail, messageId, r.address.toLowerCase(), 'pending');
+        set.run(state, r.detail, messageId, r.address, 'pending');
       }
       this.sql('UPDATE outbound_messages SET claimed_at = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?').run(nextAttemptAt, lastError, messageId);
       this.#removeIfFinished(messageId);
@@ -123,7 +125,7 @@ export class OutboundQueries {
   markBounced(messageId: number, addresses: string[]): void {
     const mark = this.db.transaction(() => {
       const set = this.sql("UPDATE outbound_recipients SET state = 'bounced' WHERE message_id = ? AND address = ? AND state = 'failed'");
-      for (const a of addresses) set.run(messageId, a.toLowerCase());
+      for (const a of addresses) set.run(messageId, a);
       this.#removeIfFinished(messageId);
     });
     mark.immediate();
