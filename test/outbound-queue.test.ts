@@ -119,6 +119,25 @@ describe('outbound queue and SMTP relay', () => {
     }
   });
 
+  it('tries again at once when asked to (ewsd queue retry), instead of waiting out the backoff', async () => {
+    const relay = await SmtpPeer.start();
+    const port = relay.port;
+    await relay.close();
+    try {
+      await withQueue({ relay: { port }, retry: { initialMs: 3_600_000, maxIntervalMs: 3_600_000, retryForMs: 86_400_000 } }, async ({ store, queue }) => {
+        await queue.enqueue({ sender: ALICE, recipients: ['bob@remote.test'], raw: message('flushed') });
+        const [waiting] = await waitFor('a failed attempt', queuedWhere(store, (m) => m.lastError !== null));
+        assert.ok(waiting!.nextAttemptAt.getTime() > Date.now() + 3_000_000, 'an hour of backoff');
+        await relay.open(port);
+        assert.equal(await store.retryOutboundNow(new Date()), 1);
+        await waitFor('the queue to empty', emptied(store)); // the worker polls every 100 ms here
+        assert.equal(relay.received.length, 1);
+      });
+    } finally {
+      await relay.close();
+    }
+  });
+
   it('bounces a 5xx recipient with a delivery report in the sender Inbox, and delivers to the others', async () => {
     const relay = await SmtpPeer.start();
     relay.rcptReplies.set('nobody@remote.test', 550);

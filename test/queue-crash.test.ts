@@ -64,6 +64,8 @@ describe('outbound queue across kill -9', () => {
 
       first.kill('SIGKILL');
       await exited(first);
+      const retry = await promisify(execFile)(process.execPath, [EWSD, 'queue', 'retry', '--data', dataDir], { timeout: 10_000 });
+      assert.match(retry.stdout, /^\d+ messages? due now$/m);
       await relay.open(relayPort);
       const second = await serve(dataDir, relayPort);
       children.push(second);

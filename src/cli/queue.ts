@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { OutboundSummary } from '../domain/outbound.js';
-import { dataOption, openStore } from './options.js';
+import { CliError, dataOption, openStore } from './options.js';
 
 /** `ewsd queue ...`: reads the store directly, so it works while the server runs. */
 export function queueCommand(): Command {
@@ -15,6 +15,24 @@ export function queueCommand(): Command {
         const messages = await store.listOutbound();
         if (messages.length === 0) console.log('the outbound queue is empty');
         for (const m of messages) console.log(formatQueued(m));
+      } finally {
+        await store.close();
+      }
+    });
+  queue
+    .command('retry [ids...]')
+    .description('try waiting messages (all, or the given ids) again now; a running server picks them up within its poll interval')
+    .addOption(dataOption())
+    .action(async (ids: string[], opts: { data: string }) => {
+      const numbers = ids.map((id) => {
+        const n = Number(id.replace(/^#/, ''));
+        if (!Number.isInteger(n) || n <= 0) throw new CliError(`invalid queue id: ${id}`);
+        return n;
+      });
+      const store = openStore(opts.data);
+      try {
+        const count = await store.retryOutboundNow(new Date(), numbers.length > 0 ? numbers : undefined);
+        console.log(`${count} message${count === 1 ? '' : 's'} due now`);
       } finally {
         await store.close();
       }

@@ -44,6 +44,8 @@ export interface Store {
   claimOutbound(now: Date, leaseMs: number, limit: number): Promise<ClaimedMessage[]>;
   /** Makes every claimed message due now (the worker starts after a crash). Returns how many. */
   releaseOutboundClaims(now: Date): Promise<number>;
+  /** Makes waiting messages (all, or the given ids) due now, e.g. once the relay is fixed. Returns how many. */
+  retryOutboundNow(now: Date, ids?: number[]): Promise<number>;
   /** Commits a pass's per-recipient outcomes and the next attempt; a finished message leaves the queue. */
   recordOutboundResults(messageId: number, results: RecipientResult[], nextAttemptAt: Date, lastError: string | null): Promise<void>;
   /** The non-delivery report for these failed recipients has reached the sender. */

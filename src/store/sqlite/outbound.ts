@@ -107,6 +107,13 @@ export class OutboundQueries {
     return this.sql('UPDATE outbound_messages SET claimed_at = NULL, next_attempt_at = min(next_attempt_at, ?) WHERE claimed_at IS NOT NULL').run(now).changes;
   }
 
+  /** Makes waiting messages (all, or those listed) due now; a claimed one is left to its worker. */
+  retryNow(now: number, ids: number[] | undefined): number {
+    if (ids === undefined) return this.sql('UPDATE outbound_messages SET next_attempt_at = ? WHERE claimed_at IS NULL AND next_attempt_at > ?').run(now, now).changes;
+    const set = this.sql('UPDATE outbound_messages SET next_attempt_at = ? WHERE id = ? AND claimed_at IS NULL AND next_attempt_at > ?');
+    return this.db.transaction(() => ids.reduce((n, id) => n + set.run(now, id, now).changes, 0)).immediate();
+  }
+
   /** Records one pass's per-recipient outcomes and ends the claim; a finished message leaves the queue. */
   recordResults(messageId: number, results: RecipientResult[], nextAttemptAt: number, lastError: string | null): void {
     const record = this.db.transaction(() => {

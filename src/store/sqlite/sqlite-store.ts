@@ -218,6 +218,10 @@ export class SqliteStore implements Store {
     return this.#outbound.releaseClaims(now.getTime());
   }
 
+  async retryOutboundNow(now: Date, ids?: number[]): Promise<number> {
+    return this.#outbound.retryNow(now.getTime(), ids);
+  }
+
   async recordOutboundResults(messageId: number, results: RecipientResult[], nextAttemptAt: Date, lastError: string | null): Promise<void> {
     this.#outbound.recordResults(messageId, results, nextAttemptAt.getTime(), lastError);
   }
