@@ -96,7 +96,9 @@ export class OutboundQueue {
   async #run(): Promise<void> {
     for (;;) {
       this.#again = false;
-      const batch = await this.#o.store.claimOutbound(new Date(), this.#o.leaseMs, 10);
+      // One message per claim: only the message in hand is held in memory (they can be 25 MB each),
+      // and only it is leased, so a stop or crash leaves nothing else waiting on a lapsed claim.
+      const batch = await this.#o.store.claimOutbound(new Date(), this.#o.leaseMs, 1);
       for (const message of batch) {
         if (this.#stopping) return; // the rest lapse back into the queue (start() releases them)
         await this.#deliver(message).catch((err: unknown) => this.#o.log.error({ err, queueId: message.id }, 'outbound message pass failed'));
