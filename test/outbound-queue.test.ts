@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { simpleParser } from './support/mail-parse.js';
 import type { OutboundSummary } from '../src/domain/outbound.js';
 import { OutboundQueue, NO_RELAY } from '../src/delivery/outbound-queue.js';
@@ -48,6 +49,13 @@ async function withQueue(
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The id of a process that has exited (a crashed worker). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', ''], { timeout: 10_000 });
+  assert.ok(child.pid);
+  return child.pid;
 }
 
 function message(subject: string, to = 'bob@remote.test'): Buffer {
@@ -245,15 +253,32 @@ describe('outbound queue and SMTP relay', () => {
     try {
       await withQueue({ relay: { port: relay.port }, start: false }, async ({ store, queue }) => {
         const id = await store.enqueueOutbound({ sender: ALICE, recipients: ['bob@remote.test', 'carol@remote.test'], raw: message('resumed') });
-        // A previous run got bob's 250 committed, then died holding the claim.
-        const [claimed] = await store.claimOutbound(new Date(), 60 * 60_000, 10);
+        // A previous worker got bob's 250 committed, then died holding the claim for its next pass.
+        const dead = deadPid();
+        const [claimed] = await store.claimOutbound(new Date(), 60 * 60_000, 10, dead);
         assert.equal(claimed!.id, id);
-        await store.recordOutboundResults(id, [{ address: 'bob@remote.test', outcome: 'delivered', detail: '250 ok' }], new Date(Date.now() + 3_600_000), null);
-        await store.claimOutbound(new Date(Date.now() + 3_600_000), 60 * 60_000, 10);
-        assert.equal((await store.claimOutbound(new Date(), 1000, 10)).length, 0, 'held by the dead worker');
+        await store.recordOutboundResults(id, [{ address: 'bob@remote.test', outcome: 'delivered', detail: '250 ok' }], new Date(), null);
+        await store.claimOutbound(new Date(), 60 * 60_000, 10, dead);
+        assert.equal((await store.claimOutbound(new Date(), 1000, 10, process.pid)).length, 0, 'held by the dead worker');
         await queue.start();
         await waitFor('the queue to empty', emptied(store));
         assert.deepEqual(relay.received.map((m) => m.to), [['carol@remote.test']]);
+      });
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('leaves the claims of a live worker (another server on the same store) alone', async () => {
+    const relay = await SmtpPeer.start();
+    try {
+      await withQueue({ relay: { port: relay.port }, start: false }, async ({ store, queue }) => {
+        await store.enqueueOutbound({ sender: ALICE, recipients: ['bob@remote.test'], raw: message('held') });
+        assert.equal((await store.claimOutbound(new Date(), 60 * 60_000, 10, process.ppid)).length, 1);
+        await queue.start();
+        await sleep(300);
+        assert.equal(relay.received.length, 0);
+        assert.equal((await store.listOutbound()).length, 1);
       });
     } finally {
       await relay.close();

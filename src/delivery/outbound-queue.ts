@@ -33,7 +33,13 @@ export const NO_RELAY = 'no SMTP relay is configured: remote mail waits until ew
  * window left is between the relay's final 250 and that commit (a crash there re-sends to the
  * recipients of that one message on restart); nothing else awaits inside it.
  *
- * One worker per data directory: `start()` lapses every claim left by a crashed predecessor.
+ * Workers are told apart by process id: several servers may share a store (a claim is taken in
+ * an IMMEDIATE transaction, so no message is handed to two of them), and `start()` makes the
+ * claims of a dead predecessor due at once.
+ *
+ * Without a relay, remote recipients stay pending with NO_RELAY as their reason (`ewsd queue list`
+ * shows it) and bounce, like any deferral, when the retry time runs out. This was chosen over an
+ * immediate bounce so that mail sent before a relay is configured is delivered once it is.
  */
 export class OutboundQueue {
   readonly #o: Required<Omit<OutboundQueueOptions, 'relay' | 'reportingHost'>> & Pick<OutboundQueueOptions, 'relay' | 'reportingHost'>;
@@ -55,7 +61,10 @@ export class OutboundQueue {
   }
 
   async start(): Promise<void> {
-    const released = await this.#o.store.releaseOutboundClaims(new Date());
+    // Claims of workers that died (kill -9, power loss) are due again now rather than when their
+    // lease lapses. A live worker's claims are left alone: two servers on one store never share a message.
+    const gone = (await this.#o.store.outboundClaimOwners()).filter((pid) => pid === process.pid || !processAlive(pid));
+    const released = await this.#o.store.releaseOutboundClaims(new Date(), gone);
     if (released > 0) this.#o.log.warn({ released }, 'outbound messages claimed by a previous run are due again');
     if (!this.#o.relay) this.#o.log.warn('no SMTP relay configured: mail to remote recipients stays queued');
     this.#started = true;
@@ -98,7 +107,7 @@ export class OutboundQueue {
       this.#again = false;
       // One message per claim: only the message in hand is held in memory (they can be 25 MB each),
       // and only it is leased, so a stop or crash leaves nothing else waiting on a lapsed claim.
-      const batch = await this.#o.store.claimOutbound(new Date(), this.#o.leaseMs, 1);
+      const batch = await this.#o.store.claimOutbound(new Date(), this.#o.leaseMs, 1, process.pid);
       for (const message of batch) {
         if (this.#stopping) return; // the rest lapse back into the queue (start() releases them)
         await this.#deliver(message).catch((err: unknown) => this.#o.log.error({ err, queueId: message.id }, 'outbound message pass failed'));
@@ -169,5 +178,15 @@ export class OutboundQueue {
     } catch (err) {
       log.warn({ err, queueId: m.id, sender: m.sender }, 'non-delivery report not delivered yet; will retry');
     }
+  }
+}
+
+/** Whether a process exists (EPERM: it does, but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -40,10 +40,12 @@ export interface Store {
   // Outbound mail queue (remote recipients; see src/delivery/outbound-queue.ts)
   /** Commits the message with every recipient pending, due now. Returns its queue id. */
   enqueueOutbound(message: NewOutboundMessage): Promise<number>;
-  /** Claims up to `limit` due messages for one delivery pass (a lease of `leaseMs`); counts the attempt. */
-  claimOutbound(now: Date, leaseMs: number, limit: number): Promise<ClaimedMessage[]>;
-  /** Makes every claimed message due now (the worker starts after a crash). Returns how many. */
-  releaseOutboundClaims(now: Date): Promise<number>;
+  /** Claims up to `limit` due messages for one delivery pass of worker `owner` (a process id), as a lease of `leaseMs`; counts the attempt. */
+  claimOutbound(now: Date, leaseMs: number, limit: number, owner: number): Promise<ClaimedMessage[]>;
+  /** The workers (process ids) currently holding claims. */
+  outboundClaimOwners(): Promise<number[]>;
+  /** Makes the messages claimed by these (dead) workers due now. Returns how many. */
+  releaseOutboundClaims(now: Date, owners: number[]): Promise<number>;
   /** Makes waiting messages (all, or the given ids) due now, e.g. once the relay is fixed. Returns how many. */
   retryOutboundNow(now: Date, ids?: number[]): Promise<number>;
   /** Commits a pass's per-recipient outcomes and the next attempt; a finished message leaves the queue. */

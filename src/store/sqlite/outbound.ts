@@ -10,7 +10,7 @@ export const OUTBOUND_SCHEMA = `
     created_at      INTEGER NOT NULL,           -- retry time is counted from here
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,           -- while claimed: when the claim lapses
-    claimed_at      INTEGER,                    -- set while a worker holds the message
+    claimed_by      INTEGER,                    -- process id of the worker holding it, NULL when free
     last_error      TEXT
   );
   CREATE INDEX outbound_by_due ON outbound_messages(next_attempt_at);
@@ -73,17 +73,17 @@ export class OutboundQueries {
   }
 
   /**
-   * Hands out up to `limit` due messages. The claim is a lease: the message's next attempt moves
-   * to `now + leaseMs`, so a worker that dies mid-pass only delays it, and the attempt is counted
-   * before anything is sent.
+   * Hands out up to `limit` due messages to worker `owner` (its process id). The claim is a lease:
+   * the message's next attempt moves to `now + leaseMs`, so a worker that dies mid-pass only
+   * delays it, and the attempt is counted before anything is sent.
    */
-  claim(now: number, leaseMs: number, limit: number): ClaimedMessage[] {
+  claim(now: number, leaseMs: number, limit: number, owner: number): ClaimedMessage[] {
     const claim = this.db.transaction(() => {
       const rows = this.sql(
-        `UPDATE outbound_messages SET claimed_at = ?, next_attempt_at = ?, attempts = attempts + 1
+        `UPDATE outbound_messages SET claimed_by = ?, next_attempt_at = ?, attempts = attempts + 1
          WHERE id IN (SELECT id FROM outbound_messages WHERE next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
          RETURNING *`,
-      ).all(now, now + leaseMs, now, limit) as MessageRow[];
+      ).all(owner, now + leaseMs, now, limit) as MessageRow[];
       return rows
         .sort((a, b) => a.id - b.id)
         .map((r) => {
@@ -102,15 +102,21 @@ export class OutboundQueries {
     return claim.immediate();
   }
 
-  /** Lapses every claim now: called when the only worker starts, after a crash left claims behind. */
-  releaseClaims(now: number): number {
-    return this.sql('UPDATE outbound_messages SET claimed_at = NULL, next_attempt_at = min(next_attempt_at, ?) WHERE claimed_at IS NOT NULL').run(now).changes;
+  /** The workers (process ids) holding claims. */
+  claimOwners(): number[] {
+    return (this.sql('SELECT DISTINCT claimed_by AS owner FROM outbound_messages WHERE claimed_by IS NOT NULL').all() as { owner: number }[]).map((r) => r.owner);
+  }
+
+  /** Lapses the claims of workers that are gone: their messages are due now. */
+  releaseClaims(now: number, owners: number[]): number {
+    const release = this.sql('UPDATE outbound_messages SET claimed_by = NULL, next_attempt_at = min(next_attempt_at, ?) WHERE claimed_by = ?');
+    return this.db.transaction(() => owners.reduce((n, owner) => n + release.run(now, owner).changes, 0)).immediate();
   }
 
   /** Makes waiting messages (all, or those listed) due now; a claimed one is left to its worker. */
   retryNow(now: number, ids: number[] | undefined): number {
-    if (ids === undefined) return this.sql('UPDATE outbound_messages SET next_attempt_at = ? WHERE claimed_at IS NULL AND next_attempt_at > ?').run(now, now).changes;
-    const set = this.sql('UPDATE outbound_messages SET next_attempt_at = ? WHERE id = ? AND claimed_at IS NULL AND next_attempt_at > ?');
+    if (ids === undefined) return this.sql('UPDATE outbound_messages SET next_attempt_at = ? WHERE claimed_by IS NULL AND next_attempt_at > ?').run(now, now).changes;
+    const set = this.sql('UPDATE outbound_messages SET next_attempt_at = ? WHERE id = ? AND claimed_by IS NULL AND next_attempt_at > ?');
     return this.db.transaction(() => ids.reduce((n, id) => n + set.run(now, id, now).changes, 0)).immediate();
   }
 
@@ -122,7 +128,7 @@ export class OutboundQueries {
         const state: RecipientState = r.outcome === 'delivered' ? 'delivered' : r.outcome === 'failed' ? 'failed' : 'pending';
         set.run(state, r.detail, messageId, r.address, 'pending');
       }
-      this.sql('UPDATE outbound_messages SET claimed_at = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?').run(nextAttemptAt, lastError, messageId);
+      this.sql('UPDATE outbound_messages SET claimed_by = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?').run(nextAttemptAt, lastError, messageId);
       this.#removeIfFinished(messageId);
     });
     record.immediate();

@@ -210,12 +210,16 @@ export class SqliteStore implements Store {
     return this.#outbound.enqueue(message);
   }
 
-  async claimOutbound(now: Date, leaseMs: number, limit: number): Promise<ClaimedMessage[]> {
-    return this.#outbound.claim(now.getTime(), leaseMs, limit);
+  async claimOutbound(now: Date, leaseMs: number, limit: number, owner: number): Promise<ClaimedMessage[]> {
+    return this.#outbound.claim(now.getTime(), leaseMs, limit, owner);
   }
 
-  async releaseOutboundClaims(now: Date): Promise<number> {
-    return this.#outbound.releaseClaims(now.getTime());
+  async outboundClaimOwners(): Promise<number[]> {
+    return this.#outbound.claimOwners();
+  }
+
+  async releaseOutboundClaims(now: Date, owners: number[]): Promise<number> {
+    return this.#outbound.releaseClaims(now.getTime(), owners);
   }
 
   async retryOutboundNow(now: Date, ids?: number[]): Promise<number> {
