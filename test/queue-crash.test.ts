@@ -87,4 +87,33 @@ describe('outbound queue across kill -9', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('re-sends a message whose transfer was cut by kill -9 before the relay said 250, once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ewsd-crash-'));
+    const relay = await SmtpPeer.start();
+    relay.stallDataMs = 60_000;
+    const children: ChildProcess[] = [];
+    const store = SqliteStore.open(dataDir);
+    try {
+      const first = await serve(dataDir, relay.port);
+      children.push(first);
+      await store.enqueueOutbound({ sender: 'alice@example.com', recipients: ['bob@remote.test'], raw: message(6) });
+      await waitFor('the relay to hold the end of DATA', () => relay.stalled === 1);
+      first.kill('SIGKILL');
+      await exited(first);
+      relay.stallDataMs = 0;
+      // The dead worker's claim (a 15-minute lease) is released by the next server at once.
+      const second = await serve(dataDir, relay.port);
+      children.push(second);
+      await waitFor('the queue to empty', async () => (await store.listOutbound()).length === 0, 20_000);
+      await sleep(300);
+      assert.deepEqual(relay.received.map((m) => m.to), [['bob@remote.test']]);
+    } finally {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await Promise.all(children.map(exited));
+      await relay.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

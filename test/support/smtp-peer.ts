@@ -28,9 +28,18 @@ export class SmtpPeer {
   connections = 0;
   /** Answer this many DATA commands with 451 before accepting. */
   deferData = 0;
+  /**
+   * Hold the reply to the end of DATA this long. A client that disconnects meanwhile never got a
+   * 250, so the message is not taken (as a careful MTA does).
+   */
+  stallDataMs = 0;
+  /** Messages whose DATA reply is being held right now. */
+  stalled = 0;
   /** RCPT TO replies by address, e.g. 550 or 450. */
   readonly rcptReplies = new Map<string, number>();
   #server: SMTPServer | undefined;
+  readonly #closed = new Set<string>();
+  readonly #timers = new Set<NodeJS.Timeout>();
   #port = 0;
 
   private constructor(private readonly options: PeerOptions) {}
@@ -59,6 +68,9 @@ export class SmtpPeer {
         this.connections++;
         callback();
       },
+      onClose: (session) => {
+        this.#closed.add(session.id);
+      },
       onAuth: (credentials, _session, callback) => {
         if (auth && credentials.username === auth.user && credentials.password === auth.pass) return callback(null, { user: credentials.username });
         callback(Object.assign(new Error('5.7.8 authentication failed'), { responseCode: 535 }));
@@ -77,12 +89,23 @@ export class SmtpPeer {
             this.deferData--;
             return callback(Object.assign(new Error('4.3.0 try again later (test relay)'), { responseCode: 451 }));
           }
-          this.received.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            raw: Buffer.concat(chunks),
-          });
-          callback(null, 'queued by the test relay');
+          const take = () => {
+            this.received.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              raw: Buffer.concat(chunks),
+            });
+            callback(null, 'queued by the test relay');
+          };
+          if (this.stallDataMs === 0) return take();
+          this.stalled++;
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            this.stalled--;
+            if (this.#closed.has(session.id)) return callback(new Error('client gone'));
+            take();
+          }, this.stallDataMs);
+          this.#timers.add(timer);
         });
       },
     };
@@ -100,6 +123,8 @@ export class SmtpPeer {
   async close(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
