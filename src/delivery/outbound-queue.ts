@@ -109,7 +109,7 @@ export class OutboundQueue {
       // and only it is leased, so a stop or crash leaves nothing else waiting on a lapsed claim.
       const batch = await this.#o.store.claimOutbound(new Date(), this.#o.leaseMs, 1, process.pid);
       for (const message of batch) {
-        if (this.#stopping) return; // the rest lapse back into the queue (start() releases them)
+        if (this.#stopping) return; // its claim is released when the next worker starts
         await this.#deliver(message).catch((err: unknown) => this.#o.log.error({ err, queueId: message.id }, 'outbound message pass failed'));
       }
       if (batch.length === 0 || this.#stopping) return;
