@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { Account, Mailbox } from '../../domain/mailbox.js';
 import { DISTINGUISHED_FOLDERS, type Folder } from '../../domain/folder.js';
+import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
 import { StoreError, type FolderChanges, type NewAccount, type NewFolder, type Store } from '../store.js';
 import { migrate } from './migrations.js';
+import { OutboundQueries } from './outbound.js';
 import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } from './rows.js';
 
 export interface SqliteOptions {
@@ -17,9 +19,11 @@ export interface SqliteOptions {
 export class SqliteStore implements Store {
   readonly db: Database;
   readonly #stmts = new Map<string, Statement>();
+  readonly #outbound: OutboundQueries;
 
   private constructor(db: Database) {
     this.db = db;
+    this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
@@ -245,6 +249,45 @@ export class SqliteStore implements Store {
        SELECT ${FOLDER_COLUMNS} FROM tree JOIN folders f ON f.id = tree.id ORDER BY tree.path`,
     ).all(rootId, mailboxId) as FolderRow[];
     return rows.map(toFolder);
+  }
+
+  // Outbound mail queue (SQL in outbound.ts)
+
+  async enqueueOutbound(message: NewOutboundMessage): Promise<number> {
+    return this.#outbound.enqueue(message);
+  }
+
+  async claimOutbound(now: Date, leaseMs: number, limit: number, owner: number): Promise<ClaimedMessage[]> {
+    return this.#outbound.claim(now.getTime(), leaseMs, limit, owner);
+  }
+
+  async outboundClaimOwners(): Promise<number[]> {
+    return this.#outbound.claimOwners();
+  }
+
+  async releaseOutboundClaims(now: Date, owners: number[]): Promise<number> {
+    return this.#outbound.releaseClaims(now.getTime(), owners);
+  }
+
+  async retryOutboundNow(now: Date, ids?: number[]): Promise<number> {
+    return this.#outbound.retryNow(now.getTime(), ids);
+  }
+
+  async recordOutboundResults(messageId: number, results: RecipientResult[], nextAttemptAt: Date, lastError: string | null): Promise<void> {
+    this.#outbound.recordResults(messageId, results, nextAttemptAt.getTime(), lastError);
+  }
+
+  async markOutboundBounced(messageId: number, addresses: string[]): Promise<void> {
+    this.#outbound.markBounced(messageId, addresses);
+  }
+
+  async nextOutboundAttempt(): Promise<Date | undefined> {
+    const at = this.#outbound.nextAttemptAt();
+    return at === undefined ? undefined : new Date(at);
+  }
+
+  async listOutbound(): Promise<OutboundSummary[]> {
+    return this.#outbound.list();
   }
 
   #folder(mailboxId: number, folderId: number): Folder | undefined {
