@@ -8,14 +8,18 @@
 const MESSAGE_TEXT: Record<string, string> = {
   ErrorAccessDenied: 'Access is denied. Check credentials and try again.',
   ErrorCannotDeleteObject: 'The object cannot be deleted.',
+  ErrorCrossMailboxMoveCopy: 'Cannot move or copy between mailboxes.',
   ErrorDeleteDistinguishedFolder: 'Distinguished folders cannot be deleted.',
   ErrorFolderExists: 'A folder with the specified name already exists.',
   ErrorFolderNotFound: 'The specified folder could not be found in the store.',
+  ErrorIncorrectUpdatePropertyCount: 'An object within a change description must contain one and only one property to modify.',
   ErrorInternalServerError: 'An internal server error occurred. The operation failed.',
   ErrorInvalidChangeKey: 'The change key is invalid.',
   ErrorInvalidIdEmpty: 'Id must be non-empty.',
   ErrorInvalidIdMalformed: 'Id is malformed.',
   ErrorInvalidOperation: 'The operation is invalid.',
+  ErrorInvalidPropertyAppend: 'This property does not support appends.',
+  ErrorInvalidPropertyDelete: 'This property cannot be deleted.',
   ErrorInvalidPropertySet: 'Set action is invalid for property.',
   ErrorInvalidRequest: 'The request is invalid.',
   ErrorInvalidServerVersion: 'The specified server version is invalid.',
@@ -25,9 +29,14 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorItemNotFound: 'The specified object was not found in the store.',
   ErrorMoveCopyFailed: 'The move or copy operation failed.',
   ErrorMoveDistinguishedFolder: 'Cannot move distinguished folder.',
+  ErrorNoFolderClassOverride: 'The folder class cannot be overridden.',
   ErrorNonExistentMailbox: 'No mailbox with such guid.',
+  ErrorParentFolderNotFound: 'The parent folder could not be found.',
+  ErrorRequiredPropertyMissing: 'A required property is missing.',
   ErrorSchemaValidation: 'The request failed schema validation.',
   ErrorStaleObject: 'The change key passed in the request does not match the current change key for the item.',
+  ErrorToFolderNotFound: 'The destination folder could not be found.',
+  ErrorUpdatePropertyMismatch: 'The property in the change description does not match the property being updated.',
 };
 
 export function defaultMessageText(code: string): string {

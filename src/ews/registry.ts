@@ -1,9 +1,16 @@
 import type { Operation } from './operation.js';
+import { convertId } from './operations/convert-id.js';
+import { copyFolder } from './operations/copy-folder.js';
+import { createFolder } from './operations/create-folder.js';
+import { deleteFolder } from './operations/delete-folder.js';
+import { findFolder } from './operations/find-folder.js';
 import { getFolder } from './operations/get-folder.js';
+import { moveFolder } from './operations/move-folder.js';
+import { updateFolder } from './operations/update-folder.js';
 
 /** Every implemented operation, by the local name of its request element. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
-  [getFolder].map((op) => [op.name, op]),
+  [getFolder, findFolder, createFolder, updateFolder, deleteFolder, moveFolder, copyFolder, convertId].map((op) => [op.name, op]),
 );
 
 /**

@@ -1,5 +1,6 @@
 import type { Account, Mailbox } from '../domain/mailbox.js';
 import type { Folder } from '../domain/folder.js';
+import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../domain/outbound.js';
 
 /**
  * Everything ewsd keeps, behind one narrow, domain-shaped contract. All SQL lives in the
@@ -33,8 +34,36 @@ export interface Store {
   updateFolder(mailboxId: number, folderId: number, changes: FolderChanges): Promise<Folder>;
   /** Deletes the folder, its subfolders and their items. */
   deleteFolder(mailboxId: number, folderId: number): Promise<void>;
-  /** Throws `StoreError('exists')` on a name clash, `StoreError('invalid')` when moving into its own subtree. */
-  moveFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder>;
+  /**
+   * Throws `StoreError('exists')` on a name clash, `StoreError('invalid')` when moving into its own subtree.
+   * `newName` renames the folder in the same transaction (a folder moved to Deleted Items next to a namesake).
+   */
+  moveFolder(mailboxId: number, folderId: number, newParentId: number, newName?: string): Promise<Folder>;
+  /**
+   * Copies the folder and its subfolders under `newParentId` and returns the copy. The copies are
+   * ordinary folders (never distinguished). Throws like {@link moveFolder}.
+   */
+  copyFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder>;
+
+  // Outbound mail queue (remote recipients; see src/delivery/outbound-queue.ts)
+  /** Commits the message with every recipient pending, due now. Returns its queue id. */
+  enqueueOutbound(message: NewOutboundMessage): Promise<number>;
+  /** Claims up to `limit` due messages for one delivery pass of worker `owner` (a process id), as a lease of `leaseMs`; counts the attempt. */
+  claimOutbound(now: Date, leaseMs: number, limit: number, owner: number): Promise<ClaimedMessage[]>;
+  /** The workers (process ids) currently holding claims. */
+  outboundClaimOwners(): Promise<number[]>;
+  /** Makes the messages claimed by these (dead) workers due now. Returns how many. */
+  releaseOutboundClaims(now: Date, owners: number[]): Promise<number>;
+  /** Makes waiting messages (all, or the given ids) due now, e.g. once the relay is fixed. Returns how many. */
+  retryOutboundNow(now: Date, ids?: number[]): Promise<number>;
+  /** Commits a pass's per-recipient outcomes and the next attempt; a finished message leaves the queue. */
+  recordOutboundResults(messageId: number, results: RecipientResult[], nextAttemptAt: Date, lastError: string | null): Promise<void>;
+  /** The non-delivery report for these failed recipients has reached the sender. */
+  markOutboundBounced(messageId: number, addresses: string[]): Promise<void>;
+  /** When the earliest queued message is due (or its claim lapses); undefined when the queue is empty. */
+  nextOutboundAttempt(): Promise<Date | undefined>;
+  /** Every waiting message with its recipients, oldest first (for `ewsd queue list`). */
+  listOutbound(): Promise<OutboundSummary[]>;
 }
 
 export interface NewAccount {
@@ -47,6 +76,8 @@ export interface NewFolder {
   displayName: string;
   folderClass: string | null;
   hidden?: boolean;
+  /** A search folder (`t:SearchFolder`); its contents are computed, never stored. */
+  isSearchFolder?: boolean;
 }
 
 export interface FolderChanges {

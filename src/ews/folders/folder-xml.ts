@@ -4,6 +4,7 @@ import type { XmlWriter } from '../../soap/xml-writer.js';
 import { ewsDate } from '../dates.js';
 import { extendedFieldAttrs, type ExtendedFieldUri } from '../extended-field.js';
 import { encodeChangeKey, encodeId } from '../ids.js';
+import { folderMapiProperty } from './folder-properties.js';
 import type { FolderShape } from './folder-shape.js';
 
 export function folderIdAttrs(mailbox: Mailbox, folder: Pick<Folder, 'id' | 'modseq'>): { Id: string; ChangeKey: string } {
@@ -38,30 +39,9 @@ export function writeFolder(w: XmlWriter, mailbox: Mailbox, folder: Folder, shap
   w.close(el);
 }
 
-/**
- * MAPI properties that folders compute rather than store. DavMail polls 0x670a (its "ctag") and
- * the counts; Evolution asks for 0x10f4 (hidden). Anything else is left out, as Exchange does
- * for a property a folder does not have.
- */
-function folderMapiValue(folder: Folder, tag: number): string | undefined {
-  switch (tag) {
-    case 0x3001: return folder.displayName; // PR_DISPLAY_NAME
-    case 0x3613: return folder.folderClass ?? undefined; // PR_CONTAINER_CLASS
-    case 0x3602: return String(folder.totalCount); // PR_CONTENT_COUNT
-    case 0x3603: return String(folder.unreadCount); // PR_CONTENT_UNREAD
-    case 0x360a: return String(folder.childFolderCount > 0); // PR_SUBFOLDERS
-    case 0x10f4: return String(folder.hidden); // PR_ATTR_HIDDEN
-    case 0x3007: return ewsDate(folder.createdAt); // PR_CREATION_TIME
-    case 0x3008: // PR_LAST_MODIFICATION_TIME
-    case 0x670a: return ewsDate(folder.modifiedAt); // PR_LOCAL_COMMIT_TIME_MAX
-    case 0x10f3: return `${folder.displayName}`; // PR_URL_COMP_NAME
-    default: return undefined;
-  }
-}
-
 function writeExtendedFolderProperty(w: XmlWriter, folder: Folder, uri: ExtendedFieldUri): void {
   if (uri.propertyTag === undefined) return;
-  const value = folderMapiValue(folder, uri.propertyTag);
+  const value = folderMapiProperty(folder, uri.propertyTag);
   if (value === undefined) return;
-  w.open('t:ExtendedProperty').empty('t:ExtendedFieldURI', extendedFieldAttrs(uri)).leaf('t:Value', value).close('t:ExtendedProperty');
+  w.open('t:ExtendedProperty').empty('t:ExtendedFieldURI', extendedFieldAttrs(uri)).leaf('t:Value', value instanceof Date ? ewsDate(value) : String(value)).close('t:ExtendedProperty');
 }

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { OUTBOUND_SCHEMA } from './outbound.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
 interface Migration {
@@ -40,6 +41,12 @@ const MIGRATIONS: readonly Migration[] = [
         CREATE UNIQUE INDEX folders_by_distinguished ON folders(mailbox_id, distinguished) WHERE distinguished IS NOT NULL;
         CREATE UNIQUE INDEX folders_by_name ON folders(parent_id, display_name COLLATE NOCASE);
       `),
+  },
+  {
+    // Numbered 10 on the delivery branch; renumbered when merged after the other branches' steps.
+    version: 10,
+    name: 'outbound mail queue',
+    up: (db) => db.exec(OUTBOUND_SCHEMA),
   },
 ];
 

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { Account, Mailbox } from '../../domain/mailbox.js';
 import { DISTINGUISHED_FOLDERS, type Folder } from '../../domain/folder.js';
+import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
 import { StoreError, type FolderChanges, type NewAccount, type NewFolder, type Store } from '../store.js';
 import { migrate } from './migrations.js';
+import { OutboundQueries } from './outbound.js';
 import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } from './rows.js';
 
 export interface SqliteOptions {
@@ -17,9 +19,11 @@ export interface SqliteOptions {
 export class SqliteStore implements Store {
   readonly db: Database;
   readonly #stmts = new Map<string, Statement>();
+  readonly #outbound: OutboundQueries;
 
   private constructor(db: Database) {
     this.db = db;
+    this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
@@ -128,22 +132,19 @@ export class SqliteStore implements Store {
   }
 
   async descendantFolders(mailboxId: number, rootId: number): Promise<Folder[]> {
-    // Depth-first with siblings by name: the order a folder tree is shown in.
-    const rows = this.sql(
-      `WITH RECURSIVE tree(id, path) AS (
-         SELECT id, lower(display_name) FROM folders WHERE parent_id = ? AND mailbox_id = ?
-         UNION ALL
-         SELECT c.id, tree.path || char(1) || lower(c.display_name) FROM folders c JOIN tree ON c.parent_id = tree.id
-       )
-       SELECT ${FOLDER_COLUMNS} FROM tree JOIN folders f ON f.id = tree.id ORDER BY tree.path`,
-    ).all(rootId, mailboxId) as FolderRow[];
-    return rows.map(toFolder);
+    return this.#descendants(mailboxId, rootId);
   }
 
   async createFolder(mailboxId: number, parentId: number, input: NewFolder): Promise<Folder> {
     const create = this.db.transaction(() => {
       if (!this.#folder(mailboxId, parentId)) throw new StoreError('not-found', 'parent folder not found');
-      const id = this.#insertFolder(mailboxId, parentId, { ...input, hidden: input.hidden ?? false, distinguished: null, isSearch: false });
+      const id = this.#insertFolder(mailboxId, parentId, {
+        displayName: input.displayName,
+        folderClass: input.folderClass,
+        hidden: input.hidden ?? false,
+        distinguished: null,
+        isSearch: input.isSearchFolder ?? false,
+      });
       this.#touchFolder(mailboxId, parentId);
       return this.#folder(mailboxId, id)!;
     });
@@ -179,25 +180,114 @@ export class SqliteStore implements Store {
     remove.immediate();
   }
 
-  async moveFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder> {
+  async moveFolder(mailboxId: number, folderId: number, newParentId: number, newName?: string): Promise<Folder> {
     const move = this.db.transaction(() => {
       const current = this.#folder(mailboxId, folderId);
       if (!current) throw new StoreError('not-found', 'folder not found');
-      if (!this.#folder(mailboxId, newParentId)) throw new StoreError('not-found', 'destination folder not found');
-      const inOwnSubtree = this.sql(
-        `WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM folders WHERE id = ?
-           UNION ALL SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id)
-         SELECT 1 FROM up WHERE id = ?`,
-      ).get(newParentId, folderId);
-      if (inOwnSubtree) throw new StoreError('invalid', 'a folder cannot be moved into itself or its subfolders');
+      this.#checkDestination(mailboxId, folderId, newParentId, 'moved');
       this.#nameClash(() =>
-        this.sql('UPDATE folders SET parent_id = ?, modseq = ?, modified_at = ? WHERE id = ?').run(newParentId, this.nextModseq(mailboxId), Date.now(), folderId),
+        this.sql('UPDATE folders SET parent_id = ?, display_name = ?, modseq = ?, modified_at = ? WHERE id = ?').run(
+          newParentId,
+          newName ?? current.displayName,
+          this.nextModseq(mailboxId),
+          Date.now(),
+          folderId,
+        ),
       );
       if (current.parentId !== null) this.#touchFolder(mailboxId, current.parentId);
       this.#touchFolder(mailboxId, newParentId);
       return this.#folder(mailboxId, folderId)!;
     });
     return move.immediate();
+  }
+
+  async copyFolder(mailboxId: number, folderId: number, newParentId: number): Promise<Folder> {
+    const copy = this.db.transaction(() => {
+      const source = this.#folder(mailboxId, folderId);
+      if (!source) throw new StoreError('not-found', 'folder not found');
+      this.#checkDestination(mailboxId, folderId, newParentId, 'copied');
+      // Parents come before their children, so every copy's new parent exists when it is written.
+      const subtree = [source, ...this.#descendants(mailboxId, folderId)];
+      const newIds = new Map<number, number>([[source.parentId ?? 0, newParentId]]);
+      for (const f of subtree) {
+        const parent = f.id === source.id ? newParentId : newIds.get(f.parentId!)!;
+        const id = this.#insertFolder(mailboxId, parent, {
+          displayName: f.displayName,
+          folderClass: f.folderClass,
+          hidden: f.hidden,
+          distinguished: null,
+          isSearch: f.isSearchFolder,
+        });
+        newIds.set(f.id, id);
+        // Seam for the item tables: copy the items of `f.id` into `id` here, in this transaction.
+      }
+      this.#touchFolder(mailboxId, newParentId);
+      return this.#folder(mailboxId, newIds.get(source.id)!)!;
+    });
+    return copy.immediate();
+  }
+
+  /** The destination exists and is not the folder itself or below it. */
+  #checkDestination(mailboxId: number, folderId: number, newParentId: number, verb: string): void {
+    if (!this.#folder(mailboxId, newParentId)) throw new StoreError('not-found', 'destination folder not found');
+    const inOwnSubtree = this.sql(
+      `WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM folders WHERE id = ?
+         UNION ALL SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id)
+       SELECT 1 FROM up WHERE id = ?`,
+    ).get(newParentId, folderId);
+    if (inOwnSubtree) throw new StoreError('invalid', `a folder cannot be ${verb} into itself or its subfolders`);
+  }
+
+  #descendants(mailboxId: number, rootId: number): Folder[] {
+    // Depth-first with siblings by name: the order a folder tree is shown in.
+    const rows = this.sql(
+      `WITH RECURSIVE tree(id, path) AS (
+         SELECT id, lower(display_name) FROM folders WHERE parent_id = ? AND mailbox_id = ?
+         UNION ALL
+         SELECT c.id, tree.path || char(1) || lower(c.display_name) FROM folders c JOIN tree ON c.parent_id = tree.id
+       )
+       SELECT ${FOLDER_COLUMNS} FROM tree JOIN folders f ON f.id = tree.id ORDER BY tree.path`,
+    ).all(rootId, mailboxId) as FolderRow[];
+    return rows.map(toFolder);
+  }
+
+  // Outbound mail queue (SQL in outbound.ts)
+
+  async enqueueOutbound(message: NewOutboundMessage): Promise<number> {
+    return this.#outbound.enqueue(message);
+  }
+
+  async claimOutbound(now: Date, leaseMs: number, limit: number, owner: number): Promise<ClaimedMessage[]> {
+    return this.#outbound.claim(now.getTime(), leaseMs, limit, owner);
+  }
+
+  async outboundClaimOwners(): Promise<number[]> {
+    return this.#outbound.claimOwners();
+  }
+
+  async releaseOutboundClaims(now: Date, owners: number[]): Promise<number> {
+    return this.#outbound.releaseClaims(now.getTime(), owners);
+  }
+
+  async retryOutboundNow(now: Date, ids?: number[]): Promise<number> {
+    return this.#outbound.retryNow(now.getTime(), ids);
+  }
+
+  async recordOutboundResults(messageId: number, results: RecipientResult[], nextAttemptAt: Date, lastError: string | null): Promise<void> {
+    this.#outbound.recordResults(messageId, results, nextAttemptAt.getTime(), lastError);
+  }
+
+  async markOutboundBounced(messageId: number, addresses: string[]): Promise<void> {
+    this.#outbound.markBounced(messageId, addresses);
+  }
+
+  async nextOutboundAttempt(): Promise<Date | undefined> {
+    const at = this.#outbound.nextAttemptAt();
+    return at === undefined ? undefined : new Date(at);
+  }
+
+  async listOutbound(): Promise<OutboundSummary[]> {
+    return this.#outbound.list();
   }
 
   #folder(mailboxId: number, folderId: number): Folder | undefined {

@@ -1,0 +1,219 @@
+/**
+ * RFC 5322 / MIME bytes -> MimeMessage, on top of postal-mime. postal-mime does the MIME tree,
+ * transfer encodings, charsets and RFC 2047 words; this file maps its output to our shape and
+ * reads the few headers it leaves alone (importance, sensitivity, receipts).
+ */
+import { isUtf8 } from 'node:buffer';
+import PostalMime, { decodeWords } from 'postal-mime';
+import type { Address, Attachment, Email, Header } from 'postal-mime';
+import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
+import { repairC1 } from './windows-1252.js';
+
+/** The input is not a MIME message we can read at all (postal-mime refused it). */
+export class MimeParseError extends Error {
+  override readonly name = 'MimeParseError';
+}
+
+export async function parseMime(raw: Buffer): Promise<MimeMessage> {
+  let email: Email;
+  try {
+    email = await PostalMime.parse(legacyHeadersToUtf8(raw), {
+      // An attached message stays an attachment (EWS ItemAttachment), its raw bytes kept,
+      // instead of being merged into the outer body as postal-mime does by default.
+      forceRfc822Attachments: true,
+      attachmentEncoding: 'arraybuffer',
+    });
+  } catch (err) {
+    // postal-mime only rejects on its safety limits (nesting depth, header size).
+    throw new MimeParseError(`MIME content could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const headers = email.headers;
+  return {
+    subject: repairC1(email.subject),
+    from: firstMailbox(email.from),
+    sender: firstMailbox(email.sender),
+    replyTo: mailboxes(email.replyTo),
+    to: mailboxes(email.to),
+    cc: mailboxes(email.cc),
+    bcc: mailboxes(email.bcc),
+    date: parseDate(email.date),
+    messageId: oneLine(email.messageId),
+    inReplyTo: oneLine(email.inReplyTo),
+    references: oneLine(email.references),
+    text: repairC1(body(email.text)),
+    html: repairC1(body(email.html)),
+    importance: importanceOf(headers),
+    sensitivity: sensitivityOf(headers),
+    readReceiptRequested: hasHeader(headers, 'disposition-notification-to'),
+    deliveryReceiptRequested: hasHeader(headers, 'return-receipt-to'),
+    headers: topLevelHeaders(email),
+    attachments: email.attachments.map(toAttachment),
+  };
+}
+
+/**
+ * postal-mime reads raw header bytes as UTF-8 (RFC 6532). Old mailers put raw 8-bit text in
+ * headers in their local charset instead, almost always ISO-8859-1 / windows-1252, which would
+ * come out as U+FFFD. Lines of the top-level header block that are not valid UTF-8 are
+ * re-encoded from windows-1252 to UTF-8 first; valid UTF-8 and plain ASCII are left as they are.
+ */
+function legacyHeadersToUtf8(raw: Buffer): Buffer {
+  let end = raw.indexOf('\n\n');
+  const crlfEnd = raw.indexOf('\r\n\r\n');
+  if (crlfEnd >= 0 && (end < 0 || crlfEnd < end)) end = crlfEnd;
+  if (end < 0) end = raw.length;
+  const head = raw.subarray(0, end);
+  if (isUtf8(head)) return raw;
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (start <= head.length) {
+    let nl = head.indexOf(0x0a, start);
+    if (nl < 0) nl = head.length;
+    const line = head.subarray(start, nl);
+    parts.push(isUtf8(line) ? line : Buffer.from(repairC1(line.toString('latin1')), 'utf8'));
+    if (nl < head.length) parts.push(LF);
+    start = nl + 1;
+  }
+  parts.push(raw.subarray(end));
+  return Buffer.concat(parts);
+}
+
+const LF = Buffer.from('\n');
+
+/** Real header fields only: postal-mime also reports a header-block line without a colon (garbage, or a bare "hello"). */
+function topLevelHeaders(email: Email): MimeHeader[] {
+  const out: MimeHeader[] = [];
+  email.headers.forEach((h, i) => {
+    if (email.headerLines[i]?.line.includes(':') && h.originalKey !== '') {
+      out.push({ name: h.originalKey, value: repairC1(safeDecodeWords(h.value.trim())) });
+    }
+  });
+  return out;
+}
+
+/**
+ * postal-mime reads bodies line by line and ends every line with LF, the last one too, although
+ * the line break before a boundary belongs to the boundary (RFC 2046 5.1.1). Drop that one.
+ */
+function body(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v = value.endsWith('\n') ? value.slice(0, -1) : value;
+  return v === '' ? undefined : v;
+}
+
+function safeDecodeWords(value: string): string {
+  try {
+    return decodeWords(value);
+  } catch {
+    // An encoded word in a charset nobody can decode: keep the raw text rather than fail.
+    return value;
+  }
+}
+
+function oneLine(value: string | undefined): string | undefined {
+  const v = value?.replace(/\s+/g, ' ').trim();
+  return v ? v : undefined;
+}
+
+function toMailbox(a: { name: string; address?: string | undefined }): MimeAddress | undefined {
+  const address = a.address?.trim();
+  if (!address) return undefined;
+  const name = repairC1(a.name?.trim());
+  return name ? { name, address } : { address };
+}
+
+/** Groups are flattened: EWS has no notion of an address group in a recipient list. */
+function mailboxes(list: Address[] | undefined): MimeAddress[] {
+  const out: MimeAddress[] = [];
+  for (const a of list ?? []) {
+    const members = a.group ?? [a];
+    for (const m of members) {
+      const mb = toMailbox(m);
+      if (mb) out.push(mb);
+    }
+  }
+  return out;
+}
+
+function firstMailbox(a: Address | undefined): MimeAddress | undefined {
+  return a ? mailboxes([a])[0] : undefined;
+}
+
+/** postal-mime hands back ISO for a date it understood and the raw header otherwise. */
+function parseDate(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function headerValue(headers: Header[], key: string): string | undefined {
+  return headers.find((h) => h.key === key)?.value.trim();
+}
+
+function hasHeader(headers: Header[], key: string): boolean {
+  return headers.some((h) => h.key === key && h.value.trim() !== '');
+}
+
+function importanceOf(headers: Header[]): 'Low' | 'Normal' | 'High' {
+  const importance = headerValue(headers, 'importance')?.toLowerCase();
+  if (importance === 'high') return 'High';
+  if (importance === 'low') return 'Low';
+  if (importance === 'normal') return 'Normal';
+  // X-Priority: 1 (Highest) .. 5 (Lowest); only the leading digit counts.
+  const priority = /^\s*([1-5])/.exec(headerValue(headers, 'x-priority') ?? '')?.[1];
+  if (priority === '1' || priority === '2') return 'High';
+  if (priority === '4' || priority === '5') return 'Low';
+  if (priority === '3') return 'Normal';
+  // Older Microsoft and X.400-gateway forms.
+  const ms = headerValue(headers, 'x-msmail-priority')?.toLowerCase() ?? headerValue(headers, 'priority')?.toLowerCase();
+  if (ms === 'high' || ms === 'urgent') return 'High';
+  if (ms === 'low' || ms === 'non-urgent') return 'Low';
+  return 'Normal';
+}
+
+function sensitivityOf(headers: Header[]): 'Normal' | 'Personal' | 'Private' | 'Confidential' {
+  // RFC 2156 values; Exchange's Confidential is written Company-Confidential.
+  switch (headerValue(headers, 'sensitivity')?.toLowerCase()) {
+    case 'personal':
+      return 'Personal';
+    case 'private':
+      return 'Private';
+    case 'company-confidential':
+    case 'confidential':
+      return 'Confidential';
+    default:
+      return 'Normal';
+  }
+}
+
+function toAttachment(a: Attachment): MimeAttachment {
+  let content = bytesOf(a);
+  if (/^message\/rfc822$/i.test(a.mimeType)) content = canonicalMessage(content);
+  const contentId = a.contentId?.trim().replace(/^<|>$/g, '') || undefined;
+  const out: MimeAttachment = {
+    contentType: a.mimeType || 'application/octet-stream',
+    inline: a.disposition === 'inline' || a.related === true,
+    content,
+  };
+  if (a.filename) out.filename = repairC1(a.filename);
+  if (contentId) out.contentId = contentId;
+  return out;
+}
+
+/** We ask for ArrayBuffers; calendar parts come as a Uint8Array of normalized UTF-8 text. */
+function bytesOf(a: Attachment): Buffer {
+  const c = a.content;
+  if (typeof c === 'string') return Buffer.from(c, a.encoding === 'base64' ? 'base64' : 'utf8');
+  if (c instanceof ArrayBuffer) return Buffer.from(c);
+  return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+}
+
+/**
+ * An attached message comes back from postal-mime with LF line ends (plus one LF too many, see
+ * body()). Give it back in RFC 5322 canonical form, CRLF, so it parses and re-composes as sent.
+ */
+function canonicalMessage(content: Buffer): Buffer {
+  let text = content.toString('latin1').replace(/\r?\n/g, '\r\n');
+  if (text.endsWith('\r\n\r\n')) text = text.slice(0, -2);
+  return Buffer.from(text, 'latin1');
+}
