@@ -1,5 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from './auth/authenticator.js';
+import { unavailableLocalDelivery, type LocalDelivery } from './delivery/local-delivery.js';
+import { OutboundQueue } from './delivery/outbound-queue.js';
+import { DEFAULT_RETRY, RetryPolicy, type RetryPolicyOptions } from './delivery/retry-policy.js';
+import { DEFAULT_SMTP_MAX_BYTES, startSmtpInbound, type SmtpInbound } from './delivery/smtp-inbound.js';
+import { SmtpRelay, type RelayConfig } from './delivery/smtp-relay.js';
 import { createEwsServer, DEFAULT_MAX_BODY_BYTES } from './http/ews-server.js';
 import { createLogger, type Logger } from './log.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
@@ -12,22 +17,46 @@ export interface ServerConfig {
   logLevel?: string;
   maxBodyBytes?: number;
   log?: Logger;
+  /** SMTP in on `host`; absent: no SMTP listener. */
+  smtp?: { port: number; maxMessageBytes?: number };
+  /** The smart host for remote recipients; absent: their mail waits in the queue. */
+  relay?: RelayConfig;
+  retry?: Partial<RetryPolicyOptions>;
+  /** How often the queue worker looks for mail queued by other processes (default 10 s). */
+  outboundPollMs?: number;
+  /** Puts messages into local Inboxes. The items-backed implementation plugs in here. */
+  localDelivery?: (store: Store) => LocalDelivery;
 }
 
 export interface RunningServer {
   /** `http://host:port/EWS/Exchange.asmx` */
   url: string;
   port: number;
+  /** The SMTP listener's port, when it runs. */
+  smtpPort: number | undefined;
   store: Store;
-  /** Stops accepting, lets in-flight requests finish, then closes the store. */
+  /** The outbound queue: `enqueue()` commits a message for remote recipients and wakes the worker. */
+  outbound: OutboundQueue;
+  localDelivery: LocalDelivery;
+  /** Stops accepting (HTTP and SMTP), lets in-flight work finish, stops the queue worker, then closes the store. */
   close(): Promise<void>;
 }
 
-/** The composition root: store, then HTTP listener. */
+/** The composition root: store, local delivery, outbound queue, then the HTTP and SMTP listeners. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = config.log ?? createLogger(config.logLevel ?? 'info');
   const store = SqliteStore.open(config.dataDir);
+  const localDelivery = (config.localDelivery ?? unavailableLocalDelivery)(store);
+  const outbound = new OutboundQueue({
+    store,
+    localDelivery,
+    relay: config.relay ? new SmtpRelay(config.relay) : undefined,
+    retry: new RetryPolicy({ ...DEFAULT_RETRY, ...config.retry }),
+    log,
+    ...(config.outboundPollMs !== undefined ? { pollMs: config.outboundPollMs } : {}),
+  });
   const http = createEwsServer({ store, authenticator: new Authenticator(store), log, maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  let smtp: SmtpInbound | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -36,7 +65,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         resolve();
       });
     });
+    if (config.smtp) {
+      smtp = await startSmtpInbound({
+        host: config.host,
+        port: config.smtp.port,
+        maxMessageBytes: config.smtp.maxMessageBytes ?? DEFAULT_SMTP_MAX_BYTES,
+        localDelivery,
+        log,
+      });
+    }
+    await outbound.start();
   } catch (err) {
+    await outbound.stop();
+    await smtp?.close();
+    if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
     await store.close();
     throw err;
   }
@@ -46,13 +88,20 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   return {
     url: `http://${host}:${port}/EWS/Exchange.asmx`,
     port,
+    smtpPort: smtp?.port,
     store,
+    outbound,
+    localDelivery,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeIdleConnections();
-        });
+        await Promise.all([
+          smtp?.close(),
+          new Promise<void>((resolve) => {
+            http.close(() => resolve());
+            http.closeIdleConnections();
+          }),
+        ]);
+        await outbound.stop();
         await store.close();
       })();
       return closing;

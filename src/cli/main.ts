@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './options.js';
+import { queueCommand } from './queue.js';
 import { serveCommand } from './serve.js';
 import { userCommand } from './user.js';
 
@@ -8,7 +9,8 @@ const program = new Command('ewsd')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(`ewsd: ${text.replace(/^error: /, '').trim()}\n`) })
   .addCommand(serveCommand())
-  .addCommand(userCommand());
+  .addCommand(userCommand())
+  .addCommand(queueCommand());
 
 for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();
 

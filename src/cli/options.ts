@@ -32,3 +32,21 @@ export function parseSize(value: string): number {
   const unit = (m[2] ?? '').toLowerCase()[0];
   return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
 }
+
+/** `500ms`, `30s`, `15m`, `2h`, `2d` (a bare number is seconds). */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(value.trim());
+  if (!m) throw new CliError(`invalid duration: ${value} (use e.g. 30s, 15m, 2h, 2d)`);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000;
+  return Math.round(Number(m[1]) * factor);
+}
+
+/** `host:port` or `[v6]:port`; the port defaults to 25. */
+export function parseHostPort(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(value.trim());
+  if (!m) throw new CliError(`invalid host:port: ${value}`);
+  const port = m[3] === undefined ? 25 : parsePort(m[3]);
+  if (port === 0) throw new CliError(`invalid port in ${value}`);
+  return { host: (m[1] ?? m[2])!, port };
+}

@@ -1,30 +1,77 @@
 import { Command, Option } from 'commander';
+import type { RelayConfig, RelaySecurity } from '../delivery/smtp-relay.js';
 import { startServer } from '../server.js';
-import { CliError, dataOption, parsePort, parseSize } from './options.js';
+import { CliError, dataOption, parseDuration, parseHostPort, parsePort, parseSize } from './options.js';
+
+interface ServeOpts {
+  host: string;
+  port: string;
+  data: string;
+  logLevel: string;
+  maxBody: string;
+  smtp: boolean;
+  smtpPort: string;
+  smtpMaxSize: string;
+  smtpRelay?: string;
+  smtpRelayTls: RelaySecurity;
+  smtpRelayUser?: string;
+  smtpRelayPassword?: string;
+  smtpRelayInsecure?: boolean;
+  smtpRetryFor: string;
+  smtpRetryInitial: string;
+  smtpQueuePoll: string;
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('serve EWS over HTTP')
-    .addOption(new Option('--host <host>', 'address to listen on').env('EWSD_HOST').default('127.0.0.1'))
+    .description('serve EWS over HTTP, receive mail over SMTP and relay outgoing mail')
+    .addOption(new Option('--host <host>', 'address to listen on (HTTP and SMTP)').env('EWSD_HOST').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port to listen on').env('EWSD_PORT').default('8080'))
     .addOption(dataOption())
     .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug or trace').env('EWSD_LOG_LEVEL').default('info'))
     .addOption(new Option('--max-body <size>', 'largest request body accepted (e.g. 64MiB)').env('EWSD_MAX_BODY').default('64MiB'))
-    .action(async (opts: { host: string; port: string; data: string; logLevel: string; maxBody: string }) => {
+    .addOption(new Option('--smtp-port <port>', 'SMTP port for incoming mail to local mailboxes').env('EWSD_SMTP_PORT').default('2525'))
+    .addOption(new Option('--no-smtp', 'do not listen for SMTP'))
+    .addOption(new Option('--smtp-max-size <size>', 'largest incoming message (SIZE; 552 beyond it)').env('EWSD_SMTP_MAX_SIZE').default('25MiB'))
+    .addOption(new Option('--smtp-relay <host:port>', 'smart host for mail to remote recipients (without one it stays queued)').env('EWSD_SMTP_RELAY'))
+    .addOption(
+      new Option('--smtp-relay-tls <mode>', 'starttls (required), tls (from the start) or none').choices(['starttls', 'tls', 'none']).env('EWSD_SMTP_RELAY_TLS').default('starttls'),
+    )
+    .addOption(new Option('--smtp-relay-user <user>', 'AUTH user at the relay').env('EWSD_SMTP_RELAY_USER'))
+    .addOption(new Option('--smtp-relay-password <password>', 'AUTH password at the relay').env('EWSD_SMTP_RELAY_PASSWORD'))
+    .addOption(new Option('--smtp-relay-insecure', 'accept any certificate from the relay').env('EWSD_SMTP_RELAY_INSECURE'))
+    .addOption(new Option('--smtp-retry-for <duration>', 'how long to retry a deferred message before bouncing it').env('EWSD_SMTP_RETRY_FOR').default('2d'))
+    .addOption(new Option('--smtp-retry-initial <duration>', 'first retry delay (doubles up to 1h)').env('EWSD_SMTP_RETRY_INITIAL').default('1m').hideHelp())
+    .addOption(new Option('--smtp-queue-poll <duration>', 'how often to look for mail queued by other processes').env('EWSD_SMTP_QUEUE_POLL').default('10s').hideHelp())
+    .action(async (opts: ServeOpts) => {
       const port = parsePort(opts.port);
+      const smtpPort = opts.smtp ? parsePort(opts.smtpPort) : undefined;
+      const relay = relayConfig(opts);
       let server;
       try {
-        server = await startServer({ host: opts.host, port, dataDir: opts.data, logLevel: opts.logLevel, maxBodyBytes: parseSize(opts.maxBody) });
+        server = await startServer({
+          host: opts.host,
+          port,
+          dataDir: opts.data,
+          logLevel: opts.logLevel,
+          maxBodyBytes: parseSize(opts.maxBody),
+          ...(smtpPort !== undefined ? { smtp: { port: smtpPort, maxMessageBytes: parseSize(opts.smtpMaxSize) } } : {}),
+          ...(relay ? { relay } : {}),
+          retry: { retryForMs: parseDuration(opts.smtpRetryFor), initialMs: Math.max(1, parseDuration(opts.smtpRetryInitial)) },
+          outboundPollMs: Math.max(10, parseDuration(opts.smtpQueuePoll)),
+        });
       } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        if (e.code === 'EADDRINUSE') throw new CliError(`port ${port} on ${opts.host} is already in use`);
+        const e = err as NodeJS.ErrnoException & { port?: number };
+        if (e.code === 'EADDRINUSE') throw new CliError(`port ${e.port ?? port} on ${opts.host} is already in use`);
         if (e.code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${opts.host}: no such local address`);
-        if (e.code === 'EACCES' && e.syscall === 'listen') throw new CliError(`no permission to listen on port ${port}`);
+        if (e.code === 'EACCES' && e.syscall === 'listen') throw new CliError(`no permission to listen on port ${e.port ?? port}`);
         if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'EEXIST') throw new CliError(`data directory ${opts.data} is not usable (${e.code})`);
         throw err;
       }
       process.stderr.write(
         `ewsd: serving EWS on ${server.url} (data in ${opts.data})\n` +
+          (server.smtpPort !== undefined ? `ewsd: receiving SMTP for local mailboxes on ${opts.host}:${server.smtpPort}\n` : '') +
+          (relay ? `ewsd: relaying remote mail via ${relay.host}:${relay.port} (${relay.security})\n` : `ewsd: no --smtp-relay: mail to remote recipients stays queued\n`) +
           `ewsd: add a user with: npx ewsd user add you@example.com --data ${opts.data}\n`,
       );
       const stop = (signal: string) => {
@@ -34,4 +81,18 @@ export function serveCommand(): Command {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
+}
+
+function relayConfig(opts: ServeOpts): RelayConfig | undefined {
+  if (opts.smtpRelay === undefined || opts.smtpRelay === '') {
+    if (opts.smtpRelayUser !== undefined) throw new CliError('--smtp-relay-user needs --smtp-relay');
+    return undefined;
+  }
+  if (opts.smtpRelayPassword !== undefined && opts.smtpRelayUser === undefined) throw new CliError('--smtp-relay-password needs --smtp-relay-user');
+  return {
+    ...parseHostPort(opts.smtpRelay),
+    security: opts.smtpRelayTls,
+    ...(opts.smtpRelayUser !== undefined ? { user: opts.smtpRelayUser, password: opts.smtpRelayPassword ?? '' } : {}),
+    ...(opts.smtpRelayInsecure ? { verifyCertificate: false } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Account, Mailbox } from '../domain/mailbox.js';
 import type { Folder } from '../domain/folder.js';
 import type { AttachedItem, Attachment, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
+import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../domain/outbound.js';
 
 /**
  * Everything ewsd keeps, behind one narrow, domain-shaped contract. All SQL lives in the
@@ -79,6 +80,25 @@ export interface Store {
   addAttachments(mailboxId: number, itemId: number, attachments: readonly NewAttachment[]): Promise<{ item: Item; added: Attachment[] }>;
   /** Removes attachments, each from its item; returns the item's new version per entry. */
   deleteAttachments(mailboxId: number, refs: ReadonlyArray<{ itemId: number; attachmentId: number }>): Promise<Array<Outcome<Item>>>;
+  // Outbound mail queue (remote recipients; see src/delivery/outbound-queue.ts)
+  /** Commits the message with every recipient pending, due now. Returns its queue id. */
+  enqueueOutbound(message: NewOutboundMessage): Promise<number>;
+  /** Claims up to `limit` due messages for one delivery pass of worker `owner` (a process id), as a lease of `leaseMs`; counts the attempt. */
+  claimOutbound(now: Date, leaseMs: number, limit: number, owner: number): Promise<ClaimedMessage[]>;
+  /** The workers (process ids) currently holding claims. */
+  outboundClaimOwners(): Promise<number[]>;
+  /** Makes the messages claimed by these (dead) workers due now. Returns how many. */
+  releaseOutboundClaims(now: Date, owners: number[]): Promise<number>;
+  /** Makes waiting messages (all, or the given ids) due now, e.g. once the relay is fixed. Returns how many. */
+  retryOutboundNow(now: Date, ids?: number[]): Promise<number>;
+  /** Commits a pass's per-recipient outcomes and the next attempt; a finished message leaves the queue. */
+  recordOutboundResults(messageId: number, results: RecipientResult[], nextAttemptAt: Date, lastError: string | null): Promise<void>;
+  /** The non-delivery report for these failed recipients has reached the sender. */
+  markOutboundBounced(messageId: number, addresses: string[]): Promise<void>;
+  /** When the earliest queued message is due (or its claim lapses); undefined when the queue is empty. */
+  nextOutboundAttempt(): Promise<Date | undefined>;
+  /** Every waiting message with its recipients, oldest first (for `ewsd queue list`). */
+  listOutbound(): Promise<OutboundSummary[]>;
 }
 
 export type ItemSortColumn = 'received' | 'subject' | 'size' | 'read' | 'class' | 'created' | 'modified' | 'sent' | 'importance' | 'from' | 'uid' | 'id';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '../../src/auth/password.js';
 import { createLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type ServerConfig } from '../../src/server.js';
 
 export interface TestUser {
   email: string;
@@ -18,15 +18,18 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
+/** What a test may set besides the defaults (SMTP stays off unless `smtp` is given). */
+export type TestServerOptions = Partial<Pick<ServerConfig, 'maxBodyBytes' | 'smtp' | 'relay' | 'retry' | 'outboundPollMs' | 'localDelivery'>>;
+
 /** A real ewsd on a fresh data directory and a free loopback port. */
-export async function startTestServer(options: { maxBodyBytes?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ewsd-test-'));
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
     dataDir,
     log: createLogger(process.env.EWSD_TEST_LOG ?? 'silent'),
-    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    ...options,
   });
   return {
     ...server,

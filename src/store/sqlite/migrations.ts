@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { OUTBOUND_SCHEMA } from './outbound.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
 interface Migration {
@@ -121,6 +122,12 @@ const MIGRATIONS: readonly Migration[] = [
         );
         CREATE INDEX tombstones_by_folder ON tombstones(folder_id, modseq);
       `),
+  },
+  {
+    // Numbered 10 on the delivery branch; renumbered when merged after the other branches' steps.
+    version: 10,
+    name: 'outbound mail queue',
+    up: (db) => db.exec(OUTBOUND_SCHEMA),
   },
 ];
 

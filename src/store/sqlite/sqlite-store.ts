@@ -18,7 +18,9 @@ import {
   type Store,
 } from '../store.js';
 import { ItemTables } from './items.js';
+import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
 import { migrate } from './migrations.js';
+import { OutboundQueries } from './outbound.js';
 import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } from './rows.js';
 
 export interface SqliteOptions {
@@ -30,12 +32,14 @@ export interface SqliteOptions {
 export class SqliteStore implements Store {
   readonly db: Database;
   readonly #stmts = new Map<string, Statement>();
+  readonly #outbound: OutboundQueries;
 
   readonly #items: ItemTables;
 
   private constructor(db: Database) {
     this.db = db;
     this.#items = new ItemTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) });
+    this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
@@ -315,6 +319,45 @@ export class SqliteStore implements Store {
        SELECT ${FOLDER_COLUMNS} FROM tree JOIN folders f ON f.id = tree.id ORDER BY tree.path`,
     ).all(rootId, mailboxId) as FolderRow[];
     return rows.map(toFolder);
+  }
+
+  // Outbound mail queue (SQL in outbound.ts)
+
+  async enqueueOutbound(message: NewOutboundMessage): Promise<number> {
+    return this.#outbound.enqueue(message);
+  }
+
+  async claimOutbound(now: Date, leaseMs: number, limit: number, owner: number): Promise<ClaimedMessage[]> {
+    return this.#outbound.claim(now.getTime(), leaseMs, limit, owner);
+  }
+
+  async outboundClaimOwners(): Promise<number[]> {
+    return this.#outbound.claimOwners();
+  }
+
+  async releaseOutboundClaims(now: Date, owners: number[]): Promise<number> {
+    return this.#outbound.releaseClaims(now.getTime(), owners);
+  }
+
+  async retryOutboundNow(now: Date, ids?: number[]): Promise<number> {
+    return this.#outbound.retryNow(now.getTime(), ids);
+  }
+
+  async recordOutboundResults(messageId: number, results: RecipientResult[], nextAttemptAt: Date, lastError: string | null): Promise<void> {
+    this.#outbound.recordResults(messageId, results, nextAttemptAt.getTime(), lastError);
+  }
+
+  async markOutboundBounced(messageId: number, addresses: string[]): Promise<void> {
+    this.#outbound.markBounced(messageId, addresses);
+  }
+
+  async nextOutboundAttempt(): Promise<Date | undefined> {
+    const at = this.#outbound.nextAttemptAt();
+    return at === undefined ? undefined : new Date(at);
+  }
+
+  async listOutbound(): Promise<OutboundSummary[]> {
+    return this.#outbound.list();
   }
 
   #folder(mailboxId: number, folderId: number): Folder | undefined {

@@ -1,0 +1,33 @@
+import { EwsSession } from './clients/ews.js';
+import { ImapSession } from './clients/imap.js';
+import { DOVECOT_PASSWORD, type RunningDovecot } from './dovecot.js';
+import type { RunningEwsd } from './ewsd-process.js';
+import type { ServerDriver } from './session.js';
+
+const EWSD_PASSWORD = 'bench-password';
+
+/** ewsd over EWS: batches as a migration or sync client sends them. */
+export function ewsdDriver(server: RunningEwsd): ServerDriver {
+  return {
+    name: 'ewsd',
+    pid: server.pid,
+    batch: { store: 100, list: 50, fetch: 10, flag: 100, delete: 100 },
+    // Well-formed base64 that names no item: a server that implements the operation answers a per-item error.
+    probeRef: Buffer.alloc(32).toString('base64'),
+    prepareUser: (name) => server.addUser(name, EWSD_PASSWORD),
+    open: async (user) => new EwsSession(server.url, user, EWSD_PASSWORD),
+  };
+}
+
+/** Dovecot over IMAP: APPEND carries one message; the other commands take a UID set of the same size as EWS's batch. */
+export function dovecotDriver(server: RunningDovecot): ServerDriver {
+  return {
+    name: 'dovecot',
+    pid: server.pid,
+    batch: { store: 1, list: 50, fetch: 10, flag: 100, delete: 100 },
+    probeRef: '1',
+    // The static passdb accepts any user name with the password; the mailbox appears on first login.
+    prepareUser: async () => {},
+    open: (user) => ImapSession.open(server.host, server.port, user, DOVECOT_PASSWORD),
+  };
+}

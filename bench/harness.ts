@@ -1,0 +1,175 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { generateCorpus } from './corpus.js';
+import { dovecotDriver, ewsdDriver } from './drivers.js';
+import { startDovecot, type RunningDovecot } from './dovecot.js';
+import { startEwsd, type RunningEwsd } from './ewsd-process.js';
+import { runFloor } from './floor.js';
+import { describeMachine } from './machine.js';
+import { sampleTree } from './proc-stats.js';
+import { formatMarkdown, formatTables, renderSvg, type BenchReport } from './report.js';
+import { emptyResult, type WorkloadResult } from './stats.js';
+import { WORKLOADS, runSide, type Workload } from './workloads.js';
+
+export type Mode = 'tiny' | 'quick' | 'full';
+
+/** Corpus size and sync rounds per mode: quick stays under a minute, full under ten on 2 cores. */
+export const MODES: Record<Mode, { messages: number; syncRounds: number }> = {
+  tiny: { messages: 20, syncRounds: 3 },
+  quick: { messages: 400, syncRounds: 10 },
+  full: { messages: 5000, syncRounds: 50 },
+};
+
+export interface BenchOptions {
+  mode: Mode;
+  /** Overrides the mode's corpus size. */
+  messages?: number;
+  only?: Workload | 'floor';
+  concurrencies?: number[];
+  /** Messages stored in each account before the workloads (untimed), to measure at a mailbox size. */
+  fill?: number;
+  /** Runs of each side per concurrency (each on a fresh account); the run with the median msgs/s is reported. */
+  runs?: number;
+  /** Where the JSON and SVG go. */
+  outDir: string;
+  repoRoot: string;
+  /** The checkout whose bin/ewsd.js is measured (default: repoRoot), to compare builds. */
+  ewsdRoot?: string;
+  seed?: number;
+  /** Names what was measured (e.g. a branch): goes into the file names, the JSON and the chart. */
+  label?: string;
+  /** Writes a V8 CPU profile of the ewsd process into this directory (`node --cpu-prof`). */
+  profileDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface BenchOutcome {
+  report: BenchReport;
+  jsonFile: string;
+  svgFile: string;
+  markdownFile: string;
+  table: string;
+}
+
+/**
+ * The whole benchmark: one corpus, ewsd (a child process on a fresh data directory) and a private
+ * Dovecot side by side, each workload at each concurrency, then the SQLite floor. Dovecot missing
+ * is not fatal: its rows say why, and `report.dovecotUnavailable` tells callers.
+ */
+export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const t0 = performance.now();
+  const loadAtStart = loadavg()[0]!;
+  const mode = MODES[opts.mode];
+  const selected = new Set<Workload>(opts.only === undefined ? WORKLOADS : opts.only === 'floor' ? [] : [opts.only]);
+  const withFloor = opts.only === undefined || opts.only === 'floor';
+  const concurrencies = opts.concurrencies ?? [1, 4];
+  const runs = Math.max(1, opts.runs ?? 1);
+  const work = mkdtempSync(join(tmpdir(), 'ewsd-bench-'));
+  // Dovecot's mail processes run as `mail` and must traverse into work/dovecot.
+  chmodSync(work, 0o755);
+  let ewsd: RunningEwsd | undefined;
+  let dovecot: RunningDovecot | undefined;
+  let dovecotUnavailable: string | undefined;
+  const results: WorkloadResult[] = [];
+  // Interrupted (Ctrl-C): stop both servers and remove the temp dir (hundreds of MB) before leaving.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the servers and removing ${work}`);
+    void Promise.allSettled([ewsd?.stop(), dovecot?.stop()]).then(() => {
+      rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const count = opts.messages ?? mode.messages;
+    log(`generating ${count} messages`);
+    const corpus = await generateCorpus(count, opts.seed);
+    log(`corpus: ${count} messages, ${(corpus.totalBytes / 2 ** 20).toFixed(1)} MB`);
+    const machine = describeMachine(work, opts.repoRoot, loadAtStart);
+
+    if (selected.size > 0) {
+      ewsd = await startEwsd(
+        opts.ewsdRoot ?? opts.repoRoot,
+        join(work, 'ewsd'),
+        opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [],
+      );
+      try {
+        dovecot = await startDovecot(join(work, 'dovecot'));
+        machine.dovecot = `Dovecot ${dovecot.version}`;
+      } catch (err) {
+        dovecotUnavailable = (err as Error).message;
+        log(`dovecot unavailable: ${dovecotUnavailable}`);
+      }
+      for (const concurrency of concurrencies) {
+        const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, fill: opts.fill ?? 0, log };
+        const ewsdRuns: WorkloadResult[][] = [];
+        const dovecotRuns: WorkloadResult[][] = [];
+        for (let run = 1; run <= runs; run++) {
+          log(`ewsd, ${concurrency} client(s)${runs > 1 ? `, run ${run} of ${runs}` : ''}`);
+          ewsdRuns.push(await runSide(ewsdDriver(ewsd), sideOpts));
+          if (dovecot) {
+            log(`dovecot, ${concurrency} client(s)${runs > 1 ? `, run ${run} of ${runs}` : ''}`);
+            dovecotRuns.push(await runSide(dovecotDriver(dovecot), sideOpts));
+          }
+        }
+        results.push(...medianRuns(ewsdRuns));
+        if (dovecot) results.push(...medianRuns(dovecotRuns));
+        else for (const w of WORKLOADS) if (selected.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
+      }
+    }
+    if (withFloor) {
+      log('floor: raw better-sqlite3 inserts');
+      results.push(runFloor(corpus, work));
+    }
+    const ewsdPeak = ewsd ? sampleTree(ewsd.pid).rootHwmBytes : undefined;
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      mode: opts.mode,
+      machine,
+      corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
+      ...(opts.fill ? { fill: opts.fill } : {}),
+      ...(opts.label ? { label: opts.label } : {}),
+      ...(opts.ewsdRoot && opts.ewsdRoot !== opts.repoRoot ? { ewsdRoot: opts.ewsdRoot } : {}),
+      ...(dovecotUnavailable ? { dovecotUnavailable } : {}),
+      ...(ewsdPeak ? { ewsdLifetimePeakRssBytes: ewsdPeak } : {}),
+      seconds: (performance.now() - t0) / 1000,
+      results,
+    };
+    mkdirSync(opts.outDir, { recursive: true });
+    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
+    const svgFile = join(opts.outDir, 'latest.svg');
+    const markdownFile = jsonFile.replace(/\.json$/, '.md');
+    writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
+    const svg = renderSvg(report);
+    // latest.svg is what the docs show; the dated copy keeps each run's chart beside its JSON.
+    writeFileSync(svgFile, svg);
+    writeFileSync(jsonFile.replace(/\.json$/, '.svg'), svg);
+    writeFileSync(markdownFile, formatMarkdown(report) + '\n');
+    return { report, jsonFile, svgFile, markdownFile, table: formatTables(report) };
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await Promise.allSettled([ewsd?.stop(), dovecot?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Of several runs of the same workloads (runs[i][k] is workload k of run i), keeps per workload
+ * the run with the median throughput, so one disturbed run does not decide the figure. A
+ * workload that did not succeed in every run is reported by its first unsuccessful run.
+ */
+function medianRuns(runs: WorkloadResult[][]): WorkloadResult[] {
+  if (runs.length === 1) return runs[0]!;
+  return runs[0]!.map((_, k) => {
+    const same = runs.map((r) => r[k]!);
+    const failed = same.find((r) => r.status !== 'ok');
+    if (failed) return failed;
+    const sorted = [...same].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+    return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, runs: same.length };
+  });
+}

@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBench, type Mode } from './harness.js';
+import { WORKLOADS } from './workloads.js';
+
+/** The repository root: this file runs from dist/bench/. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const program = new Command('bench')
+  .description('ewsd side by side with Dovecot: store, list, fetch, flag, changes, delete, and the SQLite floor')
+  .option('--quick', 'small corpus, finishes in under a minute')
+  .option('--tiny', 'a 20-message corpus, for smoke tests')
+  .addOption(new Option('--only <workload>', 'run one workload (store still runs first when others need it)').choices([...WORKLOADS, 'floor']))
+  .option('--messages <n>', 'corpus size (overrides the mode)', (v) => Number.parseInt(v, 10))
+  .option('--concurrency <list>', 'comma-separated client counts', (v) => v.split(',').map((n) => Number.parseInt(n, 10)), [1, 4])
+  .option('--fill <n>', 'messages stored in each account before the workloads (untimed): the mailbox size to measure at', (v) => Number.parseInt(v, 10), 0)
+  .option('--runs <n>', 'runs per server and concurrency; the median is reported', (v) => Number.parseInt(v, 10), 1)
+  .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
+  .option('--ewsd <dir>', 'measure the ewsd built in this checkout (its bin/ewsd.js) instead of this one')
+  .option('--profile <dir>', 'write a V8 CPU profile of the ewsd process into this directory')
+  .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
+  .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10));
+program.parse();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
+const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
+
+const outcome = await runBench({
+  mode,
+  outDir: resolve(opts.out),
+  repoRoot: REPO_ROOT,
+  concurrencies: opts.concurrency,
+  runs: opts.runs,
+  fill: opts.fill,
+  ...(opts.only ? { only: opts.only } : {}),
+  ...(opts.messages ? { messages: opts.messages } : {}),
+  ...(opts.ewsd ? { ewsdRoot: resolve(opts.ewsd) } : {}),
+  ...(opts.profile ? { profileDir: resolve(opts.profile) } : {}),
+  ...(opts.label ? { label: opts.label.replace(/[^\w.-]+/g, '-') } : {}),
+  ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+});
+const { report } = outcome;
+process.stdout.write(
+  `\newsd benchmark, ${mode} run: ${report.corpus.messages} messages (${(report.corpus.bytes / 2 ** 20).toFixed(1)} MB), ` +
+    `${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? (report.dovecotUnavailable ? `Dovecot unavailable: ${report.dovecotUnavailable}` : 'no servers started')}\n\n` +
+    (report.machine.loadAverage > report.machine.cpus / 2
+      ? `warning: the load average was ${report.machine.loadAverage} on ${report.machine.cpus} CPUs when the run started; other work skews these figures\n\n`
+      : '') +
+    outcome.table +
+    `\nratio = ewsd msgs/s / Dovecot msgs/s (above 1 means ewsd is faster); took ${report.seconds.toFixed(1)} s\n` +
+    `wrote ${outcome.jsonFile}\nwrote ${outcome.markdownFile}\nwrote ${outcome.svgFile}\n` +
+    (opts.profile ? `ewsd CPU profile in ${resolve(opts.profile)} (open it in Chrome DevTools)\n` : ''),
+);

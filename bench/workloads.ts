@@ -1,0 +1,295 @@
+import { performance } from 'node:perf_hooks';
+import type { Corpus } from './corpus.js';
+import { TreeMonitor } from './proc-stats.js';
+import { NotImplemented, type ItemRef, type MailSession, type ServerDriver } from './session.js';
+import { emptyResult, percentile, type WorkloadResult } from './stats.js';
+
+/** The workloads in the order they run: each leaves the mailbox as the next one needs it. */
+export const WORKLOADS = ['store', 'list', 'fetch', 'flag', 'changes', 'delete'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** What the IMAP and EWS sides of each workload are, for tables and docs. */
+export const WORKLOAD_LABELS: Record<Workload | 'floor', string> = {
+  store: 'CreateItem MimeContent | APPEND',
+  list: 'FindItem page of 50 | FETCH headers',
+  fetch: 'GetItem MimeContent x10 | UID FETCH BODY.PEEK[]',
+  flag: 'UpdateItem IsRead | UID STORE +FLAGS \\Seen',
+  changes: 'SyncFolderItems (1% changed) | FETCH CHANGEDSINCE',
+  delete: 'DeleteItem HardDelete | STORE \\Deleted + UID EXPUNGE',
+  floor: 'raw better-sqlite3 inserts (WAL+FULL, 100/txn)',
+};
+
+const PAGE = 50;
+
+/** One request of a workload: runs on a session, returns how many messages it handled. */
+type Task = (session: MailSession) => Promise<number>;
+
+interface Plan {
+  tasks: Task[];
+  itemsPerRequest: number;
+}
+
+/** The mailbox as the workloads leave it for each other. */
+interface MailboxState {
+  /** Refs of stored messages, in corpus order (undefined where a store failed). */
+  refs: (ItemRef | undefined)[];
+  /** Whether the messages are currently marked read. */
+  read: boolean;
+  /** Messages stored before the workloads (not in `refs`). */
+  filled: number;
+}
+
+/**
+ * Stores `opts.fill` messages (the corpus over and over, the same bytes on both servers) with a
+ * few parallel clients, untimed. The workloads then act on their own items in a mailbox that
+ * already holds these, which shows whether costs grow with the mailbox.
+ */
+async function fillMailbox(driver: ServerDriver, user: string, opts: SideRunOptions): Promise<number> {
+  const messages = opts.corpus.messages;
+  const batches = chunks(opts.fill, driver.batch.store);
+  let next = 0;
+  let stored = 0;
+  await Promise.all(
+    Array.from({ length: FILL_CLIENTS }, async () => {
+      const session = await driver.open(user);
+      try {
+        while (next < batches.length) {
+          const [from, to] = batches[next++]!;
+          const batch = Array.from({ length: to - from }, (_, k) => messages[(from + k) % messages.length]!);
+          const got = await session.store(batch);
+          stored += got.length;
+        }
+      } finally {
+        await session.close();
+      }
+    }),
+  );
+  return stored;
+}
+
+export interface SideRunOptions {
+  corpus: Corpus;
+  concurrency: number;
+  selected: ReadonlySet<Workload>;
+  /** Rounds of the changes workload (each one asks for the changes since the same state). */
+  syncRounds: number;
+  /** Messages stored in the account before the workloads, untimed: the mailbox size to measure at. */
+  fill: number;
+  log: (line: string) => void;
+}
+
+const FILL_CLIENTS = 4;
+let accounts = 0;
+
+/**
+ * Runs the selected workloads against one server at one concurrency, on a fresh account. The
+ * store workload always runs first (unreported unless selected) since the others need its items.
+ * A workload the server does not implement yet is reported as such and the run goes on.
+ */
+export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promise<WorkloadResult[]> {
+  const user = `bench-c${opts.concurrency}-${Date.now().toString(36)}-${++accounts}@example.com`;
+  await driver.prepareUser(user);
+  const state: MailboxState = { refs: [], read: false, filled: 0 };
+  if (opts.fill > 0) {
+    const t0 = performance.now();
+    state.filled = await fillMailbox(driver, user, opts);
+    opts.log(`  ${driver.name} c=${opts.concurrency}: filled with ${state.filled} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const results: WorkloadResult[] = [];
+  for (const workload of WORKLOADS) {
+    if (!opts.selected.has(workload) && workload !== 'store') continue;
+    const result = await runWorkload(driver, user, workload, state, opts);
+    opts.log(`  ${driver.name} c=${opts.concurrency} ${workload}: ${summary(result)}`);
+    if (opts.selected.has(workload)) results.push(result);
+  }
+  return results;
+}
+
+function summary(r: WorkloadResult): string {
+  if (r.status !== 'ok') return `${r.status}${r.note ? ` (${r.note})` : ''}`;
+  return `${r.messages} msgs in ${r.seconds.toFixed(2)} s = ${r.messagesPerSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`;
+}
+
+async function runWorkload(driver: ServerDriver, user: string, workload: Workload, state: MailboxState, opts: SideRunOptions): Promise<WorkloadResult> {
+  const result = emptyResult(workload, driver.name, opts.concurrency, 0);
+  const sessions: MailSession[] = [];
+  try {
+    for (let i = 0; i < opts.concurrency; i++) sessions.push(await driver.open(user));
+    const plan = await planWorkload(driver, workload, state, sessions[0]!, opts);
+    result.itemsPerRequest = plan.itemsPerRequest;
+    if (plan.tasks.length === 0) {
+      return { ...result, status: 'skipped', note: 'no items to work on (the store workload stored none)' };
+    }
+    await measure(driver.pid, sessions, plan.tasks, result);
+    if (workload === 'delete') state.refs = [];
+    return result;
+  } catch (err) {
+    if (err instanceof NotImplemented) return { ...result, status: 'not implemented yet', note: `${err.operation} is not implemented yet` };
+    if (err instanceof Prerequisite) return { ...result, status: 'skipped', note: err.message };
+    return { ...result, status: 'error', note: describeError(err) };
+  } finally {
+    await Promise.allSettled(sessions.map((s) => s.close()));
+  }
+}
+
+function describeError(err: unknown): string {
+  const e = err as Error & { responseText?: string };
+  // imapflow puts the server's words in responseText and only "Command failed" in the message.
+  return (e.responseText ? `${e.message}: ${e.responseText}` : e.message).slice(0, 300);
+}
+
+/** A workload that cannot run because an earlier operation is missing. */
+class Prerequisite extends Error {}
+
+async function planWorkload(driver: ServerDriver, workload: Workload, state: MailboxState, first: MailSession, opts: SideRunOptions): Promise<Plan> {
+  const refs = state.refs.filter((r): r is ItemRef => r !== undefined);
+  const messages = opts.corpus.messages;
+  const byRef = new Map<ItemRef, number>();
+  state.refs.forEach((r, i) => r !== undefined && byRef.set(r, i));
+
+  // With nothing stored, one request still tells whether the server implements the operation.
+  if (refs.length === 0 && workload !== 'store') {
+    await probe(driver, workload, first);
+    return { tasks: [], itemsPerRequest: 0 };
+  }
+
+  switch (workload) {
+    case 'store': {
+      const n = driver.batch.store;
+      state.refs = new Array(messages.length).fill(undefined);
+      return {
+        itemsPerRequest: n,
+        tasks: chunks(messages.length, n).map(([from, to]) => async (s) => {
+          const got = await s.store(messages.slice(from, to));
+          got.forEach((ref, k) => (state.refs[from + k] = ref));
+          return got.length;
+        }),
+      };
+    }
+    case 'list': {
+      // As many pages as the workload's own items fill, spread over the whole folder so that a
+      // filled mailbox is also read at deep offsets.
+      const pages = Math.ceil(refs.length / PAGE);
+      const total = refs.length + state.filled;
+      const stride = Math.max(PAGE, Math.floor(total / pages / PAGE) * PAGE);
+      return { itemsPerRequest: PAGE, tasks: Array.from({ length: pages }, (_, i) => (s) => s.listPage(i * stride, PAGE)) };
+    }
+    case 'fetch': {
+      const n = driver.batch.fetch;
+      return {
+        itemsPerRequest: n,
+        tasks: chunks(refs.length, n).map(([from, to], k) => async (s) => {
+          const batch = refs.slice(from, to);
+          const bodies = await s.fetch(batch);
+          // Every 10th request checks that the server gives back the very bytes it was given.
+          if (k % 10 === 0) {
+            bodies.forEach((b, j) => {
+              const original = messages[byRef.get(batch[j]!)!]!.raw;
+              if (!b.equals(original)) throw new Error(`message ${byRef.get(batch[j]!)} came back different (${b.length} bytes, stored ${original.length})`);
+            });
+          }
+          return bodies.length;
+        }),
+      };
+    }
+    case 'flag': {
+      const n = driver.batch.flag;
+      state.read = true;
+      return { itemsPerRequest: n, tasks: chunks(refs.length, n).map(([from, to]) => async (s) => (await s.setRead(refs.slice(from, to), true), to - from)) };
+    }
+    case 'changes': {
+      // Set up, untimed: learn the current state, then flip the read flag of 1% of the items.
+      const baseline = await first.syncState();
+      const changed = spread(refs, Math.max(1, Math.ceil(refs.length / 100)));
+      try {
+        for (const [from, to] of chunks(changed.length, driver.batch.flag)) await first.setRead(changed.slice(from, to), !state.read);
+      } catch (err) {
+        if (err instanceof NotImplemented) throw new Prerequisite(`needs ${err.operation} to make the changes`);
+        throw err;
+      }
+      return {
+        itemsPerRequest: changed.length,
+        tasks: Array.from({ length: opts.syncRounds }, () => async (s) => {
+          const n = await s.changesSince(baseline);
+          if (n < changed.length) throw new Error(`${n} changes reported, ${changed.length} made`);
+          return n;
+        }),
+      };
+    }
+    case 'delete': {
+      const n = driver.batch.delete;
+      return { itemsPerRequest: n, tasks: chunks(refs.length, n).map(([from, to]) => async (s) => (await s.delete(refs.slice(from, to)), to - from)) };
+    }
+  }
+}
+
+/** Sends one request of `workload` with no real item; NotImplemented propagates, anything else means "it exists". */
+async function probe(driver: ServerDriver, workload: Workload, s: MailSession): Promise<void> {
+  const call: Record<Exclude<Workload, 'store'>, () => Promise<unknown>> = {
+    list: () => s.listPage(0, PAGE),
+    fetch: () => s.fetch([driver.probeRef]),
+    flag: () => s.setRead([driver.probeRef], true),
+    changes: () => s.syncState(),
+    delete: () => s.delete([driver.probeRef]),
+  };
+  try {
+    await call[workload as Exclude<Workload, 'store'>]();
+  } catch (err) {
+    if (err instanceof NotImplemented) throw err;
+  }
+}
+
+/** Runs the tasks on `sessions.length` concurrent clients, each taking the next task when done. */
+async function measure(pid: number, sessions: MailSession[], tasks: Task[], result: WorkloadResult): Promise<void> {
+  const latencies: number[] = [];
+  let next = 0;
+  let messages = 0;
+  let failure: unknown;
+  const monitor = new TreeMonitor(pid);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    sessions.map(async (session) => {
+      while (failure === undefined && next < tasks.length) {
+        const task = tasks[next++]!;
+        const start = performance.now();
+        try {
+          const handled = await task(session); // not `messages += await ...`: that would read `messages` before the await
+          messages += handled;
+        } catch (err) {
+          failure ??= err;
+          return;
+        }
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const server = monitor.stop();
+  if (failure !== undefined) throw failure;
+  Object.assign(result, {
+    messages,
+    requests: latencies.length,
+    seconds,
+    messagesPerSecond: messages / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    serverCpuSeconds: server.cpuSeconds,
+    serverPeakRssBytes: server.peakRssBytes,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  });
+}
+
+/** [from, to) ranges of `size` over `length` items. */
+function chunks(length: number, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < length; i += size) out.push([i, Math.min(length, i + size)]);
+  return out;
+}
+
+/** `count` items spread evenly over the list (changes hit old and new items alike). */
+function spread<T>(list: readonly T[], count: number): T[] {
+  const step = list.length / count;
+  return Array.from({ length: count }, (_, i) => list[Math.floor(i * step)]!);
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { createItemXml, deleteItemXml, findItemXml, getItemXml, syncFolderItemsXml, updateIsReadXml } from '../bench/clients/ews-requests.js';
+import { generateCorpus } from '../bench/corpus.js';
+import { DovecotUnavailable, ensureDovecotInstalled } from '../bench/dovecot.js';
+import { runBench } from '../bench/harness.js';
+import type { BenchReport } from '../bench/report.js';
+import { NS, REPO, SHARED } from './support/soap.js';
+
+function hasXmllint(): boolean {
+  try {
+    execFileSync('xmllint', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('benchmark harness', () => {
+  it('generates the same corpus from the same seed: CRLF lines, encoded non-ASCII headers, an attachment', async () => {
+    const [a, b] = [await generateCorpus(20, 7), await generateCorpus(20, 7)];
+    assert.deepEqual(a.messages.map((m) => m.raw), b.messages.map((m) => m.raw));
+    const all = a.messages.map((m) => m.raw.toString('latin1'));
+    for (const raw of all) {
+      assert.doesNotMatch(raw, /(?<!\r)\n/, 'bare LF');
+      assert.doesNotMatch(raw.slice(0, raw.indexOf('\r\n\r\n')), /[^\x00-\x7f]/, 'raw 8-bit header');
+    }
+    assert.ok(all.some((raw) => /^(Subject|From): .*=\?UTF-8\?[BQ]\?/im.test(raw)), 'an RFC 2047 encoded header');
+    assert.ok(all.some((raw) => /Content-Disposition: attachment/i.test(raw)), 'an attachment');
+  });
+
+  it('sends request bodies that Messages.xsd accepts', (t) => {
+    if (!hasXmllint()) return t.skip('xmllint is not installed');
+    const id = Buffer.alloc(40, 7).toString('base64');
+    const bodies = {
+      CreateItem: createItemXml([Buffer.from('Subject: hi\r\n\r\nbody\r\n')]),
+      FindItem: findItemXml(50, 50),
+      GetItem: getItemXml([id, id]),
+      UpdateItem: updateIsReadXml([id], true),
+      'SyncFolderItems (first)': syncFolderItemsXml(undefined),
+      SyncFolderItems: syncFolderItemsXml('H4sIAAAAAAAA'),
+      DeleteItem: deleteItemXml([id]),
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-bench-xsd-'));
+    try {
+      for (const [name, xml] of Object.entries(bodies)) {
+        const file = join(dir, 'request.xml');
+        // Standalone: the namespaces the envelope declares go on the operation element.
+        writeFileSync(file, xml.replace(/^<m:(\w+)/, `<m:$1 xmlns:m="${NS.messages}" xmlns:t="${NS.types}"`));
+        try {
+          execFileSync('xmllint', ['--noout', '--schema', join(SHARED, 'reference', 'schema', 'validate', 'messages.xsd'), file], { stdio: 'pipe' });
+        } catch (err) {
+          assert.fail(`${name} does not validate: ${(err as { stderr?: Buffer }).stderr?.toString()}`);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs a tiny corpus against ewsd and Dovecot and writes the JSON and the chart', async (t) => {
+    try {
+      ensureDovecotInstalled();
+    } catch (err) {
+      if (err instanceof DovecotUnavailable) return t.skip(err.message);
+      throw err;
+    }
+    const out = mkdtempSync(join(tmpdir(), 'ewsd-bench-out-'));
+    try {
+      const outcome = await runBench({ mode: 'tiny', outDir: out, repoRoot: REPO, log: () => {} });
+      if (outcome.report.dovecotUnavailable) return t.skip(`Dovecot did not start: ${outcome.report.dovecotUnavailable}`);
+
+      const report = JSON.parse(readFileSync(outcome.jsonFile, 'utf8')) as BenchReport;
+      assert.equal(report.corpus.messages, 20);
+      const rows = (side: string) => report.results.filter((r) => r.side === side);
+      // Every workload at both concurrencies, on both servers.
+      for (const side of ['ewsd', 'dovecot']) {
+        assert.deepEqual(
+          rows(side).map((r) => `${r.workload}/${r.concurrency}`),
+          ['store/1', 'list/1', 'fetch/1', 'flag/1', 'changes/1', 'delete/1', 'store/4', 'list/4', 'fetch/4', 'flag/4', 'changes/4', 'delete/4'],
+        );
+      }
+      // Dovecot does everything; ewsd does it or says it is not there yet, never fails.
+      for (const r of rows('dovecot')) assert.equal(r.status, 'ok', `dovecot ${r.workload}/${r.concurrency}: ${r.note}`);
+      for (const r of rows('ewsd')) assert.notEqual(r.status, 'error', `ewsd ${r.workload}/${r.concurrency}: ${r.note}`);
+      const store = rows('dovecot').find((r) => r.workload === 'store')!;
+      assert.equal(store.messages, 20);
+      assert.ok(store.messagesPerSecond > 0 && store.p99Ms >= store.p50Ms);
+      const [floor] = rows('sqlite');
+      assert.equal(floor?.status, 'ok');
+      assert.equal(floor?.messages, 20);
+
+      const svg = readFileSync(outcome.svgFile, 'utf8');
+      assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      assert.match(svg, /dovecot \d+\/s/);
+      assert.match(outcome.table, /^store — /m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
