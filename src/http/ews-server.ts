@@ -26,6 +26,8 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const EWS_PATH = '/ews/exchange.asmx';
 const REALM = 'Basic realm="ewsd"';
 const CONTENT_TYPE = 'text/xml; charset=utf-8';
+/** How long the rest of a refused (too large) body is read and thrown away before the connection is dropped. */
+const DRAIN_TIMEOUT_MS = 60_000;
 
 /** The HTTP face of ewsd: one route, Basic authentication, a streamed and bounded request body. */
 export function createEwsServer(opts: EwsServerOptions): Server {
@@ -72,8 +74,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: EwsServer
   let xml: string;
   let operation: string | undefined;
   if (body.kind === 'too-large') {
-    res.setHeader('Connection', 'close');
-    res.on('finish', () => req.destroy());
+    drainRest(req);
     status = 413;
     xml = fault('ErrorRequestTooLarge', `The request is larger than the limit of ${opts.maxBodyBytes} bytes.`);
   } else if (body.kind === 'invalid') {
@@ -94,7 +95,7 @@ type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: '
 /**
  * Streams the body into the XML parser as it arrives. After the first parse error the rest is
  * read and discarded, so the client gets a clean fault; past the size cap we answer at once and
- * the connection is closed behind the answer.
+ * throw the rest of the body away (see {@link drainRest}).
  */
 function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
   if (Number(req.headers['content-length'] ?? 0) > opts.maxBodyBytes) return Promise.resolve({ kind: 'too-large' });
@@ -134,6 +135,18 @@ function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
     req.on('end', onEnd);
     req.on('error', reject);
   });
+}
+
+/**
+ * Reads and discards what is left of a refused body. Closing the socket with unread data would
+ * make the kernel reset the connection, and clients that send the whole body before reading the
+ * answer (Python's requests, hence exchangelib; fetch with large bodies) would see a reset
+ * instead of our 413. The drain is bounded in time; past that the connection is dropped.
+ */
+function drainRest(req: IncomingMessage): void {
+  const timer = setTimeout(() => req.destroy(), DRAIN_TIMEOUT_MS).unref();
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function asFault(err: unknown): SoapFault {
