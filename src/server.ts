@@ -19,9 +19,15 @@ export interface RunningServer {
   url: string;
   port: number;
   store: Store;
-  /** Stops accepting, lets in-flight requests finish, then closes the store. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets in-flight requests finish (for at most `graceMs`, then their
+   * connections are cut), then closes the store.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long a shutdown waits for in-flight requests. */
+const DEFAULT_GRACE_MS = 30_000;
 
 /** The composition root: store, then HTTP listener. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
@@ -43,14 +49,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
+  // Once closing, a keep-alive connection is closed as soon as its request is answered, so
+  // shutdown does not wait for idle clients to time out.
+  http.on('request', (_req, res) => res.on('finish', () => closing && setImmediate(() => http.closeIdleConnections())));
   return {
     url: `http://${host}:${port}/EWS/Exchange.asmx`,
     port,
     store,
-    close() {
+    close(graceMs = DEFAULT_GRACE_MS) {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
-          http.close(() => resolve());
+          const force = setTimeout(() => {
+            log.warn({ graceMs }, 'requests still running at the end of the grace period; closing their connections');
+            http.closeAllConnections();
+          }, graceMs).unref();
+          http.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
           http.closeIdleConnections();
         });
         await store.close();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/authenticator.js';
 import { newStats, type RequestContext } from '../ews/context.js';
-import { dispatch, faultXml } from '../ews/dispatch.js';
+import { dispatch, faultXml, internalError } from '../ews/dispatch.js';
 import { SoapFault } from '../ews/errors.js';
 import type { Logger } from '../log.js';
 import { XML_DECLARATION } from '../soap/envelope.js';
@@ -32,9 +32,14 @@ const DRAIN_TIMEOUT_MS = 60_000;
 /** The HTTP face of ewsd: one route, Basic authentication, a streamed and bounded request body. */
 export function createEwsServer(opts: EwsServerOptions): Server {
   const server = createServer((req, res) => {
-    handle(req, res, opts).catch((err) => {
-      opts.log.error({ err }, 'unhandled error in the HTTP layer');
-      if (!res.headersSent) send(res, 500, faultXml(new SoapFault('ErrorInternalServerError', 'An internal server error occurred. The operation failed.')));
+    const requestId = randomBytes(8).toString('hex');
+    res.setHeader('X-Request-Id', requestId);
+    opts.log.debug({ requestId, method: req.method, url: req.url }, 'request received');
+    handle(req, res, requestId, opts).catch((err) => {
+      // Whatever failed (the store, say), the client gets a fault carrying the id of this log line.
+      opts.log.error({ err, requestId }, 'request failed in the HTTP layer');
+      req.resume();
+      if (!res.headersSent) send(res, 500, faultXml(internalError(requestId)));
       else res.destroy();
     });
   });
@@ -42,10 +47,8 @@ export function createEwsServer(opts: EwsServerOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: EwsServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, opts: EwsServerOptions): Promise<void> {
   const started = process.hrtime.bigint();
-  const requestId = randomBytes(8).toString('hex');
-  res.setHeader('X-Request-Id', requestId);
   const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
   if (path !== EWS_PATH) {
     req.resume();
