@@ -81,6 +81,15 @@ describe('authentication over HTTP', () => {
     for (const user of ['EXAMPLE\\alice@example.com', '\\alice@example.com', 'Alice@Example.COM']) assert.equal(await status(user, 'first password'), 200, user);
   });
 
+  it('spends a hash check on unknown users too, so timing does not tell which addresses exist', async () => {
+    await status('warm-up@example.com', 'x'); // the first one also derives the stand-in hash
+    // A lower bound only: a loaded machine makes this slower, never faster. scrypt with
+    // N=16384 costs ~50 ms on CI hardware; an unknown user answered without it takes < 2 ms.
+    const started = performance.now();
+    assert.equal(await status('nobody@example.com', 'guess'), 401);
+    assert.ok(performance.now() - started >= 10, 'an unknown user was answered without a hash check');
+  });
+
   it('takes `ewsd user passwd` into account at once, even for credentials it has just verified', async () => {
     assert.equal(await status(alice.email, 'first password'), 200); // now remembered as verified
     await run(process.execPath, ['bin/ewsd.js', 'user', 'passwd', alice.email, '--password', 'second password', '--data', server.dataDir], { cwd: REPO });
