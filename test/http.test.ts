@@ -145,6 +145,14 @@ describe('HTTP endpoint', () => {
     assert.match(reply.text, /not valid UTF-8/);
   });
 
+  it('reads a UTF-8 character split across two body chunks', async () => {
+    const xml = Buffer.from(envelope('<m:Frobnicaté/>'), 'utf8');
+    const split = xml.indexOf(0xc3) + 1; // between the two bytes of é
+    const reply = await rawRequest(server.url, { headers: { Authorization: basicAuth(alice) }, body: [xml.subarray(0, split), xml.subarray(split)] });
+    assert.equal(faultCode(reply), 'ErrorSchemaValidation');
+    assert.match(reply.text, /Frobnicaté/);
+  });
+
   it('answers an empty POST with a schema fault', async () => {
     const reply = await rawRequest(server.url, { headers: { Authorization: basicAuth(alice) } });
     assert.equal(reply.status, 500);
