@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
 import { createLogger } from '../src/log.js';
@@ -16,16 +18,29 @@ interface LogLine {
 }
 
 /** A logger writing JSON lines into memory. */
-function capture() {
+function capture(level = 'info') {
   let text = '';
+  const waiters = new Set<() => void>();
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       text += chunk.toString('utf8');
+      for (const w of [...waiters]) w();
       done();
     },
   });
   return {
-    log: createLogger('info', sink),
+    /** Resolves once a line matching `pattern` has been logged. */
+    waitFor: (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!pattern.test(text)) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      }),
+    log: createLogger(level, sink),
     text: () => text,
     lines: (): LogLine[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine),
   };
@@ -84,6 +99,20 @@ describe('request log', () => {
     const errors = logs.lines().filter((l) => l.level >= 50);
     assert.equal(errors.length, 1);
     assert.equal(errors[0]!.requestId, f.values.RequestId);
+  });
+
+  it('logs a client that hangs up mid-upload as such, not as an error, and keeps serving', async () => {
+    const logs = capture('debug');
+    server = await startTestServer({ log: logs.log });
+    const alice = await server.addUser('alice@example.com');
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: x\r\nAuthorization: ${basicAuth(alice)}\r\nContent-Length: 1000\r\n\r\n<soap:Envelope`);
+    await logs.waitFor(/"msg":"request received"/); // the server is handling it
+    socket.destroy();
+    await logs.waitFor(/client closed the connection mid-request/);
+    assert.deepEqual(logs.lines().filter((l) => l.level >= 50), []);
+    assert.deepEqual(outcomes((await post(server.url, alice, GET_FOLDERS('<t:DistinguishedFolderId Id="inbox"/>'))).body), [['Success', 'NoError']]);
   });
 
   it('never logs passwords or Authorization headers', async () => {

@@ -73,6 +73,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
   const log = opts.log.child({ requestId });
   const ctx: RequestContext = { account, store: opts.store, requestId, log, stats: newStats() };
   const body = await readBody(req, opts);
+  if (body.kind === 'gone') {
+    // The client hung up before its request was complete: nobody to answer, nothing went wrong here.
+    log.info({ user: account.email, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'client closed the connection mid-request');
+    return;
+  }
   let status: number;
   let xml: string;
   let operation: string | undefined;
@@ -93,7 +98,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
   );
 }
 
-type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: 'invalid'; fault: SoapFault };
+type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: 'invalid'; fault: SoapFault } | { kind: 'gone' };
 
 /**
  * Streams the body into the XML parser as it arrives. After the first parse error the rest is
@@ -114,7 +119,7 @@ function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
       failure = err instanceof TypeError ? SoapFault.schema('The request is not valid UTF-8.') : asFault(err);
     }
   };
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > opts.maxBodyBytes) {
@@ -136,7 +141,11 @@ function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', reject);
+    // An aborted upload ends in 'error' (ECONNRESET) or only in 'close', never in 'end'; it
+    // may even have happened already, while the credentials were being checked.
+    req.on('error', () => resolve({ kind: 'gone' }));
+    req.on('close', () => req.complete || resolve({ kind: 'gone' }));
+    if (req.destroyed && !req.complete) resolve({ kind: 'gone' });
   });
 }
 
