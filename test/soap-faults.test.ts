@@ -104,6 +104,21 @@ describe('SOAP faults', () => {
     );
   });
 
+  it('ignores the header elements clients add (TimeZoneContext, DateTimePrecision, MailboxCulture, ...)', async () => {
+    const xml =
+      `<s:Envelope xmlns:s="${NS.soap}" xmlns:m="${NS.messages}" xmlns:t="${NS.types}"><s:Header>` +
+      '<t:RequestServerVersion Version="Exchange2019"/><t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/></t:TimeZoneContext>' +
+      '<t:DateTimePrecision>Seconds</t:DateTimePrecision><t:MailboxCulture>en-US</t:MailboxCulture>' +
+      `</s:Header><s:Body>${GET_INBOX}</s:Body></s:Envelope>`;
+    const reply = await postRaw(server.url, alice, xml);
+    assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
+  });
+
+  it('accepts a body that starts with a UTF-8 byte order mark', async () => {
+    const reply = await postRaw(server.url, alice, '\ufeff' + envelope(GET_INBOX));
+    assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
+  });
+
   it('reads requests written like the seed documents (https:// namespaces, envelope included)', async () => {
     // The seeds' own envelope and namespace declarations, carrying a GetFolder.
     const seed = readFileSync(join(SEEDS, 'GetItem.request-batch.xml'), 'utf8');
