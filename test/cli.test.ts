@@ -108,7 +108,10 @@ describe('ewsd CLI', () => {
     assertOneLineError(await cli(['user', 'passwd', 'nobody@example.com', '--password', 'z', '--data', data]), /no user nobody@example\.com/);
     assertOneLineError(await cli(['user', 'add']), /missing required argument 'email'/);
     assertOneLineError(await cli(['user', 'frobnicate']), /unknown command 'frobnicate'/);
+    assertOneLineError(await cli(['user', 'add', 'erin@example.com', '--name', ' ', '--data', data]), /display name must not be empty/);
     assertOneLineError(await cli(['serve', '--port', '70000', '--data', data]), /invalid port: 70000/);
+    assertOneLineError(await cli(['serve', '--data', data], { EWSD_PORT: '' }), /invalid port:$/);
+    assertOneLineError(await cli(['serve', '--port', '80x', '--data', data]), /invalid port: 80x/);
     assertOneLineError(await cli(['serve', '--port', '0', '--log-level', 'loud', '--data', data]), /invalid log level: loud/);
     assertOneLineError(await cli(['serve', '--port', '0', '--max-body', 'lots', '--data', data]), /invalid size: lots/);
   });

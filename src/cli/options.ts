@@ -34,8 +34,8 @@ export function parseLogLevel(value: string): string {
 }
 
 export function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`invalid port: ${value}`);
+  const n = /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw new CliError(`invalid port: ${value}`);
   return n;
 }
 
