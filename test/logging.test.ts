@@ -60,6 +60,7 @@ describe('request log', () => {
     server = await startTestServer({ log: logs.log });
     const alice = await server.addUser('alice@example.com');
     const reply = await post(server.url, alice, GET_FOLDERS('<t:DistinguishedFolderId Id="inbox"/><t:FolderId Id="bad"/><t:DistinguishedFolderId Id="drafts"/>'));
+    await logs.waitFor(/"msg":"request"/); // the line is written when the answer is flushed
     const requestLines = logs.lines().filter((l) => l.msg === 'request');
     assert.equal(requestLines.length, 1);
     const line = requestLines[0]!;
@@ -70,6 +71,28 @@ describe('request log', () => {
     assert.equal(line.status, 200);
     assert.equal(typeof line.ms, 'number');
     assert.equal(line.requestId, reply.headers.get('x-request-id'));
+  });
+
+  it('writes that line for every answered request, refused ones included', async () => {
+    const logs = capture();
+    server = await startTestServer({ log: logs.log });
+    const alice = await server.addUser('alice@example.com');
+    await rawRequest(server.url, { method: 'GET' });
+    await rawRequest(server.url, { method: 'GET', headers: { Authorization: basicAuth(alice) } });
+    await rawRequest(server.url, { path: '/nowhere', body: 'x' });
+    await post(server.url, alice, '<m:Frobnicate/>');
+    await logs.waitFor(/"operation":"Frobnicate"/); // the line is written when the answer is flushed
+    const lines = logs.lines().filter((l) => l.msg === 'request');
+    assert.deepEqual(
+      lines.map((l) => [l.method, l.status, l.user, l.operation]),
+      [
+        ['GET', 401, undefined, undefined],
+        ['GET', 200, 'alice@example.com', undefined],
+        ['POST', 404, undefined, undefined],
+        ['POST', 500, 'alice@example.com', 'Frobnicate'],
+      ],
+    );
+    for (const l of lines) assert.equal(typeof l.ms, 'number');
   });
 
   it('logs an internal error of one item with the request id that its response message carries', async () => {

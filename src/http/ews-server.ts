@@ -29,13 +29,28 @@ const CONTENT_TYPE = 'text/xml; charset=utf-8';
 /** How long the rest of a refused (too large) body is read and thrown away before the connection is dropped. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
+/** What the request's log line reports beyond method, status and duration; filled in as the request is served. */
+interface RequestSummary {
+  user?: string;
+  operation?: string;
+  items?: number;
+  classes?: RequestContext['stats']['classes'];
+}
+
 /** The HTTP face of ewsd: one route, Basic authentication, a streamed and bounded request body. */
 export function createEwsServer(opts: EwsServerOptions): Server {
   const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
     const requestId = randomBytes(8).toString('hex');
+    const summary: RequestSummary = {};
     res.setHeader('X-Request-Id', requestId);
     opts.log.debug({ requestId, method: req.method, url: req.url }, 'request received');
-    handle(req, res, requestId, opts).catch((err) => {
+    // Exactly one line per answered request, whatever path it took.
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      opts.log.info({ requestId, method: req.method, status: res.statusCode, ...summary, ms }, 'request');
+    });
+    handle(req, res, requestId, summary, opts).catch((err) => {
       // Whatever failed (the store, say), the client gets a fault carrying the id of this log line.
       opts.log.error({ err, requestId }, 'request failed in the HTTP layer');
       req.resume();
@@ -47,8 +62,7 @@ export function createEwsServer(opts: EwsServerOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, opts: EwsServerOptions): Promise<void> {
-  const started = process.hrtime.bigint();
+async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, summary: RequestSummary, opts: EwsServerOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
   if (path !== EWS_PATH) {
     req.resume();
@@ -58,9 +72,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
   if (!account) {
     req.resume();
     res.setHeader('WWW-Authenticate', REALM);
-    opts.log.info({ requestId, method: req.method, status: 401 }, 'unauthenticated request');
     return send(res, 401, fault('ErrorAccessDenied', 'The request must be authenticated.'));
   }
+  summary.user = account.email;
   if (req.method === 'GET' || req.method === 'HEAD') {
     return send(res, 200, `${XML_DECLARATION}<ewsd xmlns="${NS.types}" endpoint="${EWS_PATH}" mailbox="${account.email}"/>`);
   }
@@ -75,12 +89,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
   const body = await readBody(req, opts);
   if (body.kind === 'gone') {
     // The client hung up before its request was complete: nobody to answer, nothing went wrong here.
-    log.info({ user: account.email, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'client closed the connection mid-request');
+    log.info({ user: account.email }, 'client closed the connection mid-request');
     return;
   }
   let status: number;
   let xml: string;
-  let operation: string | undefined;
   if (body.kind === 'too-large') {
     drainRest(req);
     status = 413;
@@ -89,13 +102,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
     status = 500;
     xml = faultXml(body.fault);
   } else {
+    let operation: string | undefined;
     ({ status, xml, operation } = await dispatch(body.root, ctx));
+    Object.assign(summary, { operation, items: ctx.stats.items, classes: ctx.stats.classes });
   }
   send(res, status, xml);
-  log.info(
-    { user: account.email, operation, items: ctx.stats.items, classes: ctx.stats.classes, status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-    'request',
-  );
 }
 
 type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: 'invalid'; fault: SoapFault } | { kind: 'gone' };
