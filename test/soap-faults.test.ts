@@ -64,6 +64,13 @@ describe('SOAP faults', () => {
     assert.match(foreign.message, /urn:not-ews/);
   });
 
+  it('answers an operation whose content breaks the schema with the line it is on', async () => {
+    const f = fault(await post(server.url, alice, '<m:GetFolder>\n<m:FolderShape><t:BaseShape>Everything</t:BaseShape></m:FolderShape></m:GetFolder>'));
+    assert.equal(f.responseCode, 'ErrorSchemaValidation');
+    assert.match(f.messageXml.Violation!, /Everything/);
+    assert.equal(f.messageXml.LineNumber, '2');
+  });
+
   it('answers an EWS operation that is not implemented yet with a fault naming it', async () => {
     const f = fault(await post(server.url, alice, '<m:PlayOnPhone><m:ItemId Id="x"/><m:DialString>1</m:DialString></m:PlayOnPhone>'));
     assert.equal(f.faultcode, 'a:ErrorInvalidOperation');
