@@ -8,11 +8,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Environment for a child ewsd: the caller's, minus any EWSD_* setting that would leak in. */
+/**
+ * Environment for a child ewsd: the caller's, minus any EWSD_* setting that would leak in, with
+ * the SMTP listener on a free port so that servers started side by side never clash on 2525.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('EWSD_')) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, EWSD_SMTP_PORT: '0', ...extra };
 }
 
 /** Runs `node bin/ewsd.js ARGS` from the repository root, as a user would. */
