@@ -50,6 +50,8 @@ export interface Store {
   // its own (a failed entry leaves nothing behind) and results come back in input order.
   /** Creates items in a folder; each gets the mailbox's next modseq and the folder's next UID. */
   createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>>;
+  /** Local delivery: creates items in several mailboxes' folders, all or nothing, in one transaction. */
+  deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Promise<Item[]>;
   /** Items by id (undefined where missing), with attachment metadata. */
   items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>>;
   /**

@@ -68,6 +68,19 @@ export class ItemTables {
     return run.immediate();
   }
 
+  deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Item[] {
+    const run = this.s.db.transaction(() => {
+      const now = Date.now();
+      const ids = deliveries.map((d) => {
+        if (!this.#folderExists(d.mailboxId, d.folderId)) throw new StoreError('not-found', 'folder not found');
+        return this.#insert(d.mailboxId, d.folderId, d.item, now);
+      });
+      for (const d of deliveries) this.#touchFolders(d.mailboxId, [d.folderId]);
+      return ids.map((id, i) => this.#item(deliveries[i]!.mailboxId, id)!);
+    });
+    return run.immediate();
+  }
+
   items(mailboxId: number, itemIds: readonly number[]): Array<Item | undefined> {
     const read = this.s.db.transaction(() => itemIds.map((id) => this.#item(mailboxId, id)));
     return read.deferred();

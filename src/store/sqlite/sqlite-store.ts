@@ -223,6 +223,10 @@ export class SqliteStore implements Store {
     return this.#items.createItems(mailboxId, folderId, items);
   }
 
+  async deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Promise<Item[]> {
+    return this.#items.deliverItems(deliveries);
+  }
+
   async items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>> {
     return this.#items.items(mailboxId, itemIds);
   }
