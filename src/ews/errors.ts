@@ -27,6 +27,9 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorMimeContentInvalidBase64String: 'The MIME content is not a valid Base64 string.',
   ErrorCorruptData: 'The item data is corrupt.',
   ErrorInvalidRequest: 'The request is invalid.',
+  ErrorInvalidItemForOperationSendItem: 'The item is invalid for this operation: only messages can be sent.',
+  ErrorInvalidRecipients: 'At least one recipient is not valid.',
+  ErrorInvalidSendItemSaveSettings: 'SavedItemFolderId is not allowed when SaveItemToFolder is false.',
   ErrorInvalidServerVersion: 'The specified server version is invalid.',
   ErrorInvalidSyncStateData: 'Synchronization state data is corrupt or otherwise invalid.',
   ErrorIrresolvableConflict:
@@ -38,6 +41,7 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorNonExistentMailbox: 'No mailbox with such guid.',
   ErrorParentFolderNotFound: 'The parent folder could not be found.',
   ErrorRequiredPropertyMissing: 'A required property is missing.',
+  ErrorSendAsDenied: 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account.',
   ErrorSchemaValidation: 'The request failed schema validation.',
   ErrorStaleObject: 'The change key passed in the request does not match the current change key for the item.',
   ErrorToFolderNotFound: 'The destination folder could not be found.',

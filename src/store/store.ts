@@ -1,6 +1,7 @@
 import type { Account, Mailbox } from '../domain/mailbox.js';
 import type { Folder } from '../domain/folder.js';
 import type { AttachedItem, Attachment, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
+import type { DelegateGrant, Delegation } from '../domain/delegate.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../domain/outbound.js';
 
 /**
@@ -82,6 +83,25 @@ export interface Store {
   addAttachments(mailboxId: number, itemId: number, attachments: readonly NewAttachment[]): Promise<{ item: Item; added: Attachment[] }>;
   /** Removes attachments, each from its item; returns the item's new version per entry. */
   deleteAttachments(mailboxId: number, refs: ReadonlyArray<{ itemId: number; attachmentId: number }>): Promise<Array<Outcome<Item>>>;
+  // Sending (see src/items/send.ts)
+  /**
+   * Commits sends in ONE transaction, each entry in its own savepoint (a failed entry leaves
+   * nothing): the draft leaves its folder, the saved copy is created, local recipients get their
+   * Inbox items and remote recipients their outbound-queue rows, all or nothing per entry.
+   * `source.modseq` must still be the draft's (else `StoreError('conflict')`); a missing draft is
+   * `StoreError('not-found')`.
+   */
+  submitMessages(submissions: readonly Submission[]): Promise<Array<Outcome<Submitted>>>;
+
+  // Delegates (principal and delegate are mailbox ids)
+  /** Creates or replaces the grant. */
+  setDelegate(principalId: number, delegateId: number, grant: DelegateGrant): Promise<void>;
+  removeDelegate(principalId: number, delegateId: number): Promise<boolean>;
+  /** What `delegateId` may do in `principalId`'s mailbox, if anything. */
+  delegateGrant(principalId: number, delegateId: number): Promise<DelegateGrant | undefined>;
+  /** Every delegation (of one principal when given), by principal then delegate address. */
+  listDelegates(principalId?: number): Promise<Delegation[]>;
+
   // Outbound mail queue (remote recipients; see src/delivery/outbound-queue.ts)
   /** Commits the message with every recipient pending, due now. Returns its queue id. */
   enqueueOutbound(message: NewOutboundMessage): Promise<number>;
@@ -101,6 +121,24 @@ export interface Store {
   nextOutboundAttempt(): Promise<Date | undefined>;
   /** Every waiting message with its recipients, oldest first (for `ewsd queue list`). */
   listOutbound(): Promise<OutboundSummary[]>;
+}
+
+/** One message being sent. */
+export interface Submission {
+  /** The stored item being sent: removed from its folder when `remove` (a draft), left alone otherwise (a resend). */
+  source?: { mailboxId: number; itemId: number; modseq: number; remove: boolean };
+  /** The copy kept by the sender (Sent Items or the folder asked for). */
+  copy?: { mailboxId: number; folderId: number; item: NewItem };
+  /** Local recipients' Inbox items. */
+  deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>;
+  /** Remote recipients. */
+  outbound?: NewOutboundMessage;
+}
+
+export interface Submitted {
+  copy?: Item;
+  delivered: Item[];
+  outboundId?: number;
 }
 
 export type ItemSortColumn = 'received' | 'subject' | 'size' | 'read' | 'class' | 'created' | 'modified' | 'sent' | 'importance' | 'from' | 'uid' | 'id';
@@ -154,7 +192,8 @@ export interface FolderChanges {
   hidden?: boolean;
 }
 
-export type StoreErrorKind = 'exists' | 'not-found' | 'invalid';
+/** `conflict`: the item changed since the version the caller worked from. */
+export type StoreErrorKind = 'exists' | 'not-found' | 'invalid' | 'conflict';
 
 /** A domain-level refusal by the store (never a driver error). */
 export class StoreError extends Error {

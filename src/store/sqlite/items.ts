@@ -8,7 +8,10 @@ import {
   type ItemSortColumn,
   type ItemUpdate,
   type Outcome,
+  type Submission,
+  type Submitted,
 } from '../store.js';
+import { insertOutbound } from './outbound.js';
 import {
   attachedItemFromJson,
   attachedItemToJson,
@@ -77,6 +80,52 @@ export class ItemTables {
       });
       for (const d of deliveries) this.#touchFolders(d.mailboxId, [d.folderId]);
       return ids.map((id, i) => this.#item(deliveries[i]!.mailboxId, id)!);
+    });
+    return run.immediate();
+  }
+
+  /**
+   * Sends: per entry (a savepoint), the draft leaves its folder, the copy is created, local
+   * recipients get their Inbox items and remote ones their queue rows; the batch is one
+   * transaction, so an acknowledged send is never half done.
+   */
+  submit(submissions: readonly Submission[]): Array<Outcome<Submitted>> {
+    const run = this.s.db.transaction(() => {
+      const now = Date.now();
+      const touched = new Map<number, Set<number>>();
+      const touch = (mailboxId: number, folderId: number) => touched.set(mailboxId, (touched.get(mailboxId) ?? new Set()).add(folderId));
+      const results = submissions.map((sub) =>
+        this.#attempt(() => {
+          if (sub.source) {
+            const row = this.#movable(sub.source.mailboxId, sub.source.itemId);
+            if (!row) throw new StoreError('not-found', 'item not found');
+            const modseq = (this.s.sql('SELECT modseq FROM items WHERE id = ?').get(row.id) as { modseq: number }).modseq;
+            if (modseq !== sub.source.modseq) throw new StoreError('conflict', 'the item changed since it was read');
+            if (sub.source.remove) {
+              this.#leaveFolder(sub.source.mailboxId, row);
+              this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
+              touch(sub.source.mailboxId, row.folder_id);
+            }
+          }
+          const place = (d: { mailboxId: number; folderId: number; item: NewItem }) => {
+            if (!this.#folderExists(d.mailboxId, d.folderId)) throw new StoreError('not-found', 'folder not found');
+            touch(d.mailboxId, d.folderId);
+            return { mailboxId: d.mailboxId, id: this.#insert(d.mailboxId, d.folderId, d.item, now) };
+          };
+          const copy = sub.copy ? place(sub.copy) : undefined;
+          const delivered = sub.deliveries.map(place);
+          const outboundId = sub.outbound ? insertOutbound(this.s.db, sub.outbound, now) : undefined;
+          return { copy, delivered, outboundId };
+        }),
+      );
+      for (const [mailboxId, folders] of touched) this.#touchFolders(mailboxId, folders);
+      return results.map((r): Outcome<Submitted> => {
+        if (!r.ok) return r;
+        const out: Submitted = { delivered: r.value.delivered.map((d) => this.#item(d.mailboxId, d.id)!) };
+        if (r.value.copy) out.copy = this.#item(r.value.copy.mailboxId, r.value.copy.id)!;
+        if (r.value.outboundId !== undefined) out.outboundId = r.value.outboundId;
+        return { ok: true, value: out };
+      });
     });
     return run.immediate();
   }

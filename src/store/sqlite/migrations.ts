@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { DELEGATES_SCHEMA } from './delegates.js';
 import { OUTBOUND_SCHEMA } from './outbound.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
@@ -128,6 +129,12 @@ const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'outbound mail queue',
     up: (db) => db.exec(OUTBOUND_SCHEMA),
+  },
+  {
+    // From the sending branch; renumber on merge if another branch took 11 first.
+    version: 11,
+    name: 'delegates',
+    up: (db) => db.exec(DELEGATES_SCHEMA),
   },
 ];
 

@@ -16,7 +16,11 @@ import {
   type NewFolder,
   type Outcome,
   type Store,
+  type Submission,
+  type Submitted,
 } from '../store.js';
+import type { DelegateGrant, Delegation } from '../../domain/delegate.js';
+import { DelegateQueries } from './delegates.js';
 import { ItemTables } from './items.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
 import { migrate } from './migrations.js';
@@ -33,6 +37,7 @@ export class SqliteStore implements Store {
   readonly db: Database;
   readonly #stmts = new Map<string, Statement>();
   readonly #outbound: OutboundQueries;
+  readonly #delegates: DelegateQueries;
 
   readonly #items: ItemTables;
 
@@ -40,6 +45,7 @@ export class SqliteStore implements Store {
     this.db = db;
     this.#items = new ItemTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) });
     this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
+    this.#delegates = new DelegateQueries((text) => this.sql(text));
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
@@ -323,6 +329,28 @@ export class SqliteStore implements Store {
        SELECT ${FOLDER_COLUMNS} FROM tree JOIN folders f ON f.id = tree.id ORDER BY tree.path`,
     ).all(rootId, mailboxId) as FolderRow[];
     return rows.map(toFolder);
+  }
+
+  // Sending (SQL in items.ts) and delegates (delegates.ts)
+
+  async submitMessages(submissions: readonly Submission[]): Promise<Array<Outcome<Submitted>>> {
+    return this.#items.submit(submissions);
+  }
+
+  async setDelegate(principalId: number, delegateId: number, grant: DelegateGrant): Promise<void> {
+    this.#delegates.set(principalId, delegateId, grant);
+  }
+
+  async removeDelegate(principalId: number, delegateId: number): Promise<boolean> {
+    return this.#delegates.remove(principalId, delegateId);
+  }
+
+  async delegateGrant(principalId: number, delegateId: number): Promise<DelegateGrant | undefined> {
+    return this.#delegates.grant(principalId, delegateId);
+  }
+
+  async listDelegates(principalId?: number): Promise<Delegation[]> {
+    return this.#delegates.list(principalId);
   }
 
   // Outbound mail queue (SQL in outbound.ts)
