@@ -62,7 +62,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log,
     ...(config.outboundPollMs !== undefined ? { pollMs: config.outboundPollMs } : {}),
   });
-  const http = createEwsServer({ store, authenticator: new Authenticator(store), log, maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  const http = createEwsServer({
+    store,
+    authenticator: new Authenticator(store),
+    log,
+    maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    mailer: outbound,
+  });
   let smtp: SmtpInbound | undefined;
   try {
     await new Promise<void>((resolve, reject) => {

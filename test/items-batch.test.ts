@@ -107,15 +107,15 @@ describe('message items in batches', () => {
     assert.equal(bobItems[0]!.childText('Subject'), 'bob private');
   });
 
-  it('refuses to send until sending exists, saying so for every item', async () => {
+  it('refuses to send a message without recipients, per item, keeping nothing', async () => {
     for (const disposition of ['SendOnly', 'SendAndSaveCopy']) {
       const reply = await post(
         server.url,
         alice,
         `<m:CreateItem MessageDisposition="${disposition}"><m:SavedItemFolderId><t:DistinguishedFolderId Id="sentitems"/></m:SavedItemFolderId><m:Items>${message('a')}${message('b')}</m:Items></m:CreateItem>`,
       );
-      assert.deepEqual(outcomes(reply.body), Array(2).fill(['Error', 'ErrorInvalidOperation']));
-      assert.match(messages(reply.body)[0]!.childText('MessageText')!, /cannot send/);
+      assert.deepEqual(outcomes(reply.body), Array(2).fill(['Error', 'ErrorInvalidRecipients']));
+      assert.match(messages(reply.body)[0]!.childText('MessageText')!, /no recipients/);
     }
     assert.equal((await folderCounts(server.url, alice, 'sentitems')).total, 0);
   });

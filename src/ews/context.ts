@@ -9,8 +9,17 @@ export interface RequestContext {
   readonly store: Store;
   readonly requestId: string;
   readonly log: Logger;
+  /**
+   * Wakes the outbound queue worker once a send has committed queue rows (absent in tools and
+   * tests that run operations without a server: the worker's poll then finds the mail).
+   */
+  readonly mailer?: Mailer;
   /** Filled in by the batch helper, read by the request log line. */
   readonly stats: RequestStats;
+}
+
+export interface Mailer {
+  wake(): void;
 }
 
 export interface RequestStats {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/authenticator.js';
-import { newStats, type RequestContext } from '../ews/context.js';
+import { newStats, type Mailer, type RequestContext } from '../ews/context.js';
 import { dispatch, faultXml, internalError } from '../ews/dispatch.js';
 import { SoapFault } from '../ews/errors.js';
 import type { Logger } from '../log.js';
@@ -18,6 +18,8 @@ export interface EwsServerOptions {
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
   xmlLimits?: XmlLimits;
+  /** Told when a send has queued mail for remote recipients. */
+  mailer?: Mailer;
 }
 
 /** 25 MB of item data is about 34 MB once base64-encoded, plus the envelope around it. */
@@ -85,7 +87,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
   }
 
   const log = opts.log.child({ requestId });
-  const ctx: RequestContext = { account, store: opts.store, requestId, log, stats: newStats() };
+  const ctx: RequestContext = { account, store: opts.store, requestId, log, stats: newStats(), ...(opts.mailer ? { mailer: opts.mailer } : {}) };
   const body = await readBody(req, opts);
   if (body.kind === 'gone') {
     // The client hung up before its request was complete: nobody to answer, nothing went wrong here.

@@ -4,7 +4,7 @@ import type { XmlElement } from '../../soap/xml-element.js';
 import type { RequestContext } from '../context.js';
 import { EwsError, SoapFault } from '../errors.js';
 import { decodeId } from '../ids.js';
-import { openMailbox, openMailboxByGuid } from '../mailbox-access.js';
+import { checkFolderAccess, openMailbox, openMailboxByGuid, type FolderPurpose } from '../mailbox-access.js';
 
 export interface ResolvedFolder {
   mailbox: Mailbox;
@@ -15,7 +15,13 @@ export interface ResolvedFolder {
  * Finds the folder a `t:FolderId` or `t:DistinguishedFolderId` names, checking that the caller
  * may open its mailbox. Failures are per-item {@link EwsError}s.
  */
-export async function resolveFolder(ctx: RequestContext, el: XmlElement): Promise<ResolvedFolder> {
+export async function resolveFolder(ctx: RequestContext, el: XmlElement, purpose: FolderPurpose = 'open'): Promise<ResolvedFolder> {
+  const resolved = await findFolder(ctx, el);
+  await checkFolderAccess(ctx, resolved.mailbox, resolved.folder, purpose);
+  return resolved;
+}
+
+async function findFolder(ctx: RequestContext, el: XmlElement): Promise<ResolvedFolder> {
   if (el.name === 'FolderId') {
     const id = decodeId(el.attr('Id'), 'F');
     const mailbox = await openMailboxByGuid(ctx, id.mailboxGuid);

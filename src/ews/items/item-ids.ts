@@ -4,7 +4,7 @@ import type { XmlElement } from '../../soap/xml-element.js';
 import type { RequestContext } from '../context.js';
 import { SoapFault } from '../errors.js';
 import { decodeId, encodeChangeKey, encodeId } from '../ids.js';
-import { openMailboxByGuid } from '../mailbox-access.js';
+import { checkItemAccess, openMailboxByGuid } from '../mailbox-access.js';
 
 export function itemIdAttrs(mailbox: Mailbox, item: Pick<Item, 'id' | 'modseq'>): { Id: string; ChangeKey: string } {
   return { Id: encodeId('I', mailbox.guid, item.id), ChangeKey: encodeChangeKey('I', item.modseq) };
@@ -24,6 +24,7 @@ export interface ItemRef {
 export async function resolveItemRef(ctx: RequestContext, el: XmlElement): Promise<ItemRef> {
   const id = decodeId(el.attr('Id'), 'I');
   const mailbox = await openMailboxByGuid(ctx, id.mailboxGuid);
+  await checkItemAccess(ctx, mailbox, id.numbers[0]!);
   return { mailbox, itemId: id.numbers[0]!, changeKey: el.attr('ChangeKey') };
 }
 
@@ -44,5 +45,6 @@ export interface AttachmentRef {
 export async function resolveAttachmentRef(ctx: RequestContext, el: XmlElement): Promise<AttachmentRef> {
   const id = decodeId(el.attr('Id'), 'A', 2);
   const mailbox = await openMailboxByGuid(ctx, id.mailboxGuid);
+  await checkItemAccess(ctx, mailbox, id.numbers[0]!);
   return { mailbox, itemId: id.numbers[0]!, attachmentId: id.numbers[1]! };
 }

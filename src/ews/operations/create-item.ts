@@ -13,6 +13,8 @@ import { itemIdAttrs } from '../items/item-ids.js';
 import { attachmentIdAttrs, itemElement } from '../items/item-xml.js';
 import { parseNewItem } from '../items/parse-item.js';
 import { storeFailure } from '../items/store-errors.js';
+import { commitSends, prepareSend, sendFailure, sentItemsOf } from '../items/submit.js';
+import type { Submission } from '../../store/store.js';
 
 const DISPOSITIONS = new Set(['SaveOnly', 'SendOnly', 'SendAndSaveCopy']);
 
@@ -24,14 +26,7 @@ export const createItem: Operation = {
     const elements = request.child('Items')?.children ?? [];
     if (elements.length === 0) throw SoapFault.schema("The element 'Items' must contain at least one item.", request.line);
 
-    // Sending belongs to the sending issue: fail every item clearly instead of pretending.
-    if (disposition !== 'SaveOnly') {
-      const refusal = new EwsError(
-        'ErrorInvalidOperation',
-        `MessageDisposition '${disposition}' is not supported yet: this server cannot send mail. Save with 'SaveOnly' instead.`,
-      );
-      return batchResponse({ op: 'CreateItem', items: elements, ctx, handle: () => Promise.reject(refusal), errorPayload: emptyItems });
-    }
+    if (disposition !== 'SaveOnly') return sendNewItems(ctx, elements, disposition === 'SendAndSaveCopy', request.child('SavedItemFolderId'));
 
     const target = await savedFolder(ctx, request.child('SavedItemFolderId'));
     // Parse every item first (per-item failures), then store the good ones in one transaction.
@@ -59,6 +54,45 @@ export const createItem: Operation = {
 };
 
 type Target = { mailbox: Mailbox; folder: Folder };
+
+/**
+ * SendOnly / SendAndSaveCopy: each message is sent as it is created; no ItemId comes back. The
+ * copy goes to SavedItemFolderId, by default the caller's Sent Items (SendOnly keeps none, and a
+ * SavedItemFolderId given with it is not used). With t:MimeContent the MIME goes out as given
+ * (minus Bcc, plus Message-ID/Date when missing): DavMail and Evolution send that way.
+ */
+async function sendNewItems(ctx: RequestContext, elements: readonly XmlElement[], keepCopy: boolean, savedEl: XmlElement | undefined): Promise<string> {
+  let saveTo: Target | EwsError | undefined;
+  const idEl = savedEl?.children[0];
+  if (keepCopy) saveTo = await (idEl ? resolveFolder(ctx, idEl, 'sent-copy') : sentItemsOf(ctx, ctx.account)).catch(asEwsError);
+  const prepared: Array<Submission | EwsError> = [];
+  for (const el of elements) {
+    prepared.push(
+      await (async () => {
+        if (saveTo instanceof EwsError) throw saveTo;
+        const item = await parseNewItem(el, ctx.account);
+        return prepareSend(ctx, { owner: ctx.account, props: item.props, attachments: item.attachments, ...(item.mime ? { mime: item.mime } : {}), ...(saveTo ? { saveTo } : {}) });
+      })().catch(asEwsError),
+    );
+  }
+  const results = await commitSends(ctx, prepared);
+  return batchResponse({
+    op: 'CreateItem',
+    items: results,
+    ctx,
+    errorPayload: emptyItems,
+    handle(result, w) {
+      if (result instanceof EwsError) throw result;
+      if (!result.ok) throw sendFailure(result.error);
+      emptyItems(w);
+    },
+  });
+}
+
+function asEwsError(err: unknown): EwsError {
+  if (err instanceof EwsError) return err;
+  throw err;
+}
 
 /** SavedItemFolderId, or the caller's Drafts when absent. A bad folder fails every item. */
 async function savedFolder(ctx: RequestContext, el: XmlElement | undefined): Promise<Target | EwsError> {

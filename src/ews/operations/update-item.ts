@@ -8,6 +8,12 @@ import { applyChanges, parseUpdates, type ConflictResolution } from '../items/it
 import { resolveItemRef, itemIdAttrs, type ItemRef } from '../items/item-ids.js';
 import { itemElement } from '../items/item-xml.js';
 import { storeFailure } from '../items/store-errors.js';
+import { commitSends, prepareSend, sendFailure, sentItemsOf, storedContent } from '../items/submit.js';
+import { isSendable } from '../../items/send.js';
+import type { Submission } from '../../store/store.js';
+import type { XmlElement } from '../../soap/xml-element.js';
+import type { RequestContext } from '../context.js';
+import { resolveFolder } from '../folders/resolve-folder.js';
 
 const MODES = new Set(['NeverOverwrite', 'AutoResolve', 'AlwaysOverwrite']);
 const DISPOSITIONS = new Set(['SaveOnly', 'SendOnly', 'SendAndSaveCopy']);
@@ -30,9 +36,6 @@ export const updateItem: Operation = {
     const prepared: Array<Prepared | EwsError> = [];
     for (const el of changeEls) {
       try {
-        if (disposition !== 'SaveOnly') {
-          throw new EwsError('ErrorInvalidOperation', `MessageDisposition '${disposition}' is not supported yet: this server cannot send mail.`);
-        }
         const idEl = el.child('ItemId');
         if (!idEl) throw new EwsError('ErrorInvalidIdMalformed', 'Only t:ItemId is supported in an item change.');
         const ref = await resolveItemRef(ctx, idEl);
@@ -42,6 +45,8 @@ export const updateItem: Operation = {
         prepared.push(err);
       }
     }
+
+    if (disposition !== 'SaveOnly') return sendUpdated(ctx, prepared, mode as ConflictResolution, disposition === 'SendAndSaveCopy', request.child('SavedItemFolderId'));
 
     // One transaction per mailbox touched (in practice one): all changes or per-item failures.
     const results: Array<Outcome<Item> | EwsError> = prepared.map((p) => (p instanceof EwsError ? p : { ok: false, error: undefined }));
@@ -74,3 +79,61 @@ export const updateItem: Operation = {
     });
   },
 };
+
+/**
+ * SendOnly / SendAndSaveCopy: the changes are applied to the draft as it is now (with the usual
+ * ChangeKey rules) and the result is sent in the same transaction that removes the draft, so the
+ * message sent is exactly the updated draft. No ItemId comes back: the draft is gone.
+ */
+async function sendUpdated(
+  ctx: RequestContext,
+  prepared: ReadonlyArray<Prepared | EwsError>,
+  mode: ConflictResolution,
+  keepCopy: boolean,
+  savedEl: XmlElement | undefined,
+): Promise<string> {
+  const idEl = savedEl?.children[0];
+  const saveTo = idEl && keepCopy ? await resolveFolder(ctx, idEl, 'sent-copy').catch(asEwsError) : undefined;
+  const submissions: Array<Submission | EwsError> = [];
+  for (const p of prepared) {
+    submissions.push(
+      await (async () => {
+        if (p instanceof EwsError) throw p;
+        if (saveTo instanceof EwsError) throw saveTo;
+        const [current] = await ctx.store.items(p.ref.mailbox.id, [p.ref.itemId]);
+        if (!current) throw new EwsError('ErrorItemNotFound');
+        if (!isSendable(current)) throw new EwsError('ErrorInvalidItemForOperationSendItem');
+        const patch = applyChanges(current, p.changes, p.ref.changeKey, mode);
+        const content = await storedContent(ctx, p.ref.mailbox, current);
+        const target = keepCopy ? (saveTo ?? (await sentItemsOf(ctx, p.ref.mailbox))) : undefined;
+        return prepareSend(ctx, {
+          owner: p.ref.mailbox,
+          props: patch.props,
+          attachments: content.attachments,
+          // The original MIME no longer says what the message is once a field it shows has changed.
+          ...(content.mime && !patch.dropMime ? { mime: content.mime } : {}),
+          source: { itemId: current.id, modseq: current.modseq, remove: current.props.isDraft },
+          ...(target ? { saveTo: target } : {}),
+        });
+      })().catch(asEwsError),
+    );
+  }
+  const results = await commitSends(ctx, submissions);
+  return batchResponse({
+    op: 'UpdateItem',
+    items: results,
+    ctx,
+    errorPayload: (w) => w.empty('m:Items'),
+    handle(result, w) {
+      if (result instanceof EwsError) throw result;
+      if (!result.ok) throw sendFailure(result.error);
+      w.empty('m:Items');
+      w.open('m:ConflictResults').leaf('t:Count', 0).close('m:ConflictResults');
+    },
+  });
+}
+
+function asEwsError(err: unknown): EwsError {
+  if (err instanceof EwsError) return err;
+  throw err;
+}
