@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './options.js';
+import { delegateCommand } from './delegate.js';
 import { queueCommand } from './queue.js';
 import { serveCommand } from './serve.js';
 import { userCommand } from './user.js';
@@ -12,7 +13,8 @@ const program = new Command('ewsd')
   .version(version)
   .addCommand(serveCommand())
   .addCommand(userCommand())
-  .addCommand(queueCommand());
+  .addCommand(queueCommand())
+  .addCommand(delegateCommand());
 
 // Commander copies output settings only to subcommands it creates itself, so every command
 // (including the ones added above) gets them here: errors are one `ewsd: ...` line.
