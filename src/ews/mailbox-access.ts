@@ -10,7 +10,9 @@ import { EwsError } from './errors.js';
  * - a folder grant (a distinguished folder) gives Editor rights on that folder and its subfolders:
  *   its items can be read, created, changed, moved and deleted; nothing else of the mailbox;
  * - send-on-behalf lets the delegate send as the principal's delegate (From = principal,
- *   Sender = delegate) and store the sent copy in the principal's Sent Items.
+ *   Sender = delegate) and store the sent copy in the principal's Sent Items (and see that
+ *   folder, without its items);
+ * - any delegate may see (GetFolder) the mailbox's root and top of information store.
  * Without a grant every access is ErrorAccessDenied.
  */
 
@@ -42,15 +44,27 @@ export async function openMailbox(ctx: RequestContext, address: string | undefin
   return checkAccess(ctx, mailbox);
 }
 
-/** Why a folder is being opened: `sent-copy` is storing the copy of a message the caller sends. */
-export type FolderPurpose = 'open' | 'sent-copy';
+/**
+ * Why a folder is being opened: `open` is using it and its items; `sent-copy` is storing the
+ * copy of a message the caller sends; `see` is reading the folder's own properties (GetFolder).
+ */
+export type FolderPurpose = 'open' | 'see' | 'sent-copy';
+
+/**
+ * Folders any delegate may see (not their items): the top of the mailbox, as Outlook's "Folder
+ * visible" on the information store top when a delegate is added. Clients such as exchangelib
+ * look the principal's root up before anything else.
+ */
+const VISIBLE_TO_DELEGATES = new Set(['root', 'msgfolderroot']);
 
 /** May the caller use this folder of `mailbox`? Own mailbox: always. Delegate: a granted folder or below it. */
 export async function checkFolderAccess(ctx: RequestContext, mailbox: Mailbox, folder: Folder, purpose: FolderPurpose = 'open'): Promise<void> {
   const grant = await grantFor(ctx, mailbox);
   if (grant === 'owner') return;
   if (!grant) throw new EwsError('ErrorAccessDenied');
-  if (purpose === 'sent-copy' && grant.sendOnBehalf && folder.distinguishedId === 'sentitems') return;
+  const sentItems = folder.distinguishedId === 'sentitems';
+  if (purpose !== 'open' && grant.sendOnBehalf && sentItems) return;
+  if (purpose === 'see' && folder.distinguishedId && VISIBLE_TO_DELEGATES.has(folder.distinguishedId)) return;
   // Walk up to the root: the folder or one of its ancestors must be a granted distinguished folder.
   for (let f: Folder | undefined = folder, depth = 0; f && depth < 64; depth++) {
     if (f.distinguishedId && grant.folders.includes(f.distinguishedId)) return;

@@ -17,7 +17,8 @@ export const getFolder: Operation = {
       items: ids,
       ctx,
       async handle(el, w) {
-        const { mailbox, folder } = await resolveFolder(ctx, el);
+        // 'see': a delegate may see the folder itself (not its items) a little wider than the grant; see mailbox-access.ts.
+        const { mailbox, folder } = await resolveFolder(ctx, el, 'see');
         const parent = shape.fields.has('ParentFolderId') && folder.parentId !== null ? await ctx.store.folder(mailbox.id, folder.parentId) : undefined;
         w.open('m:Folders');
         writeFolder(w, mailbox, folder, shape, parent);
