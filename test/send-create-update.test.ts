@@ -65,7 +65,7 @@ describe('CreateItem and UpdateItem with send dispositions', () => {
 
   it('t:MimeContent (DavMail, Evolution): sent as given minus Bcc, Message-ID and Date added; the copy records the Message-ID', async () => {
     const raw =
-      'From: Alice <alice@example.com>\r\nTo: carol@remote.test, bob@example.com\r\nBcc: secret@remote.test\r\nSubject: from MIME\r\n' +
+      'From: Alice <alice@example.com>\r\nTo: carol@remote.test, bob@example.com\r\nBcc: secret@remote.test,\r\n  "Other Secret" <other@remote.test>\r\nSubject: from MIME\r\n' +
       'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nX-Mailer: Evolution 3.46\r\n\r\nHello as written.\r\n';
     const reply = await post(
       server.url,
@@ -75,9 +75,9 @@ describe('CreateItem and UpdateItem with send dispositions', () => {
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
     await waitFor('the relay to get the MIME message', () => relay.for('carol@remote.test').length === 1);
     const got = relay.for('carol@remote.test')[0]!;
-    assert.deepEqual([...got.to].sort(), ['carol@remote.test', 'secret@remote.test']);
+    assert.deepEqual([...got.to].sort(), ['carol@remote.test', 'other@remote.test', 'secret@remote.test']);
     const text = got.raw.toString();
-    assert.doesNotMatch(text, /secret@remote\.test/);
+    assert.doesNotMatch(text, /secret@remote\.test|Other Secret|other@remote/);
     assert.match(text, /^Message-ID: <[^>]+>\r$/m);
     assert.match(text, /^Date: .+\+0000\r$/m);
     assert.match(text, /^X-Mailer: Evolution 3\.46\r$/m);
@@ -92,7 +92,7 @@ describe('CreateItem and UpdateItem with send dispositions', () => {
     const copy = messages(sent.body)[0]!.child('RootFolder')!.child('Items')!.children.find((i) => i.childText('Subject') === 'from MIME')!;
     assert.equal(copy.childText('InternetMessageId'), messageId);
     const { items } = await getItems(server.url, alice, [idOf(copy)], '<t:BaseShape>AllProperties</t:BaseShape>');
-    assert.deepEqual(items[0]!.child('BccRecipients')!.all('Mailbox').map((m) => m.childText('EmailAddress')), ['secret@remote.test']);
+    assert.deepEqual(items[0]!.child('BccRecipients')!.all('Mailbox').map((m) => m.childText('EmailAddress')), ['secret@remote.test', 'other@remote.test']);
     assert.equal(items[0]!.childText('IsDraft'), 'false');
     const bobs = (await inboxItems(server.url, bob)).find((i) => i.childText('Subject') === 'from MIME')!;
     assert.equal(bobs.childText('IsRead'), 'false');

@@ -119,7 +119,7 @@ describe('SendItem (seed 002) and local delivery', () => {
 
   it('missing or stale ChangeKey is ErrorStaleObject; a non-message item is ErrorInvalidItemForOperationSendItem; nothing is sent', async () => {
     const [draft, post1] = await createItems(server.url, alice, [
-      message('stale', to('bob@example.com')),
+      message('stale', to('bob@example.com', 'zoe@remote.test')),
       `<t:Item><t:ItemClass>IPM.StickyNote</t:ItemClass><t:Subject>a note</t:Subject></t:Item>`,
     ]);
     const inboxBefore = (await findIn(server.url, bob, 'inbox')).length;
@@ -138,6 +138,8 @@ describe('SendItem (seed 002) and local delivery', () => {
       ['Error', 'ErrorInvalidItemForOperationSendItem'],
     ]);
     assert.equal((await findIn(server.url, bob, 'inbox')).length, inboxBefore);
+    assert.deepEqual(await server.store.listOutbound(), [], 'nothing queued for the remote recipient either');
+    assert.equal(relay.for('zoe@remote.test').length, 0);
     assert.equal((await folderCounts(server.url, alice, 'drafts')).total, 3, 'bad settings + stale + the note stay');
   });
 
@@ -151,6 +153,11 @@ describe('SendItem (seed 002) and local delivery', () => {
     assert.equal(after.length, total + 1);
     assert.ok(after.some((i) => idOf(i).id === idOf(first).id), 'the original is still there under its id');
     assert.equal(after.filter((i) => i.childText('Subject') === 'Seed send').length, 2);
+    // The resend is a message of its own: a new Message-ID.
+    const idsShape = '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:InternetMessageId"/></t:AdditionalProperties>';
+    const copies = after.filter((i) => i.childText('Subject') === 'Seed send').map(idOf);
+    const { items } = await getItems(server.url, alice, copies, idsShape);
+    assert.equal(new Set(items.map((i) => i!.childText('InternetMessageId'))).size, 2);
   });
 
   it('remote recipients go through the relay: Bcc in the envelope, never in the headers; local Bcc gets it too', async () => {

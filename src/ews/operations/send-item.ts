@@ -68,9 +68,16 @@ async function prepareOne(ctx: RequestContext, el: XmlElement, save: boolean, sa
   if (seen !== item.modseq) throw new EwsError('ErrorStaleObject');
   if (!isSendable(item)) throw new EwsError('ErrorInvalidItemForOperationSendItem');
   const target = save ? (saveTo ?? (await sentItemsOf(ctx, ref.mailbox))) : undefined;
+  const content = await storedContent(ctx, ref.mailbox, item);
+  if (!item.props.isDraft) {
+    // A resend is a new message: its own Message-ID (receivers drop duplicates by it), MIME composed afresh.
+    content.props = structuredClone(content.props);
+    delete content.props.internetMessageId;
+    delete content.mime;
+  }
   return prepareSend(ctx, {
     owner: ref.mailbox,
-    ...(await storedContent(ctx, ref.mailbox, item)),
+    ...content,
     source: { itemId: item.id, modseq: item.modseq, remove: item.props.isDraft },
     ...(target ? { saveTo: target } : {}),
   });
