@@ -39,9 +39,15 @@ export interface RunningServer {
   /** The outbound queue: `enqueue()` commits a message for remote recipients and wakes the worker. */
   outbound: OutboundQueue;
   localDelivery: LocalDelivery;
-  /** Stops accepting (HTTP and SMTP), lets in-flight work finish, stops the queue worker, then closes the store. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting (HTTP and SMTP), lets in-flight work finish (for at most `graceMs`, then
+   * connections are cut), stops the queue worker, then closes the store.
+   */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long a shutdown waits for in-flight requests. */
+const DEFAULT_GRACE_MS = 30_000;
 
 /** The composition root: store, local delivery, outbound queue, then the HTTP and SMTP listeners. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
@@ -86,6 +92,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
+  // Once closing, a keep-alive connection is closed as soon as its request is answered, so
+  // shutdown does not wait for idle clients to time out.
+  http.on('request', (_req, res) => res.on('finish', () => closing && setImmediate(() => http.closeIdleConnections())));
   return {
     url: `http://${host}:${port}/EWS/Exchange.asmx`,
     port,
@@ -93,12 +102,19 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store,
     outbound,
     localDelivery,
-    close() {
+    close(graceMs = DEFAULT_GRACE_MS) {
       closing ??= (async () => {
         await Promise.all([
           smtp?.close(),
           new Promise<void>((resolve) => {
-            http.close(() => resolve());
+            const force = setTimeout(() => {
+              log.warn({ graceMs }, 'requests still running at the end of the grace period; closing their connections');
+              http.closeAllConnections();
+            }, graceMs).unref();
+            http.close(() => {
+              clearTimeout(force);
+              resolve();
+            });
             http.closeIdleConnections();
           }),
         ]);

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Account } from '../domain/mailbox.js';
 import type { Store } from '../store/store.js';
-import { verifyPassword } from './password.js';
+import { hashPassword, verifyPassword } from './password.js';
 
 const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 10_000;
@@ -16,14 +16,24 @@ export class Authenticator {
   readonly #key = randomBytes(32);
   readonly #verified = new Map<string, { hash: string; expires: number }>();
 
+  #dummy: Promise<string> | undefined;
+
   constructor(private readonly store: Store) {}
+
+  #dummyHash(): Promise<string> {
+    return (this.#dummy ??= hashPassword(randomBytes(16).toString('base64')));
+  }
 
   /** The account for an `Authorization` header value, or undefined. */
   async authenticate(header: string | undefined): Promise<Account | undefined> {
     const creds = parseBasic(header);
     if (!creds) return undefined;
     const account = await this.store.accountByEmail(creds.user.toLowerCase());
-    if (!account) return undefined;
+    if (!account) {
+      // Pay for a hash check anyway: answering unknown users faster would tell which addresses exist.
+      await verifyPassword(creds.password, await this.#dummyHash());
+      return undefined;
+    }
     const cacheKey = createHmac('sha256', this.#key).update(`${account.email}\0${creds.password}`).digest('base64');
     const cached = this.#verified.get(cacheKey);
     if (cached && cached.hash === account.passwordHash && cached.expires > Date.now()) return account;

@@ -1,27 +1,34 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './options.js';
 import { queueCommand } from './queue.js';
 import { serveCommand } from './serve.js';
 import { userCommand } from './user.js';
 
+const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('ewsd')
   .description('An Exchange Web Services (EWS) compatible mailbox server')
-  .exitOverride()
-  .configureOutput({ outputError: (text, write) => write(`ewsd: ${text.replace(/^error: /, '').trim()}\n`) })
+  .version(version)
   .addCommand(serveCommand())
   .addCommand(userCommand())
   .addCommand(queueCommand());
 
-for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();
+// Commander copies output settings only to subcommands it creates itself, so every command
+// (including the ones added above) gets them here: errors are one `ewsd: ...` line.
+for (const cmd of allCommands(program)) {
+  cmd.exitOverride().configureOutput({ outputError: (text, write) => write(`ewsd: ${text.replace(/^error: /, '').trim()}\n`) });
+}
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  if (err instanceof CliError) {
-    process.stderr.write(`ewsd: ${err.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`ewsd: ${(err as Error).message ?? String(err)}\n`);
+  const message = err instanceof CliError ? err.message : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`ewsd: ${message.split('\n')[0]}\n`);
   process.exit(1);
+}
+
+function allCommands(cmd: Command): Command[] {
+  return [cmd, ...cmd.commands.flatMap(allCommands)];
 }

@@ -11,18 +11,31 @@ export function openStore(dataDir: string): SqliteStore {
   try {
     return SqliteStore.open(dataDir);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') throw new CliError(`data directory ${dataDir} is not writable (${e.code})`);
-    if (e.code === 'ENOTDIR' || e.code === 'EEXIST') throw new CliError(`data directory ${dataDir} is not a directory`);
-    if (e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_READONLY') throw new CliError(`cannot open the store in ${dataDir} (${e.code})`);
-    if (e.code === 'SQLITE_NOTADB') throw new CliError(`${dataDir}/ewsd.sqlite is not an ewsd store`);
-    throw err;
+    throw storeOpenError(dataDir, err);
   }
 }
 
+/** A {@link CliError} for a failure to open the store in `dataDir`, or the error itself when it is something else. */
+export function storeOpenError(dataDir: string, err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return new CliError(`data directory ${dataDir} is not writable (${e.code})`);
+  if (e.code === 'ENOTDIR' || e.code === 'EEXIST') return new CliError(`data directory ${dataDir} is not a directory`);
+  if (e.code === 'SQLITE_CANTOPEN' || e.code === 'SQLITE_READONLY') return new CliError(`cannot open the store in ${dataDir} (${e.code})`);
+  if (e.code === 'SQLITE_NOTADB') return new CliError(`${dataDir}/ewsd.sqlite is not an ewsd store`);
+  return err;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function parseLogLevel(value: string): string {
+  const level = value.toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new CliError(`invalid log level: ${value} (use ${LOG_LEVELS.join(', ')})`);
+  return level;
+}
+
 export function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`invalid port: ${value}`);
+  const n = /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw new CliError(`invalid port: ${value}`);
   return n;
 }
 

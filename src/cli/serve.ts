@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { RelayConfig, RelaySecurity } from '../delivery/smtp-relay.js';
 import { startServer } from '../server.js';
-import { CliError, dataOption, parseDuration, parseHostPort, parsePort, parseSize } from './options.js';
+import { CliError, dataOption, parseDuration, parseHostPort, parseLogLevel, parsePort, parseSize, storeOpenError } from './options.js';
 
 interface ServeOpts {
   host: string;
@@ -28,7 +28,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--host <host>', 'address to listen on (HTTP and SMTP)').env('EWSD_HOST').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port to listen on').env('EWSD_PORT').default('8080'))
     .addOption(dataOption())
-    .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug or trace').env('EWSD_LOG_LEVEL').default('info'))
+    .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent').env('EWSD_LOG_LEVEL').default('info'))
     .addOption(new Option('--max-body <size>', 'largest request body accepted (e.g. 64MiB)').env('EWSD_MAX_BODY').default('64MiB'))
     .addOption(new Option('--smtp-port <port>', 'SMTP port for incoming mail to local mailboxes').env('EWSD_SMTP_PORT').default('2525'))
     .addOption(new Option('--no-smtp', 'do not listen for SMTP'))
@@ -45,6 +45,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--smtp-queue-poll <duration>', 'how often to look for mail queued by other processes').env('EWSD_SMTP_QUEUE_POLL').default('10s').hideHelp())
     .action(async (opts: ServeOpts) => {
       const port = parsePort(opts.port);
+      const logLevel = parseLogLevel(opts.logLevel);
       const smtpPort = opts.smtp ? parsePort(opts.smtpPort) : undefined;
       const relay = relayConfig(opts);
       let server;
@@ -53,7 +54,7 @@ export function serveCommand(): Command {
           host: opts.host,
           port,
           dataDir: opts.data,
-          logLevel: opts.logLevel,
+          logLevel,
           maxBodyBytes: parseSize(opts.maxBody),
           ...(smtpPort !== undefined ? { smtp: { port: smtpPort, maxMessageBytes: parseSize(opts.smtpMaxSize) } } : {}),
           ...(relay ? { relay } : {}),
@@ -65,21 +66,33 @@ export function serveCommand(): Command {
         if (e.code === 'EADDRINUSE') throw new CliError(`port ${e.port ?? port} on ${opts.host} is already in use`);
         if (e.code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${opts.host}: no such local address`);
         if (e.code === 'EACCES' && e.syscall === 'listen') throw new CliError(`no permission to listen on port ${e.port ?? port}`);
-        if (e.code === 'EACCES' || e.code === 'ENOTDIR' || e.code === 'EEXIST') throw new CliError(`data directory ${opts.data} is not usable (${e.code})`);
-        throw err;
+        throw storeOpenError(opts.data, err);
       }
+      const dataArg = opts.data === './data' ? '' : ` --data ${opts.data}`;
       process.stderr.write(
         `ewsd: serving EWS on ${server.url} (data in ${opts.data})\n` +
           (server.smtpPort !== undefined ? `ewsd: receiving SMTP for local mailboxes on ${opts.host}:${server.smtpPort}\n` : '') +
           (relay ? `ewsd: relaying remote mail via ${relay.host}:${relay.port} (${relay.security})\n` : `ewsd: no --smtp-relay: mail to remote recipients stays queued\n`) +
-          `ewsd: add a user with: npx ewsd user add you@example.com --data ${opts.data}\n`,
+          `ewsd: add a user with: npx ewsd user add you@example.com${dataArg}\n`,
       );
       const stop = (signal: string) => {
+        const closed = server.close(); // stops listening at once, before we say so
         process.stderr.write(`ewsd: ${signal}, finishing in-flight requests\n`);
-        server.close().then(() => process.exit(0));
+        closed.then(
+          () => {
+            process.stderr.write('ewsd: stopped\n');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            process.stderr.write(`ewsd: failed to stop cleanly: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exit(1);
+          },
+        );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      // A second signal while stopping is not fatal: the first shutdown is already under way
+      // and bounded by its grace period.
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
     });
 }
 

@@ -20,6 +20,7 @@ export function userCommand(): Command {
       const address = checkedEmail(email);
       const password = opts.password ?? generatePassword();
       if (password.length === 0) throw new CliError('the password must not be empty');
+      if (opts.name !== undefined && opts.name.trim() === '') throw new CliError('the display name must not be empty');
       const store = openStore(opts.data);
       try {
         await store.createAccount({ email: address, displayName: opts.name ?? address.split('@')[0]!, passwordHash: await hashPassword(password) });

@@ -66,7 +66,7 @@ export class OutboundQueue {
     const gone = (await this.#o.store.outboundClaimOwners()).filter((pid) => pid === process.pid || !processAlive(pid));
     const released = await this.#o.store.releaseOutboundClaims(new Date(), gone);
     if (released > 0) this.#o.log.warn({ released }, 'outbound messages claimed by a previous run are due again');
-    if (!this.#o.relay) this.#o.log.warn('no SMTP relay configured: mail to remote recipients stays queued');
+    if (!this.#o.relay) this.#o.log.info('no SMTP relay configured: mail to remote recipients stays queued');
     this.#started = true;
     this.wake();
   }

@@ -33,11 +33,13 @@ export async function dispatch(root: XmlElement, ctx: RequestContext): Promise<D
   } catch (err) {
     if (err instanceof SoapFault) return { status: err.detail.httpStatus ?? 500, xml: faultXml(err), operation };
     ctx.log.error({ err, requestId: ctx.requestId, operation }, 'request failed with an internal error');
-    const fault = new SoapFault('ErrorInternalServerError', 'An internal server error occurred. The operation failed.', {
-      values: [['RequestId', ctx.requestId]],
-    });
-    return { status: 500, xml: faultXml(fault), operation };
+    return { status: 500, xml: faultXml(internalError(ctx.requestId)), operation };
   }
+}
+
+/** The fault for a failure of ours; the request id lets an operator find the log line. */
+export function internalError(requestId: string): SoapFault {
+  return new SoapFault('ErrorInternalServerError', 'An internal server error occurred. The operation failed.', { values: [['RequestId', requestId]] });
 }
 
 export function faultXml(f: SoapFault): string {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/authenticator.js';
 import { newStats, type RequestContext } from '../ews/context.js';
-import { dispatch, faultXml } from '../ews/dispatch.js';
+import { dispatch, faultXml, internalError } from '../ews/dispatch.js';
 import { SoapFault } from '../ews/errors.js';
 import type { Logger } from '../log.js';
 import { XML_DECLARATION } from '../soap/envelope.js';
@@ -26,13 +26,35 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const EWS_PATH = '/ews/exchange.asmx';
 const REALM = 'Basic realm="ewsd"';
 const CONTENT_TYPE = 'text/xml; charset=utf-8';
+/** How long the rest of a refused (too large) body is read and thrown away before the connection is dropped. */
+const DRAIN_TIMEOUT_MS = 60_000;
+
+/** What the request's log line reports beyond method, status and duration; filled in as the request is served. */
+interface RequestSummary {
+  user?: string;
+  operation?: string;
+  items?: number;
+  classes?: RequestContext['stats']['classes'];
+}
 
 /** The HTTP face of ewsd: one route, Basic authentication, a streamed and bounded request body. */
 export function createEwsServer(opts: EwsServerOptions): Server {
   const server = createServer((req, res) => {
-    handle(req, res, opts).catch((err) => {
-      opts.log.error({ err }, 'unhandled error in the HTTP layer');
-      if (!res.headersSent) send(res, 500, faultXml(new SoapFault('ErrorInternalServerError', 'An internal server error occurred. The operation failed.')));
+    const started = process.hrtime.bigint();
+    const requestId = randomBytes(8).toString('hex');
+    const summary: RequestSummary = {};
+    res.setHeader('X-Request-Id', requestId);
+    opts.log.debug({ requestId, method: req.method, url: req.url }, 'request received');
+    // Exactly one line per answered request, whatever path it took.
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      opts.log.info({ requestId, method: req.method, status: res.statusCode, ...summary, ms }, 'request');
+    });
+    handle(req, res, requestId, summary, opts).catch((err) => {
+      // Whatever failed (the store, say), the client gets a fault carrying the id of this log line.
+      opts.log.error({ err, requestId }, 'request failed in the HTTP layer');
+      req.resume();
+      if (!res.headersSent) send(res, 500, faultXml(internalError(requestId)));
       else res.destroy();
     });
   });
@@ -40,10 +62,7 @@ export function createEwsServer(opts: EwsServerOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: EwsServerOptions): Promise<void> {
-  const started = process.hrtime.bigint();
-  const requestId = randomBytes(8).toString('hex');
-  res.setHeader('X-Request-Id', requestId);
+async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, summary: RequestSummary, opts: EwsServerOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!.toLowerCase();
   if (path !== EWS_PATH) {
     req.resume();
@@ -53,9 +72,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: EwsServer
   if (!account) {
     req.resume();
     res.setHeader('WWW-Authenticate', REALM);
-    opts.log.info({ requestId, method: req.method, status: 401 }, 'unauthenticated request');
     return send(res, 401, fault('ErrorAccessDenied', 'The request must be authenticated.'));
   }
+  summary.user = account.email;
   if (req.method === 'GET' || req.method === 'HEAD') {
     return send(res, 200, `${XML_DECLARATION}<ewsd xmlns="${NS.types}" endpoint="${EWS_PATH}" mailbox="${account.email}"/>`);
   }
@@ -68,33 +87,34 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: EwsServer
   const log = opts.log.child({ requestId });
   const ctx: RequestContext = { account, store: opts.store, requestId, log, stats: newStats() };
   const body = await readBody(req, opts);
+  if (body.kind === 'gone') {
+    // The client hung up before its request was complete: nobody to answer, nothing went wrong here.
+    log.info({ user: account.email }, 'client closed the connection mid-request');
+    return;
+  }
   let status: number;
   let xml: string;
-  let operation: string | undefined;
   if (body.kind === 'too-large') {
-    res.setHeader('Connection', 'close');
-    res.on('finish', () => req.destroy());
+    drainRest(req);
     status = 413;
     xml = fault('ErrorRequestTooLarge', `The request is larger than the limit of ${opts.maxBodyBytes} bytes.`);
   } else if (body.kind === 'invalid') {
     status = 500;
     xml = faultXml(body.fault);
   } else {
+    let operation: string | undefined;
     ({ status, xml, operation } = await dispatch(body.root, ctx));
+    Object.assign(summary, { operation, items: ctx.stats.items, classes: ctx.stats.classes });
   }
   send(res, status, xml);
-  log.info(
-    { user: account.email, operation, items: ctx.stats.items, classes: ctx.stats.classes, status, ms: Number(process.hrtime.bigint() - started) / 1e6 },
-    'request',
-  );
 }
 
-type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: 'invalid'; fault: SoapFault };
+type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: 'invalid'; fault: SoapFault } | { kind: 'gone' };
 
 /**
  * Streams the body into the XML parser as it arrives. After the first parse error the rest is
  * read and discarded, so the client gets a clean fault; past the size cap we answer at once and
- * the connection is closed behind the answer.
+ * throw the rest of the body away (see {@link drainRest}).
  */
 function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
   if (Number(req.headers['content-length'] ?? 0) > opts.maxBodyBytes) return Promise.resolve({ kind: 'too-large' });
@@ -110,7 +130,7 @@ function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
       failure = err instanceof TypeError ? SoapFault.schema('The request is not valid UTF-8.') : asFault(err);
     }
   };
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > opts.maxBodyBytes) {
@@ -132,8 +152,24 @@ function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', reject);
+    // An aborted upload ends in 'error' (ECONNRESET) or only in 'close', never in 'end'; it
+    // may even have happened already, while the credentials were being checked.
+    req.on('error', () => resolve({ kind: 'gone' }));
+    req.on('close', () => req.complete || resolve({ kind: 'gone' }));
+    if (req.destroyed && !req.complete) resolve({ kind: 'gone' });
   });
+}
+
+/**
+ * Reads and discards what is left of a refused body. Closing the socket with unread data would
+ * make the kernel reset the connection, and clients that send the whole body before reading the
+ * answer (Python's requests, hence exchangelib; fetch with large bodies) would see a reset
+ * instead of our 413. The drain is bounded in time; past that the connection is dropped.
+ */
+function drainRest(req: IncomingMessage): void {
+  const timer = setTimeout(() => req.destroy(), DRAIN_TIMEOUT_MS).unref();
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function asFault(err: unknown): SoapFault {

@@ -1,18 +1,24 @@
 /** Attribute values; `undefined` leaves the attribute out. */
 export type Attrs = Record<string, string | number | boolean | undefined>;
 
-const SPECIAL = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const SPECIAL = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 const ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#xD;', '\n': '&#xA;', '\t': '&#x9;' };
 
 /**
  * Escapes text for element content and attribute values. Code points that XML 1.0 cannot carry
  * (control characters and lone surrogates, which do occur in real e-mail subjects) become U+FFFD,
- * so a response is always well-formed.
+ * so a response is always well-formed. A CR is written as a character reference: a parser would
+ * otherwise turn CRLF into LF, and message bodies must come back byte for byte.
  */
 export function esc(value: string): string {
   if (!SPECIAL.test(value)) return value;
-  return value.replace(ILLEGAL, '\uFFFD').replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return value.replace(ILLEGAL, '\uFFFD').replace(/[&<>"'\r]/g, (c) => ENTITIES[c]!);
+}
+
+/** Like {@link esc}, and also keeps tabs and line breaks, which attribute-value normalisation turns into spaces. */
+export function escAttr(value: string): string {
+  return /[\t\n]/.test(value) ? esc(value).replace(/[\t\n]/g, (c) => ENTITIES[c]!) : esc(value);
 }
 
 function attrString(attrs: Attrs | undefined): string {
@@ -20,7 +26,7 @@ function attrString(attrs: Attrs | undefined): string {
   let out = '';
   for (const key in attrs) {
     const v = attrs[key];
-    if (v !== undefined) out += ` ${key}="${esc(String(v))}"`;
+    if (v !== undefined) out += ` ${key}="${escAttr(String(v))}"`;
   }
   return out;
 }

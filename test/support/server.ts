@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '../../src/auth/password.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { startServer, type RunningServer, type ServerConfig } from '../../src/server.js';
 
 export interface TestUser {
@@ -22,14 +22,14 @@ export interface TestServer extends RunningServer {
 export type TestServerOptions = Partial<Pick<ServerConfig, 'maxBodyBytes' | 'smtp' | 'relay' | 'retry' | 'outboundPollMs' | 'localDelivery'>>;
 
 /** A real ewsd on a fresh data directory and a free loopback port. */
-export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions & { log?: Logger } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ewsd-test-'));
   const server = await startServer({
     host: '127.0.0.1',
     port: 0,
     dataDir,
-    log: createLogger(process.env.EWSD_TEST_LOG ?? 'silent'),
     ...options,
+    log: options.log ?? createLogger(process.env.EWSD_TEST_LOG ?? 'silent'),
   });
   return {
     ...server,

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
+import { storeConformance } from './store-conformance.js';
+
+const dirs = new WeakMap<Store, string>();
+
+function openIn(dir: string): SqliteStore {
+  const store = SqliteStore.open(dir);
+  dirs.set(store, dir);
+  return store;
+}
+
+storeConformance('SQLite', {
+  async create() {
+    return openIn(mkdtempSync(join(tmpdir(), 'ewsd-store-')));
+  },
+  async reopen(store) {
+    await store.close();
+    return openIn(dirs.get(store)!);
+  },
+  async destroy(store) {
+    await store.close();
+    rmSync(dirs.get(store)!, { recursive: true, force: true });
+  },
+  async assertDurable(store) {
+    const db = (store as SqliteStore).db;
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('synchronous', { simple: true }), 2, 'synchronous=FULL');
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  },
+});
+
+describe('SQLite store specifics', () => {
+  const withDir = async (fn: (dir: string) => Promise<void>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-store-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('creates its data directory and runs every migration once', () =>
+    withDir(async (dir) => {
+      const nested = join(dir, 'a', 'b');
+      const store = SqliteStore.open(nested);
+      const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      assert.equal(versions.at(-1), SCHEMA_VERSION);
+      await store.close();
+      const again = SqliteStore.open(nested);
+      assert.deepEqual(again.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), versions);
+      await again.close();
+      assert.equal(dirname(nested), join(dir, 'a'));
+    }));
+
+  it('refuses a database written by a newer ewsd', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      store.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(SCHEMA_VERSION + 1, 'future', Date.now());
+      await store.close();
+      assert.throws(() => SqliteStore.open(dir), /newer ewsd/);
+    }));
+
+  it('shares one database between processes: a second connection sees each commit at once', () =>
+    withDir(async (dir) => {
+      const server = SqliteStore.open(dir);
+      const cli = SqliteStore.open(dir);
+      try {
+        await cli.createAccount({ email: 'alice@example.com', displayName: 'Alice', passwordHash: 'h' });
+        assert.ok(await server.accountByEmail('alice@example.com'));
+        await cli.setPasswordHash('alice@example.com', 'h2');
+        assert.equal((await server.accountByEmail('alice@example.com'))?.passwordHash, 'h2');
+      } finally {
+        await cli.close();
+        await server.close();
+      }
+    }));
+
+  it('closes idempotently', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      await store.close();
+      await store.close();
+    }));
+});

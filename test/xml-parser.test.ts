@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NS } from '../src/soap/namespaces.js';
+import type { XmlElement } from '../src/soap/xml-element.js';
+import { parseXml, XmlParseError, XmlStreamParser } from '../src/soap/xml-parser.js';
+
+/** A prefix-free rendering of a tree: what the rest of ewsd can see of a request. */
+function canonical(el: XmlElement): string {
+  const attrs = Object.entries(el.attrs)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => ` ${k}=${JSON.stringify(v)}`)
+    .join('');
+  const text = el.text.trim() ? JSON.stringify(el.text.trim()) : '';
+  return `{${el.ns}}${el.name}${attrs}(${text}${el.children.map(canonical).join('')})`;
+}
+
+function parseError(xml: string, limits?: Parameters<typeof parseXml>[1]): XmlParseError {
+  try {
+    parseXml(xml, limits);
+  } catch (err) {
+    assert.ok(err instanceof XmlParseError, `expected XmlParseError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('the document was accepted');
+}
+
+const LIMITS = { maxDepth: 5, maxElements: 10, maxAttributes: 3 };
+
+describe('XML parser: hostile input', () => {
+  it('refuses a DTD, so a billion-laughs bomb never expands', () => {
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">' +
+      '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><lolz>&lol3;</lolz>';
+    assert.match(parseError(bomb).message, /DTD/);
+  });
+
+  it('refuses an external entity (XXE) and never reads the file', () => {
+    const xxe = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/hostname">]><r>&x;</r>';
+    const err = parseError(xxe);
+    assert.match(err.message, /DTD/);
+    assert.equal(err.line, 1);
+  });
+
+  it('refuses an undefined entity', () => {
+    assert.match(parseError('<r>&nope;</r>').message, /nope|entity/i);
+  });
+
+  it('understands the predefined entities and character references', () => {
+    assert.equal(parseXml('<r>&lt;&amp;&gt;&quot;&apos;&#233;&#x1F600;</r>').text, '<&>"\'é😀');
+  });
+
+  it('bounds the nesting depth', () => {
+    assert.doesNotThrow(() => parseXml('<a><a><a><a><a/></a></a></a></a>', LIMITS));
+    assert.match(parseError('<a><a><a><a><a><a/></a></a></a></a></a>', LIMITS).message, /deeper than 5/);
+  });
+
+  it('bounds the attributes of one element (namespace declarations do not count)', () => {
+    assert.doesNotThrow(() => parseXml('<a xmlns="urn:x" xmlns:p="urn:p" a="1" b="2" c="3"/>', LIMITS));
+    assert.match(parseError('<a a="1" b="2" c="3" d="4"/>', LIMITS).message, /more than 3 attributes/);
+  });
+
+  it('bounds the number of elements', () => {
+    assert.doesNotThrow(() => parseXml(`<a>${'<b/>'.repeat(9)}</a>`, LIMITS));
+    assert.match(parseError(`<a>${'<b/>'.repeat(10)}</a>`, LIMITS).message, /more than 10 elements/);
+  });
+
+  it('reports where a document breaks', () => {
+    const err = parseError('<a>\n<b>\n</a>');
+    assert.equal(err.line, 3);
+  });
+
+  it('refuses an empty document and trailing garbage', () => {
+    assert.ok(parseError(''));
+    assert.ok(parseError('<a/><b/>'));
+  });
+});
+
+describe('XML parser: namespaces', () => {
+  it('builds the same tree whatever the prefixes', () => {
+    // exchangelib style: soap/m/t prefixes.
+    const a = `<soap:Envelope xmlns:soap="${NS.soap}" xmlns:m="${NS.messages}" xmlns:t="${NS.types}"><soap:Body>
+      <m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape>
+      <m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder></soap:Body></soap:Envelope>`;
+    // ews-javascript-api style: S prefix, messages as the default namespace, types prefixed.
+    const b = `<S:Envelope xmlns:S="${NS.soap}"><S:Body>
+      <GetFolder xmlns="${NS.messages}" xmlns:t="${NS.types}"><FolderShape><t:BaseShape>Default</t:BaseShape></FolderShape>
+      <FolderIds><t:DistinguishedFolderId Id="inbox"/></FolderIds></GetFolder></S:Body></S:Envelope>`;
+    // Evolution style: SOAP-ENV, messages: prefix, types as the default namespace.
+    const c = `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soap}" xmlns:messages="${NS.messages}"><SOAP-ENV:Body>
+      <messages:GetFolder xmlns="${NS.types}"><messages:FolderShape><BaseShape>Default</BaseShape></messages:FolderShape>
+      <messages:FolderIds><DistinguishedFolderId Id="inbox"/></messages:FolderIds></messages:GetFolder></SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+    const trees = [a, b, c].map((x) => canonical(parseXml(x)));
+    assert.equal(trees[1], trees[0]);
+    assert.equal(trees[2], trees[0]);
+    const root = parseXml(c);
+    const getFolder = root.child('Body', NS.soap)!.children[0]!;
+    assert.equal(getFolder.ns, NS.messages);
+    assert.equal(getFolder.child('FolderIds')!.child('DistinguishedFolderId')!.ns, NS.types);
+  });
+
+  it('reads the https:// spellings as the real namespaces, the envelope included', () => {
+    const https = `<soap:Envelope xmlns:soap="https://schemas.xmlsoap.org/soap/envelope/"
+        xmlns:m="https://schemas.microsoft.com/exchange/services/2006/messages"
+        xmlns:t="https://schemas.microsoft.com/exchange/services/2006/types"><soap:Body>
+      <m:GetFolder><m:FolderIds><t:FolderId Id="x" t:Extra="1"/></m:FolderIds></m:GetFolder></soap:Body></soap:Envelope>`;
+    const http = https.replaceAll('https://', 'http://');
+    assert.equal(canonical(parseXml(https)), canonical(parseXml(http)));
+    const root = parseXml(https);
+    assert.equal(root.ns, NS.soap);
+    const id = root.child('Body', NS.soap)!.children[0]!.child('FolderIds')!.child('FolderId')!;
+    assert.equal(id.ns, NS.types);
+    assert.equal(id.attrs[`{${NS.types}}Extra`], '1');
+  });
+
+  it('keys qualified attributes by namespace and reads xsi:type without its prefix', () => {
+    const el = parseXml(`<a xmlns:x="${NS.xsi}" xmlns:q="${NS.types}" x:type="q:PathToUnindexedFieldType" Plain="p"/>`);
+    assert.equal(el.xsiType, 'PathToUnindexedFieldType');
+    assert.equal(el.attr('Plain'), 'p');
+  });
+
+  it('refuses an undeclared prefix', () => {
+    assert.ok(parseError('<m:GetFolder/>'));
+  });
+});
+
+describe('XML parser: streaming', () => {
+  it('gives the same tree for a document fed in any split, UTF-8 characters split across chunks', () => {
+    const doc = `<?xml version="1.0" encoding="utf-8"?><r xmlns="${NS.types}" a="é€😀"><s>Grüße, 世界 😀</s><![CDATA[<raw> & 😀]]></r>`;
+    const bytes = Buffer.from(doc, 'utf8');
+    const whole = canonical(parseXml(doc));
+    for (let size = 1; size <= 7; size++) {
+      const parser = new XmlStreamParser();
+      const decoder = new TextDecoder('utf-8', { fatal: true });
+      for (let i = 0; i < bytes.length; i += size) parser.write(decoder.decode(bytes.subarray(i, i + size), { stream: true }));
+      parser.write(decoder.decode());
+      assert.equal(canonical(parser.close()), whole, `chunks of ${size} bytes`);
+    }
+    assert.equal(parseXml(doc).child('s', NS.types)!.text, 'Grüße, 世界 😀');
+  });
+
+  it('keeps text split across several text events', () => {
+    const parser = new XmlStreamParser();
+    for (const part of ['<r>ab', 'c&am', 'p;d', 'ef</r>']) parser.write(part);
+    assert.equal(parser.close().text, 'abc&def');
+  });
+});

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseXml } from '../src/soap/xml-parser.js';
+import { esc, XmlWriter } from '../src/soap/xml-writer.js';
+
+/** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Code units biased towards the troublesome ones: markup, controls, surrogates, non-characters. */
+const INTERESTING = ['&', '<', '>', '"', "'", ']]>', '\t', '\n', '\r', '\u0000', '\u0001', '\u001f', '\u007f', '\u0085', '\ud800', '\udc00', '\ufffe', '\uffff', '😀', 'é', '&amp;', '\ud83d\ude00'];
+
+function randomString(next: () => number): string {
+  const length = Math.floor(next() * 24);
+  let s = '';
+  for (let i = 0; i < length; i++) {
+    const r = next();
+    if (r < 0.35) s += INTERESTING[Math.floor(next() * INTERESTING.length)];
+    else if (r < 0.7) s += String.fromCharCode(0x20 + Math.floor(next() * 0x5f));
+    else s += String.fromCharCode(Math.floor(next() * 0x10000));
+  }
+  return s;
+}
+
+/** What a string must read back as once written to XML: code points XML 1.0 cannot carry become U+FFFD. */
+function expected(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff) {
+      out += s[i]! + s[i + 1]!;
+      i++;
+    } else if ((c < 0x20 && c !== 0x9 && c !== 0xa && c !== 0xd) || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffe || c === 0xffff) {
+      out += '\ufffd';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+describe('XML writer', () => {
+  it('round-trips any string through element text and attribute values (2000 random strings)', () => {
+    const next = rng(20261123);
+    for (let n = 0; n < 2000; n++) {
+      const s = randomString(next);
+      const w = new XmlWriter().open('r', { a: s }).leaf('t', s).close('r');
+      let el;
+      try {
+        el = parseXml(w.toString());
+      } catch (err) {
+        assert.fail(`not well-formed for ${JSON.stringify(s)}: ${String(err)}`);
+      }
+      // Exact, CR, LF and tab included: parsers normalise line ends and attribute whitespace,
+      // so the writer must have escaped them.
+      assert.equal(el.child('t', '')!.text, expected(s), `text of ${JSON.stringify(s)}`);
+      assert.equal(el.attr('a'), expected(s), `attribute of ${JSON.stringify(s)}`);
+    }
+  });
+
+  it('escapes markup and leaves plain text untouched', () => {
+    assert.equal(esc('a<b>&"c\''), 'a&lt;b&gt;&amp;&quot;c&apos;');
+    assert.equal(esc('line\r\nnext'), 'line&#xD;\nnext');
+    const plain = 'Inbox – Grüße 😀';
+    assert.equal(esc(plain), plain);
+  });
+
+  it('replaces lone surrogates and illegal controls, keeps valid pairs', () => {
+    assert.equal(esc('\ud800x\udc00\u0000\u0008\ufffe'), '\ufffdx\ufffd\ufffd\ufffd\ufffd');
+    assert.equal(esc('\ud83d\ude00<'), '\ud83d\ude00&lt;');
+  });
+
+  it('leaves out undefined attributes and undefined leaves', () => {
+    const w = new XmlWriter().open('r', { a: undefined, b: 1, c: false }).leaf('x', undefined).empty('e').close('r');
+    assert.equal(w.toString(), '<r b="1" c="false"><e/></r>');
+  });
+});
