@@ -145,6 +145,8 @@ export type ItemSortColumn = 'received' | 'subject' | 'size' | 'read' | 'class' 
 
 export interface ItemListQuery {
   order: ReadonlyArray<{ column: ItemSortColumn; descending: boolean }>;
+  /** List the items soft-deleted from the folder (now in recoverableitemsdeletions) instead of its contents. */
+  softDeleted?: boolean;
   offset: number;
   limit?: number;
 }

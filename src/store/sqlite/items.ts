@@ -139,7 +139,7 @@ export class ItemTables {
     const order = [...query.order.map((o) => `${SORT_SQL[o.column]} ${o.descending ? 'DESC' : 'ASC'}`), `i.id ${query.order[0]?.descending ? 'DESC' : 'ASC'}`];
     const read = this.s.db.transaction(() => {
       const ids = this.s
-        .sql(`SELECT i.id FROM items i WHERE i.mailbox_id = ? AND i.folder_id = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
+        .sql(`SELECT i.id FROM items i WHERE i.mailbox_id = ? AND i.${query.softDeleted ? 'deleted_from' : 'folder_id'} = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
         .all(mailboxId, folderId, query.limit ?? -1, query.offset) as Array<{ id: number }>;
       return ids.map((r) => this.#item(mailboxId, r.id)!);
     });
@@ -214,7 +214,7 @@ export class ItemTables {
             this.#leaveFolder(mailboxId, row);
             this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
           } else {
-            this.#moveRow(mailboxId, row, target);
+            this.#moveRow(mailboxId, row, target, target === deletions ? row.folder_id : null);
             touched.add(target);
           }
           return true;
@@ -377,7 +377,7 @@ export class ItemTables {
   }
 
   /** Moves an item to another folder under a NEW id (as Exchange does): the old id stops resolving. */
-  #moveRow(mailboxId: number, row: MovableRow, targetFolderId: number): number {
+  #moveRow(mailboxId: number, row: MovableRow, targetFolderId: number, deletedFrom: number | null = null): number {
     if (row.folder_id === targetFolderId) return row.id;
     this.#leaveFolder(mailboxId, row);
     const uid = this.#nextUid(targetFolderId);
@@ -385,11 +385,11 @@ export class ItemTables {
     const moved = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, deleted_from)
          SELECT mailbox_id, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
       )
-      .get(targetFolderId, uid, modseq, Date.now(), row.id) as { id: number };
+      .get(targetFolderId, uid, modseq, Date.now(), deletedFrom, row.id) as { id: number };
     for (const table of ['item_mime', 'item_props', 'attachments']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
