@@ -65,8 +65,9 @@ export async function prepareOutgoing(input: OutgoingInput): Promise<Outgoing> {
   return { raw, recipients, envelopeSender: (input.sender ?? input.from).address, copy: { props, attachments, mime: raw } };
 }
 
-/** A local recipient's copy: what they would get over SMTP (the sent bytes), unread, received now. */
-export async function receivedCopy(raw: Buffer, recipientAddress: string, now: Date): Promise<NewItem> {
+/** Local recipients' copies: what they would get over SMTP (the sent bytes), unread, received now. The message is read once. */
+export async function receivedCopies(raw: Buffer, recipientAddresses: readonly string[], now: Date): Promise<NewItem[]> {
+  if (recipientAddresses.length === 0) return [];
   let parsed: AttachedItem;
   try {
     parsed = await itemFromMime(raw);
@@ -74,13 +75,15 @@ export async function receivedCopy(raw: Buffer, recipientAddress: string, now: D
     if (!(err instanceof MimeParseError)) throw err;
     throw new UnsendableMessage(`the message cannot be read back: ${err.message}`);
   }
-  const props = parsed.props;
-  props.isRead = false;
-  props.isDraft = false;
-  props.isFromMe = props.from?.address?.toLowerCase() === recipientAddress.toLowerCase();
-  props.dateTimeReceived = now;
-  props.conversationTopic ??= props.subject;
-  return { props, attachments: parsed.attachments, mime: raw };
+  return recipientAddresses.map((address) => {
+    const props = structuredClone(parsed.props);
+    props.isRead = false;
+    props.isDraft = false;
+    props.isFromMe = props.from?.address?.toLowerCase() === address.toLowerCase();
+    props.dateTimeReceived = now;
+    props.conversationTopic ??= props.subject;
+    return { props, attachments: parsed.attachments, mime: raw };
+  });
 }
 
 /** A stored item's attachments, with their contents, as attachments of a new item. */
@@ -130,14 +133,14 @@ function party(p: Party): EmailAddress {
 
 /**
  * MIME sent as given, except: Bcc headers removed (the envelope carries them), and Message-ID,
- * Date and From added when missing (RFC 5322 requires Date and From; the Message-ID is the one
+ * Date, From (and Sender for a delegate) added when missing (RFC 5322 requires Date and From; the Message-ID is the one
  * recorded on the saved copy).
  */
 function completeHeaders(mime: Buffer, props: MessageProps, now: Date): Buffer {
   const text = mime.toString('latin1');
   const m = /\r?\n\r?\n/.exec(text);
   const headEnd = m ? m.index : text.length;
-  const eol = m?.[0].startsWith('\r\n') || /\r\n/.test(text.slice(0, headEnd + 2)) ? '\r\n' : '\n';
+  const eol = text.slice(0, headEnd + 2).includes('\r\n') ? '\r\n' : '\n';
   const lines = text.slice(0, headEnd).split(/\r?\n/);
   const kept: string[] = [];
   let dropping = false;
@@ -153,6 +156,8 @@ function completeHeaders(mime: Buffer, props: MessageProps, now: Date): Buffer {
   const has = (name: string) => kept.some((l) => l.toLowerCase().startsWith(`${name}:`));
   const added: string[] = [];
   if (!has('from')) added.push(`From: ${formatParty(props.from!)}`);
+  // A delegate's message says who actually sent it (RFC 5322 3.6.2).
+  if (props.sender && !has('sender')) added.push(`Sender: ${formatParty(props.sender)}`);
   if (!has('date')) added.push(`Date: ${now.toUTCString().replace('GMT', '+0000')}`);
   if (!has('message-id')) added.push(`Message-ID: ${props.internetMessageId}`);
   const head = [...added, ...kept].join(eol);

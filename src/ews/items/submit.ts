@@ -1,6 +1,6 @@
 import type { Item, MessageProps, NewAttachment } from '../../domain/item.js';
 import type { Mailbox } from '../../domain/mailbox.js';
-import { attachmentsOf, prepareOutgoing, receivedCopy, UnsendableMessage, type Party } from '../../items/send.js';
+import { attachmentsOf, prepareOutgoing, receivedCopies, UnsendableMessage, type Outgoing, type OutgoingInput, type Party } from '../../items/send.js';
 import { StoreError, type Outcome, type Submission, type Submitted } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
 import { EwsError } from '../errors.js';
@@ -29,26 +29,34 @@ export interface SendPlan {
 export async function prepareSend(ctx: RequestContext, plan: SendPlan): Promise<Submission> {
   const { from, sender } = await whoSends(ctx, plan.owner, plan.props);
   const now = new Date();
-  let out;
-  try {
-    out = await prepareOutgoing({ props: plan.props, attachments: plan.attachments, ...(plan.mime ? { mime: plan.mime } : {}), from, ...(sender ? { sender } : {}), now });
-  } catch (err) {
-    if (err instanceof UnsendableMessage) throw new EwsError('ErrorInvalidRecipients', err.message);
-    throw err;
-  }
-  const deliveries: Submission['deliveries'][number][] = [];
+  const out = await outgoing({ props: plan.props, attachments: plan.attachments, ...(plan.mime ? { mime: plan.mime } : {}), from, ...(sender ? { sender } : {}), now });
+  const local: Array<{ mailboxId: number; folderId: number; address: string }> = [];
   const remote: string[] = [];
   for (const address of out.recipients) {
     const account = await ctx.store.accountByEmail(address.toLowerCase());
     const inbox = account && (await ctx.store.distinguishedFolder(account.id, 'inbox'));
-    if (account && inbox) deliveries.push({ mailboxId: account.id, folderId: inbox.id, item: await receivedCopy(out.raw, account.email, now) });
+    if (account && inbox) local.push({ mailboxId: account.id, folderId: inbox.id, address: account.email });
     else remote.push(address);
   }
+  const copies = await receivedCopies(out.raw, local.map((l) => l.address), now).catch((err: unknown) => {
+    // MIME a client sent that cannot be read back: better refused than delivered as an empty item.
+    throw err instanceof UnsendableMessage ? new EwsError('ErrorMimeContentConversionFailed', err.message) : err;
+  });
+  const deliveries = local.map((l, i) => ({ mailboxId: l.mailboxId, folderId: l.folderId, item: copies[i]! }));
   const submission: Submission = { deliveries };
   if (plan.source) submission.source = { mailboxId: plan.owner.id, ...plan.source };
   if (plan.saveTo) submission.copy = { mailboxId: plan.saveTo.mailbox.id, folderId: plan.saveTo.folder.id, item: out.copy };
   if (remote.length) submission.outbound = { sender: out.envelopeSender, recipients: remote, raw: out.raw };
   return submission;
+}
+
+async function outgoing(input: OutgoingInput): Promise<Outgoing> {
+  try {
+    return await prepareOutgoing(input);
+  } catch (err) {
+    if (err instanceof UnsendableMessage) throw new EwsError('ErrorInvalidRecipients', err.message);
+    throw err;
+  }
 }
 
 /** Commits the prepared sends of one request in one transaction; wakes the queue worker when mail waits for it. */

@@ -13,6 +13,7 @@ import { itemIdAttrs } from '../items/item-ids.js';
 import { attachmentIdAttrs, itemElement } from '../items/item-xml.js';
 import { parseNewItem } from '../items/parse-item.js';
 import { storeFailure } from '../items/store-errors.js';
+import { isSendable } from '../../items/send.js';
 import { commitSends, prepareSend, sendFailure, sentItemsOf } from '../items/submit.js';
 import type { Submission } from '../../store/store.js';
 
@@ -71,6 +72,7 @@ async function sendNewItems(ctx: RequestContext, elements: readonly XmlElement[]
       await (async () => {
         if (saveTo instanceof EwsError) throw saveTo;
         const item = await parseNewItem(el, ctx.account);
+        if (!isSendable(item)) throw new EwsError('ErrorInvalidItemForOperationSendItem');
         return prepareSend(ctx, { owner: ctx.account, props: item.props, attachments: item.attachments, ...(item.mime ? { mime: item.mime } : {}), ...(saveTo ? { saveTo } : {}) });
       })().catch(asEwsError),
     );
