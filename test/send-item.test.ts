@@ -12,6 +12,12 @@ const seed = (name: string) => readFileSync(join(SEEDS, name), 'utf8');
 /** The seed's request with its shortened id replaced by a real one. */
 const seedRequest = (name: string, id: ItemIdPair) => seed(name).replace('Id="AAAtAEF="', `Id="${id.id}"`).replace('ChangeKey="CQAAABY+T"', `ChangeKey="${id.changeKey}"`);
 
+/** The element names inside the first response message of a seed response. */
+function postRawShape(xml: string): string[] {
+  const inner = /<m:SendItemResponseMessage[^>]*>([\s\S]*?)<\/m:SendItemResponseMessage>/.exec(xml)![1]!;
+  return [...inner.matchAll(/<m:(\w+)>/g)].map((m) => m[1]!);
+}
+
 const to = (...addresses: string[]) => `<t:ToRecipients>${addresses.map((a) => `<t:Mailbox><t:EmailAddress>${a}</t:EmailAddress></t:Mailbox>`).join('')}</t:ToRecipients>`;
 const bcc = (...addresses: string[]) => `<t:BccRecipients>${addresses.map((a) => `<t:Mailbox><t:EmailAddress>${a}</t:EmailAddress></t:Mailbox>`).join('')}</t:BccRecipients>`;
 
@@ -82,6 +88,9 @@ describe('SendItem (seed 002) and local delivery', () => {
     assert.deepEqual(outcomes(reply.body), [['Error', 'ErrorInvalidIdMalformed']]);
     assert.equal(messages(reply.body)[0]!.childText('MessageText'), 'Id is malformed.');
     assert.equal(messages(reply.body)[0]!.childText('DescriptiveLinkKey'), '0');
+    // Same elements, same order as the seed's error response.
+    const expected = postRawShape(seed('SendItem.response-invalid-id.xml'));
+    assert.deepEqual(messages(reply.body)[0]!.children.map((c) => c.name), expected);
   });
 
   it('SaveItemToFolder="false" keeps no copy; with SavedItemFolderId it is ErrorInvalidSendItemSaveSettings and nothing is sent', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { DISTINGUISHED_FOLDERS, type Folder } from '../src/domain/folder.js';
 import type { Account } from '../src/domain/mailbox.js';
+import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
 import { StoreError, type Store, type StoreErrorKind } from '../src/store/store.js';
 
 export interface StoreHarness {
@@ -418,6 +419,87 @@ export function storeConformance(backend: string, harness: StoreHarness): void {
         const bobInbox = await folderOf(store, b, 'inbox');
         await store.createFolder(a.id, (await folderOf(store, a, 'inbox')).id, { displayName: 'X', folderClass: null });
         assert.equal((await reread(store, bobInbox)).modseq, bobInbox.modseq);
+      });
+    });
+
+    describe('sending (submitMessages)', () => {
+      const note = (subject: string): NewItem => ({ props: { ...emptyMessageProps(), subject }, attachments: [] });
+      const outbound = { sender: 'alice@example.com', recipients: ['zoe@remote.test'], raw: Buffer.from('Subject: x\r\n\r\nx\r\n') };
+
+      it('removes the draft, creates the copy, delivers locally and queues remote mail together', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const b = await account(store, 'bob@example.com');
+        const [drafts, sent, bobInbox] = [await folderOf(store, a, 'drafts'), await folderOf(store, a, 'sentitems'), await folderOf(store, b, 'inbox')];
+        const [created] = await store.createItems(a.id, drafts.id, [note('hello')]);
+        assert.ok(created?.ok);
+        const draft = created.value;
+        const [done] = await store.submitMessages([
+          {
+            source: { mailboxId: a.id, itemId: draft.id, modseq: draft.modseq, remove: true },
+            copy: { mailboxId: a.id, folderId: sent.id, item: note('hello') },
+            deliveries: [{ mailboxId: b.id, folderId: bobInbox.id, item: note('hello') }],
+            outbound,
+          },
+        ]);
+        assert.ok(done?.ok);
+        assert.equal(done.value.copy?.folderId, sent.id);
+        assert.equal(done.value.delivered[0]?.folderId, bobInbox.id);
+        assert.ok(done.value.outboundId !== undefined);
+        assert.deepEqual(await store.items(a.id, [draft.id]), [undefined]);
+        assert.equal((await reread(store, drafts)).totalCount, 0);
+        assert.equal((await reread(store, sent)).totalCount, 1);
+        assert.equal((await reread(store, bobInbox)).totalCount, 1);
+        assert.deepEqual((await store.listOutbound()).map((m) => m.recipients.map((r) => r.address)), [['zoe@remote.test']]);
+      });
+
+      it('a stale or missing draft fails its entry only, leaving nothing of it behind', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const [drafts, sent] = [await folderOf(store, a, 'drafts'), await folderOf(store, a, 'sentitems')];
+        const [created] = await store.createItems(a.id, drafts.id, [note('stale')]);
+        assert.ok(created?.ok);
+        const draft = created.value;
+        const entry = (modseq: number, itemId = draft.id) => ({
+          source: { mailboxId: a.id, itemId, modseq, remove: true },
+          copy: { mailboxId: a.id, folderId: sent.id, item: note('copy') },
+          deliveries: [],
+          outbound,
+        });
+        const [stale, missing, fine] = await store.submitMessages([entry(draft.modseq - 1), entry(1, draft.id + 1000), { deliveries: [], copy: { mailboxId: a.id, folderId: sent.id, item: note('new') } }]);
+        assert.ok(stale && !stale.ok && stale.error instanceof StoreError && stale.error.kind === 'conflict');
+        assert.ok(missing && !missing.ok && missing.error instanceof StoreError && missing.error.kind === 'not-found');
+        assert.ok(fine?.ok);
+        assert.equal((await reread(store, drafts)).totalCount, 1);
+        assert.equal((await reread(store, sent)).totalCount, 1, 'only the entry that succeeded left a copy');
+        assert.deepEqual(await store.listOutbound(), []);
+      });
+    });
+
+    describe('delegates', () => {
+      it('sets, replaces, reads, lists and removes grants; they go with the account', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const b = await account(store, 'bob@example.com');
+        const c = await account(store, 'carol@example.com');
+        assert.equal(await store.delegateGrant(a.id, b.id), undefined);
+        await store.setDelegate(a.id, b.id, { folders: ['inbox'], sendOnBehalf: false });
+        await store.setDelegate(a.id, b.id, { folders: ['inbox', 'drafts'], sendOnBehalf: true });
+        await store.setDelegate(c.id, b.id, { folders: ['calendar'], sendOnBehalf: false });
+        assert.deepEqual(await store.delegateGrant(a.id, b.id), { folders: ['inbox', 'drafts'], sendOnBehalf: true });
+        assert.equal(await store.delegateGrant(b.id, a.id), undefined, 'a grant is one way');
+        assert.deepEqual(
+          (await store.listDelegates()).map((d) => [d.principal, d.delegate]),
+          [
+            ['alice@example.com', 'bob@example.com'],
+            ['carol@example.com', 'bob@example.com'],
+          ],
+        );
+        assert.equal((await store.listDelegates(a.id)).length, 1);
+        assert.equal(await store.removeDelegate(a.id, b.id), true);
+        assert.equal(await store.removeDelegate(a.id, b.id), false);
+        await store.removeAccount('bob@example.com');
+        assert.deepEqual(await store.listDelegates(), []);
       });
     });
   });
