@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeItemStream } from '../src/export/item-stream.js';
+import { decodeItemStream, ItemStreamError } from '../src/export/item-stream.js';
+import { PropertyStreamReader } from '../src/export/property-stream.js';
 import { startTestServer, type TestServer, type TestUser } from './support/server.js';
 import { messages, outcomes, post, postRaw, SEEDS } from './support/soap.js';
 import { createItems, getItems, message, type ItemIdPair } from './support/items.js';
@@ -180,5 +181,38 @@ describe('UploadItems and the export round trip', () => {
     assert.deepEqual(res.outcomes, [['Error', 'ErrorAccessDenied']]);
     const own = await upload(server.url, bob, [{ folder: bobInbox, data: exported[0]!.data }]);
     assert.deepEqual(own.outcomes, [['Success', 'NoError']], 'the owner may upload another user\'s export into their own mailbox');
+  });
+
+  it('Exchange-written Data (the seed\'s third sample, re-framed where the docs cut it) uploads; what ewsd does not map comes back on export', async () => {
+    const xml = readFileSync(join(SEEDS, 'ExportItems.response-success.xml'), 'utf8');
+    const third = Buffer.from([...xml.matchAll(/<m:Data>([^<]*)<\/m:Data>/g)][2]![1]!.replace(/\s+/g, ''), 'base64');
+    const reader = new PropertyStreamReader(third.subarray(70), 70);
+    let complete = 0;
+    try {
+      while (!reader.atEnd) {
+        reader.next();
+        complete = reader.offset - 70;
+      }
+    } catch (e) {
+      if (!(e instanceof ItemStreamError)) throw e;
+    }
+    const content = third.subarray(70, 70 + complete);
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(2, 0);
+    head.writeUInt32LE(content.length, 4);
+    const exchangeData = Buffer.concat([third.subarray(0, 62), head, content]);
+    const inbox = await folderId(server.url, alice, 'inbox');
+    const res = await upload(server.url, alice, [{ folder: inbox, data: exchangeData.toString('base64') }, { folder: inbox, data: third.toString('base64') }]);
+    assert.deepEqual(res.outcomes, [['Success', 'NoError'], ['Error', 'ErrorCorruptData']], 'the cut sample as printed is refused');
+    const { items } = await getItems(server.url, alice, [res.ids[0]!], '<t:BaseShape>Default</t:BaseShape>');
+    assert.equal(items[0]!.childText('Subject'), 'Interesting - from EWSMA');
+    const [again] = await exportData(server.url, alice, [res.ids[0]!]);
+    const props = decodeItemStream(Buffer.from(again!.data, 'base64')).properties;
+    const original = decodeItemStream(exchangeData).properties;
+    // Every property of Exchange's item that is not a store identifier survives ewsd.
+    for (const { key } of original) {
+      if (typeof key === 'number' && [0x4008, 0x0ff9, 0x300b, 0x0fff, 0x674a].includes(key)) continue;
+      assert.ok(props.has(key), `property ${JSON.stringify(key)} survives`);
+    }
   });
 });
