@@ -130,7 +130,7 @@ describe('ewsd export / ewsd import', () => {
     writeFileSync(mboxFile, mbox);
     const r1 = await cli(['import', 'alice@example.com', '--in', mboxFile, '--folder', 'Old Mail', '--data', server.dataDir]);
     assert.equal(r1.code, 0, r1.stderr);
-    assert.match(r1.stderr, /^imported 3 items into 1 folders/m);
+    assert.match(r1.stderr, /^imported 3 items into 1 folder of/m);
     const r2 = await cli(['import', 'alice@example.com', '--in', mboxFile, '--folder', 'Old Mail', '--data', server.dataDir]);
     assert.match(r2.stderr, /^imported 0 items \(3 already imported\)/m);
     const found = await post(server.url, alice, `<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:ParentFolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:ParentFolderIds></m:FindFolder>`);

@@ -8,7 +8,7 @@ import { loadExportSource } from '../ews/items/item-export.js';
 import type { Store } from '../store/store.js';
 import { findFolder, topFolder } from './folder-paths.js';
 import { CliError, dataOption, openStore } from './options.js';
-import { formatBytes, formatRate, Progress } from './progress.js';
+import { formatBytes, formatRate, plural, Progress } from './progress.js';
 
 const PAGE = 200;
 
@@ -28,7 +28,7 @@ export function exportCommand(): Command {
       const store = openStore(opts.data);
       try {
         const summary = await exportMailbox(store, email, opts.folder, opts.out);
-        process.stderr.write(`exported ${summary.items} items in ${summary.folders} folders from ${email} to ${opts.out}: ${formatBytes(summary.bytes)} in ${(summary.ms / 1000).toFixed(1)} s (${formatRate(summary.bytes, summary.ms)})\n`);
+        process.stderr.write(`exported ${plural(summary.items, 'item')} in ${plural(summary.folders, 'folder')} from ${email} to ${opts.out}: ${formatBytes(summary.bytes)} in ${(summary.ms / 1000).toFixed(1)} s (${formatRate(summary.bytes, summary.ms)})\n`);
       } finally {
         await store.close();
       }

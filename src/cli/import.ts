@@ -13,7 +13,7 @@ import type { ItemUpload, Store } from '../store/store.js';
 import { ensurePath, findFolder, splitPath, topFolder } from './folder-paths.js';
 import { emlDirectorySize, readEmlDirectory, readMbox } from './mail-sources.js';
 import { CliError, dataOption, openStore } from './options.js';
-import { formatBytes, formatRate, Progress } from './progress.js';
+import { formatBytes, formatRate, plural, Progress } from './progress.js';
 
 /** A batch is one store transaction: big enough to amortise the commit, small enough to bound memory. */
 const BATCH_ITEMS = 100;
@@ -39,7 +39,7 @@ export function importCommand(): Command {
         const s = await importInto(store, email, opts.in, opts.folder);
         const extra = [s.skipped ? `${s.skipped} already imported` : '', s.failed ? `${s.failed} failed` : ''].filter(Boolean).join(', ');
         process.stderr.write(
-          `imported ${s.imported} items${extra ? ` (${extra})` : ''} into ${s.folders} folders of ${email} from ${opts.in}: ${formatBytes(s.bytes)} in ${(s.ms / 1000).toFixed(1)} s (${formatRate(s.bytes, s.ms)})\n`,
+          `imported ${plural(s.imported, 'item')}${extra ? ` (${extra})` : ''} into ${plural(s.folders, 'folder')} of ${email} from ${opts.in}: ${formatBytes(s.bytes)} in ${(s.ms / 1000).toFixed(1)} s (${formatRate(s.bytes, s.ms)})\n`,
         );
         if (s.warning) process.stderr.write(`ewsd: ${s.warning}\n`);
         if (s.failed) process.exitCode = 2;

@@ -51,3 +51,7 @@ export function formatBytes(n: number): string {
 export function formatRate(bytes: number, ms: number): string {
   return `${formatBytes(Math.round(bytes / Math.max(ms / 1000, 0.001)))}/s`;
 }
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
