@@ -131,6 +131,21 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'outbound mail queue',
     up: (db) => db.exec(OUTBOUND_SCHEMA),
   },
+  {
+    version: 11,
+    name: 'import log (resumable ewsd import)',
+    up: (db) =>
+      db.exec(`
+        -- Which source item (import_key: digest + occurrence, see src/cli/import.ts) became which item.
+        CREATE TABLE import_log (
+          mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+          folder_id  INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          import_key TEXT NOT NULL,
+          item_id    INTEGER NOT NULL,
+          PRIMARY KEY (mailbox_id, folder_id, import_key)
+        ) WITHOUT ROWID;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
