@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { CliError } from './options.js';
 import { delegateCommand } from './delegate.js';
 import { queueCommand } from './queue.js';
@@ -14,7 +16,9 @@ const program = new Command('ewsd')
   .addCommand(serveCommand())
   .addCommand(userCommand())
   .addCommand(queueCommand())
-  .addCommand(delegateCommand());
+  .addCommand(delegateCommand())
+  .addCommand(exportCommand())
+  .addCommand(importCommand());
 
 // Commander copies output settings only to subcommands it creates itself, so every command
 // (including the ones added above) gets them here: errors are one `ewsd: ...` line.

@@ -9,6 +9,7 @@ import { deleteAttachment } from './operations/delete-attachment.js';
 import { deleteFolder } from './operations/delete-folder.js';
 import { deleteItem } from './operations/delete-item.js';
 import { emptyFolder } from './operations/empty-folder.js';
+import { exportItems } from './operations/export-items.js';
 import { findFolder } from './operations/find-folder.js';
 import { findItem } from './operations/find-item.js';
 import { getAttachment } from './operations/get-attachment.js';
@@ -20,13 +21,14 @@ import { moveItem } from './operations/move-item.js';
 import { sendItem } from './operations/send-item.js';
 import { updateFolder } from './operations/update-folder.js';
 import { updateItem } from './operations/update-item.js';
+import { uploadItems } from './operations/upload-items.js';
 
 /** Every implemented operation, by the local name of its request element. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   [
     getFolder, findFolder, createFolder, updateFolder, deleteFolder, moveFolder, copyFolder, convertId,
     createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder,
-    createAttachment, getAttachment, deleteAttachment, sendItem,
+    createAttachment, getAttachment, deleteAttachment, exportItems, uploadItems, sendItem,
   ].map((op) => [op.name, op]),
 );
 

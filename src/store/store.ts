@@ -53,6 +53,11 @@ export interface Store {
   createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>>;
   /** Local delivery: creates items in several mailboxes' folders, all or nothing, in one transaction. */
   deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Promise<Item[]>;
+  /**
+   * UploadItems / `ewsd import`: creates items, or replaces the item named by `replaceItemId` (same
+   * id, new version; `not-found` unless it is in `folderId`). Items keep the dates and size they carry.
+   */
+  uploadItems(mailboxId: number, uploads: readonly ItemUpload[]): Promise<Array<Outcome<UploadResult>>>;
   /** Items by id (undefined where missing), with attachment metadata. */
   items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>>;
   /**
@@ -154,6 +159,22 @@ export interface ItemListQuery {
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export type AttachmentContent = { kind: 'file'; content: Buffer } | { kind: 'item'; item: AttachedItem };
+
+export interface ItemUpload {
+  folderId: number;
+  item: NewItem;
+  replaceItemId?: number;
+  /**
+   * Identity of the item in an import source (`ewsd import`). An item already imported under the
+   * same key into the same folder, and still there, is not created again (`skipped`).
+   */
+  importKey?: string;
+}
+
+export interface UploadResult {
+  item: Item;
+  skipped: boolean;
+}
 
 export interface ItemUpdate {
   itemId: number;

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { DelegateGrant, Delegation } from '../../domain/delegate.js';
 
-/** Schema of delegation (migration step 11). Frozen once released: change it with a new step. */
+/** Schema of delegation (migration step 12). Frozen once released: change it with a new step. */
 export const DELEGATES_SCHEMA = `
   CREATE TABLE delegates (
     principal_id   INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,

@@ -133,8 +133,23 @@ const MIGRATIONS: readonly Migration[] = [
     up: (db) => db.exec(OUTBOUND_SCHEMA),
   },
   {
-    // From the sending branch; renumber on merge if another branch took 11 first.
     version: 11,
+    name: 'import log (resumable ewsd import)',
+    up: (db) =>
+      db.exec(`
+        -- Which source item (import_key: digest + occurrence, see src/cli/import.ts) became which item.
+        CREATE TABLE import_log (
+          mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+          folder_id  INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          import_key TEXT NOT NULL,
+          item_id    INTEGER NOT NULL,
+          PRIMARY KEY (mailbox_id, folder_id, import_key)
+        ) WITHOUT ROWID;
+      `),
+  },
+  {
+    // From the sending branch (11 went to the import log).
+    version: 12,
     name: 'delegates',
     up: (db) => db.exec(DELEGATES_SCHEMA),
   },
