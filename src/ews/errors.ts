@@ -39,6 +39,7 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorParentFolderNotFound: 'The parent folder could not be found.',
   ErrorRequiredPropertyMissing: 'A required property is missing.',
   ErrorSchemaValidation: 'The request failed schema validation.',
+  ErrorSyncFolderNotFound: 'The specified synchronization folder could not be found.',
   ErrorStaleObject: 'The change key passed in the request does not match the current change key for the item.',
   ErrorToFolderNotFound: 'The destination folder could not be found.',
   ErrorUpdatePropertyMismatch: 'The property in the change description does not match the property being updated.',

@@ -17,6 +17,8 @@ import { getItem } from './operations/get-item.js';
 import { markAllItemsAsRead } from './operations/mark-all-items-as-read.js';
 import { moveFolder } from './operations/move-folder.js';
 import { moveItem } from './operations/move-item.js';
+import { syncFolderHierarchy } from './operations/sync-folder-hierarchy.js';
+import { syncFolderItems } from './operations/sync-folder-items.js';
 import { updateFolder } from './operations/update-folder.js';
 import { updateItem } from './operations/update-item.js';
 
@@ -25,7 +27,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   [
     getFolder, findFolder, createFolder, updateFolder, deleteFolder, moveFolder, copyFolder, convertId,
     createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder,
-    createAttachment, getAttachment, deleteAttachment,
+    createAttachment, getAttachment, deleteAttachment, syncFolderItems, syncFolderHierarchy,
   ].map((op) => [op.name, op]),
 );
 

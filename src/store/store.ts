@@ -1,6 +1,7 @@
 import type { Account, Mailbox } from '../domain/mailbox.js';
 import type { Folder } from '../domain/folder.js';
 import type { AttachedItem, Attachment, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
+import type { FolderChangeSet, ItemChangePage, ItemSyncCursor } from '../domain/sync.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../domain/outbound.js';
 
 /**
@@ -80,6 +81,21 @@ export interface Store {
   addAttachments(mailboxId: number, itemId: number, attachments: readonly NewAttachment[]): Promise<{ item: Item; added: Attachment[] }>;
   /** Removes attachments, each from its item; returns the item's new version per entry. */
   deleteAttachments(mailboxId: number, refs: ReadonlyArray<{ itemId: number; attachmentId: number }>): Promise<Array<Outcome<Item>>>;
+  // Change sync (docs/sync.md). Each page is read from one consistent snapshot.
+  /**
+   * One page of a folder's item changes after `from`, at most `max`. Costs in proportion to the
+   * changes since `from`, never to the folder's size. Throws `StoreError('not-found')` for a missing
+   * folder, `StoreError('expired')` when tombstones the cursor needs were purged, `StoreError('invalid')`
+   * for a cursor this mailbox never handed out (from the future).
+   */
+  itemChanges(mailboxId: number, folderId: number, from: ItemSyncCursor, max: number): Promise<ItemChangePage>;
+  /** The changes of the folders below `rootId` since modseq `since` (0: everything). Throws like {@link itemChanges}. */
+  folderChanges(mailboxId: number, rootId: number, since: number): Promise<FolderChangeSet>;
+  /** A random 32-byte secret kept with the data (created on first use), the same for every process. */
+  serverSecret(name: string): Promise<Buffer>;
+  /** Drops item and folder tombstones older than `before`; states that needed them become expired. Returns how many. */
+  purgeTombstones(before: Date): Promise<number>;
+
   // Outbound mail queue (remote recipients; see src/delivery/outbound-queue.ts)
   /** Commits the message with every recipient pending, due now. Returns its queue id. */
   enqueueOutbound(message: NewOutboundMessage): Promise<number>;
@@ -152,7 +168,7 @@ export interface FolderChanges {
   hidden?: boolean;
 }
 
-export type StoreErrorKind = 'exists' | 'not-found' | 'invalid';
+export type StoreErrorKind = 'exists' | 'not-found' | 'invalid' | 'expired';
 
 /** A domain-level refusal by the store (never a driver error). */
 export class StoreError extends Error {

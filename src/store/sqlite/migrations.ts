@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { OUTBOUND_SCHEMA } from './outbound.js';
+import { SYNC_SCHEMA } from './sync.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
 interface Migration {
@@ -128,6 +129,11 @@ const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'outbound mail queue',
     up: (db) => db.exec(OUTBOUND_SCHEMA),
+  },
+  {
+    version: 11,
+    name: 'sync bookkeeping',
+    up: (db) => db.exec(SYNC_SCHEMA),
   },
 ];
 
