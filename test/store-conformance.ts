@@ -9,6 +9,7 @@ import { afterEach, describe, it } from 'node:test';
 import { DISTINGUISHED_FOLDERS, type Folder } from '../src/domain/folder.js';
 import type { Account } from '../src/domain/mailbox.js';
 import { StoreError, type Store, type StoreErrorKind } from '../src/store/store.js';
+import { syncConformance } from './store-conformance-sync.js';
 
 export interface StoreHarness {
   /** Opens a new, empty store. */
@@ -420,5 +421,7 @@ export function storeConformance(backend: string, harness: StoreHarness): void {
         assert.equal((await reread(store, bobInbox)).modseq, bobInbox.modseq);
       });
     });
+  
+    syncConformance({ fresh, account: (store, email) => account(store, email), folderOf });
   });
 }

@@ -41,7 +41,7 @@ export const syncFolderHierarchy: Operation = {
           if (err instanceof StoreError && (err.kind === 'expired' || err.kind === 'invalid')) throw new EwsError('ErrorInvalidSyncStateData');
           throw err;
         }
-        w.leaf('m:SyncState', await encodeSyncState(ctx.store, binding, { known: changes.now, through: changes.now }));
+        w.leaf('m:SyncState', await encodeSyncState(ctx.store, binding, { known: changes.now, through: changes.now, base: changes.now }));
         w.leaf('m:IncludesLastFolderInRange', true);
         w.open('m:Changes');
         // ParentFolderId is always returned (gotcha 17): clients build their tree from it.

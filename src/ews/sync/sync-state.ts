@@ -13,8 +13,8 @@ import { EwsError } from '../errors.js';
  *   bytes 2-17   mailbox GUID
  *   bytes 18-25  folder id (the synced folder, or the hierarchy's root)
  *   byte 26      scope (items: 0 NormalItems, 1 NormalAndAssociatedItems)
- *   bytes 27-34  known (K)      bytes 35-42  through (T)
- *   bytes 43-58  HMAC-SHA256 of bytes 0-42, first 16 bytes
+ *   bytes 27-34  known (K)      bytes 35-42  through (T)      bytes 43-50  base (B)
+ *   bytes 51-66  HMAC-SHA256 of bytes 0-50, first 16 bytes
  */
 export type SyncKind = 'I' | 'H';
 
@@ -28,10 +28,11 @@ export interface SyncBinding {
 export interface SyncCursor {
   known: number;
   through: number;
+  base: number;
 }
 
 const VERSION = 1;
-const BODY = 43;
+const BODY = 51;
 const MAC = 16;
 const SECRET_NAME = 'sync-state-hmac';
 const secrets = new WeakMap<Store, Buffer>();
@@ -51,6 +52,7 @@ function body(binding: SyncBinding, cursor: SyncCursor): Buffer {
   buf[26] = binding.scope;
   buf.writeBigUInt64BE(BigInt(cursor.known), 27);
   buf.writeBigUInt64BE(BigInt(cursor.through), 35);
+  buf.writeBigUInt64BE(BigInt(cursor.base), 43);
   return buf;
 }
 
@@ -72,7 +74,7 @@ export async function decodeSyncState(store: Store, binding: SyncBinding, state:
   const data = buf.subarray(0, BODY);
   if (!timingSafeEqual(buf.subarray(BODY), mac(await secret(store), data))) throw invalid;
   // Signed by us: now check it was issued for this mailbox, folder, operation and scope.
-  const cursor = { known: Number(data.readBigUInt64BE(27)), through: Number(data.readBigUInt64BE(35)) };
+  const cursor = { known: Number(data.readBigUInt64BE(27)), through: Number(data.readBigUInt64BE(35)), base: Number(data.readBigUInt64BE(43)) };
   if (!body(binding, cursor).equals(data)) throw invalid;
   return cursor;
 }

@@ -72,8 +72,8 @@ interface FolderHistoryRow {
   kind: 'move' | 'delete';
 }
 
-/** How many rows one page may read past what it returns (items the client does not know yet). */
-const SCAN_SLACK = 2000;
+/** How many rows one page may read for `max` changes (the rest are items the client does not know yet). */
+const scanLimit = (max: number): number => 4 * max + 16;
 
 /** Change queries. Every page is one read transaction: one consistent snapshot. */
 export class SyncTables {
@@ -89,7 +89,7 @@ export class SyncTables {
         throw new StoreError('not-found', 'folder not found');
       }
       const now = mailbox.modseq;
-      if (from.known > from.through || from.through > now) throw new StoreError('invalid', 'sync state from the future');
+      if (from.base > from.through || from.known > from.through || from.through > now) throw new StoreError('invalid', 'sync state from the future');
       // Deletions older than the horizon were purged: this state could miss some.
       if (from.known > 0 && from.through < mailbox.tombstone_horizon) throw new StoreError('expired', 'sync state older than the tombstone retention');
       const changes: ItemChange[] = [];
@@ -97,7 +97,7 @@ export class SyncTables {
       let caughtUp = true;
       // Phase 1: what happened to known items after T, in modseq order. Nothing is known before the first create page.
       if (from.known > 0 && from.through < now) {
-        const limit = max + SCAN_SLACK;
+        const limit = scanLimit(max);
         const items = this.s
           .sql(
             `SELECT id, entered_modseq AS entered, modseq, content_modseq AS content, is_read, 0 AS gone FROM items
@@ -122,11 +122,11 @@ export class SyncTables {
             through = r.modseq - 1;
             break;
           }
-          changes.push(this.#change(mailboxId, r, from.through));
+          changes.push(this.#change(mailboxId, r, from.base));
         }
         caughtUp = through === now;
       }
-      if (!caughtUp) return { changes, next: { known: from.known, through }, complete: false };
+      if (!caughtUp) return { changes, next: { known: from.known, through, base: from.base }, complete: false };
       // Phase 2: items that entered after K, in entry order, as they are now.
       const room = max - changes.length;
       const created = this.s
@@ -135,15 +135,15 @@ export class SyncTables {
       const sent = created.slice(0, room);
       for (const r of sent) changes.push({ kind: 'create', item: this.item(mailboxId, r.id)! });
       const more = created.length > room;
-      return { changes, next: { known: more ? (sent.at(-1)?.entered ?? from.known) : now, through: now }, complete: !more };
+      return { changes, next: { known: more ? (sent.at(-1)?.entered ?? from.known) : now, through: now, base: now }, complete: !more };
     });
     return read.deferred();
   }
 
-  #change(mailboxId: number, r: ChangeRow, since: number): ItemChange {
+  #change(mailboxId: number, r: ChangeRow, base: number): ItemChange {
     if (r.gone) return { kind: 'delete', itemId: r.id };
-    // The client holds a version at least as new as T: content older than T is known.
-    if (r.content > since) return { kind: 'update', item: this.item(mailboxId, r.id)! };
+    // The client holds a version at least as new as at B: content from B or before is known.
+    if (r.content > base) return { kind: 'update', item: this.item(mailboxId, r.id)! };
     return { kind: 'read-flag', itemId: r.id, modseq: r.modseq, isRead: r.is_read === 1 };
   }
 
