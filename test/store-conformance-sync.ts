@@ -190,6 +190,14 @@ export function syncConformance(h: SyncHarness): void {
       assert.deepEqual([...both.creates, ...both.deletes.map(String)], []);
     });
 
+    it('never hands a deleted folder\'s id to a new folder while its tombstone lives', async () => {
+      const { store, a, inbox } = await setup();
+      const x = await store.createFolder(a.id, inbox.id, { displayName: 'X', folderClass: null });
+      await store.deleteFolder(a.id, x.id);
+      const y = await store.createFolder(a.id, inbox.id, { displayName: 'Y', folderClass: null });
+      assert.notEqual(y.id, x.id);
+    });
+
     it('property: random writes interleaved with random-size pages and reused states converge exactly', async () => {
       const seeds = [1, 2, 3, 4, 5, 6];
       for (const seed of seeds) {

@@ -151,4 +151,17 @@ describe('SyncFolderItems', () => {
     // Reusing the older state gives the same changes again.
     assert.deepEqual(kinds(await sync(server.url, alice, { state, shape: '<t:BaseShape>Default</t:BaseShape>' })), kinds(after));
   });
+
+  it('answers a state older than the tombstone retention with ErrorInvalidSyncStateData; a fresh sync recovers', async () => {
+    const folder = '<t:DistinguishedFolderId Id="junkemail"/>';
+    const [doomed] = await createItems(server.url, alice, [message('doomed')], folder);
+    const old = await sync(server.url, alice, { folder });
+    await post(server.url, alice, `<m:DeleteItem DeleteType="HardDelete"><m:ItemIds>${itemIdXml([doomed!])}</m:ItemIds></m:DeleteItem>`);
+    assert.ok((await server.store.purgeTombstones(new Date(Date.now() + 1000))) >= 1);
+    const expired = await sync(server.url, alice, { folder, state: old.state });
+    assert.deepEqual(outcomes(expired.reply.body), [['Error', 'ErrorInvalidSyncStateData']]);
+    const fresh = await sync(server.url, alice, { folder });
+    assert.deepEqual(outcomes(fresh.reply.body), [['Success', 'NoError']]);
+    assert.equal(fresh.changes.length, 0);
+  });
 });

@@ -403,8 +403,10 @@ export class SqliteStore implements Store {
     const row = this.#nameClash(
       () =>
         this.sql(
-          `INSERT INTO folders (mailbox_id, parent_id, distinguished, display_name, folder_class, is_search, hidden, modseq, created_modseq, hier_modseq, created_at, modified_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          // A deleted folder's id is not handed out again while its tombstone lives (ids are in sync states and FolderIds).
+          `INSERT INTO folders (id, mailbox_id, parent_id, distinguished, display_name, folder_class, is_search, hidden, modseq, created_modseq, hier_modseq, created_at, modified_at)
+           VALUES (max((SELECT coalesce(max(id), 0) FROM folders), (SELECT coalesce(max(folder_id), 0) FROM folder_tombstones)) + 1,
+             ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         ).get(mailboxId, parentId, f.distinguished, f.displayName, f.folderClass, f.isSearch ? 1 : 0, f.hidden ? 1 : 0, modseq, modseq, modseq, now, now) as {
           id: number;
         },

@@ -45,6 +45,7 @@ export const SYNC_SCHEMA = `
   );
   CREATE INDEX folder_tombstones_by_mailbox ON folder_tombstones(mailbox_id, modseq);
   CREATE INDEX folder_tombstones_by_age ON folder_tombstones(at);
+  CREATE INDEX folder_tombstones_by_folder ON folder_tombstones(folder_id);
 
   ALTER TABLE mailboxes ADD COLUMN tombstone_horizon INTEGER NOT NULL DEFAULT 0;
 
