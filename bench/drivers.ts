@@ -11,7 +11,7 @@ export function ewsdDriver(server: RunningEwsd): ServerDriver {
   return {
     name: 'ewsd',
     pid: server.pid,
-    batch: { store: 100, list: 50, fetch: 10, flag: 100, delete: 100 },
+    batch: { store: 100, list: 50, fetch: 10, flag: 100, delete: 100, export: 10, upload: 10 },
     // Well-formed base64 that names no item: a server that implements the operation answers a per-item error.
     probeRef: Buffer.alloc(32).toString('base64'),
     prepareUser: (name) => server.addUser(name, EWSD_PASSWORD),
@@ -24,7 +24,7 @@ export function dovecotDriver(server: RunningDovecot): ServerDriver {
   return {
     name: 'dovecot',
     pid: server.pid,
-    batch: { store: 1, list: 50, fetch: 10, flag: 100, delete: 100 },
+    batch: { store: 1, list: 50, fetch: 10, flag: 100, delete: 100, export: 0, upload: 0 },
     probeRef: '1',
     // The static passdb accepts any user name with the password; the mailbox appears on first login.
     prepareUser: async () => {},

@@ -23,7 +23,7 @@ export async function startEwsd(repoRoot: string, dataDir: string, nodeArgs: rea
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--log-level', 'warn', '--no-smtp'],
+    [...nodeArgs, cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--log-level', 'warn', '--smtp-port', '0'],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, EWSD_LOG_LEVEL: 'warn' } },
   );
   let stderr = '';

@@ -11,7 +11,7 @@ import { describeMachine } from './machine.js';
 import { sampleTree } from './proc-stats.js';
 import { formatMarkdown, formatTables, renderSvg, type BenchReport } from './report.js';
 import { emptyResult, type WorkloadResult } from './stats.js';
-import { WORKLOADS, runSide, type Workload } from './workloads.js';
+import { EWSD_ONLY, WORKLOADS, runSide, type Workload } from './workloads.js';
 
 export type Mode = 'tiny' | 'quick' | 'full';
 
@@ -118,7 +118,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         }
         results.push(...medianRuns(ewsdRuns));
         if (dovecot) results.push(...medianRuns(dovecotRuns));
-        else for (const w of WORKLOADS) if (selected.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
+        else for (const w of WORKLOADS) if (selected.has(w) && !EWSD_ONLY.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
       }
     }
     if (withFloor) {

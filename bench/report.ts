@@ -30,6 +30,12 @@ export function ratio(results: readonly WorkloadResult[], workload: string, conc
   return e.messagesPerSecond / d.messagesPerSecond;
 }
 
+/** The ratio to Dovecot; for ewsd-only workloads (export, upload), the item data rate instead. */
+function lastColumn(rt: number | undefined, r: WorkloadResult): string {
+  if (rt !== undefined) return rt.toFixed(2) + 'x';
+  return r.megabytesPerSecond !== undefined ? `${r.megabytesPerSecond.toFixed(1)} MB/s` : '';
+}
+
 function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
@@ -54,7 +60,7 @@ export function formatTables(report: BenchReport): string {
         label +
           `${pad(r.messagesPerSecond.toFixed(0), 9, true)} ${pad(r.p50Ms.toFixed(2), 8, true)} ${pad(r.p99Ms.toFixed(2), 8, true)} ` +
           `${pad(String(r.itemsPerRequest), 9, true)} ${pad(r.serverCpuSeconds.toFixed(2), 9, true)} ` +
-          `${pad(r.serverPeakRssBytes ? (r.serverPeakRssBytes / MB).toFixed(0) : '-', 11, true)} ${pad(rt === undefined ? '' : rt.toFixed(2) + 'x', 12, true)}`,
+          `${pad(r.serverPeakRssBytes ? (r.serverPeakRssBytes / MB).toFixed(0) : '-', 11, true)} ${pad(lastColumn(rt, r), 12, true)}`,
       );
     }
     out.push('');
@@ -75,7 +81,7 @@ export function formatMarkdown(report: BenchReport): string {
     const rt = r.side === 'ewsd' ? ratio(report.results, r.workload, r.concurrency) : undefined;
     out.push(
       `| ${name} | ${r.concurrency} | ${r.side} | ${r.messagesPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.itemsPerRequest} | ` +
-        `${r.serverCpuSeconds.toFixed(2)} | ${r.serverPeakRssBytes ? (r.serverPeakRssBytes / MB).toFixed(0) : '-'} | ${rt === undefined ? '' : rt.toFixed(2) + 'x'} |`,
+        `${r.serverCpuSeconds.toFixed(2)} | ${r.serverPeakRssBytes ? (r.serverPeakRssBytes / MB).toFixed(0) : '-'} | ${lastColumn(rt, r)} |`,
     );
   }
   return out.join('\n');

@@ -11,7 +11,7 @@ export class NotImplemented extends Error {
 }
 
 /** The workloads that take items in batches, and how many items each request carries. */
-export type BatchedWorkload = 'store' | 'list' | 'fetch' | 'flag' | 'delete';
+export type BatchedWorkload = 'store' | 'list' | 'fetch' | 'flag' | 'delete' | 'export' | 'upload';
 
 /**
  * One client connection to one server, speaking that server's protocol. Every method is one
@@ -30,6 +30,10 @@ export interface MailSession {
   /** Asks what changed since `state`; returns the number of changes reported. */
   changesSince(state: string): Promise<number>;
   delete(refs: readonly ItemRef[]): Promise<void>;
+  /** ExportItems: each item's Data (base64). EWS only: IMAP has no counterpart. */
+  exportItems?(refs: readonly ItemRef[]): Promise<string[]>;
+  /** UploadItems into the inbox (CreateNew); returns the new refs. EWS only. */
+  uploadItems?(data: readonly string[]): Promise<ItemRef[]>;
   close(): Promise<void>;
 }
 

@@ -26,6 +26,9 @@ export interface WorkloadResult {
   serverCpuSeconds: number;
   serverPeakRssBytes: number;
   clientCpuSeconds: number;
+  /** Item data moved (export/upload workloads): bytes of the item streams, and their rate. */
+  bytes?: number;
+  megabytesPerSecond?: number;
   /** How many runs this figure is the median of (absent: one run). */
   runs?: number;
 }

@@ -5,7 +5,9 @@ import { NotImplemented, type ItemRef, type MailSession, type ServerDriver } fro
 import { emptyResult, percentile, type WorkloadResult } from './stats.js';
 
 /** The workloads in the order they run: each leaves the mailbox as the next one needs it. */
-export const WORKLOADS = ['store', 'list', 'fetch', 'flag', 'changes', 'delete'] as const;
+export const WORKLOADS = ['store', 'list', 'fetch', 'flag', 'changes', 'export', 'upload', 'delete'] as const;
+/** Workloads only ewsd has (EWS full-fidelity export/import; IMAP has no counterpart): reported alone. */
+export const EWSD_ONLY: ReadonlySet<Workload> = new Set(['export', 'upload']);
 export type Workload = (typeof WORKLOADS)[number];
 
 /** What the IMAP and EWS sides of each workload are, for tables and docs. */
@@ -15,6 +17,8 @@ export const WORKLOAD_LABELS: Record<Workload | 'floor', string> = {
   fetch: 'GetItem MimeContent x10 | UID FETCH BODY.PEEK[]',
   flag: 'UpdateItem IsRead | UID STORE +FLAGS \\Seen',
   changes: 'SyncFolderItems (1% changed) | FETCH CHANGEDSINCE',
+  export: 'ExportItems x10 (ewsd only)',
+  upload: 'UploadItems x10 CreateNew (ewsd only)',
   delete: 'DeleteItem HardDelete | STORE \\Deleted + UID EXPUNGE',
   floor: 'raw better-sqlite3 inserts (WAL+FULL, 100/txn)',
 };
@@ -27,6 +31,8 @@ type Task = (session: MailSession) => Promise<number>;
 interface Plan {
   tasks: Task[];
   itemsPerRequest: number;
+  /** Bytes of item data the tasks moved (export/upload), read once they are done. */
+  bytes?: () => number;
 }
 
 /** The mailbox as the workloads leave it for each other. */
@@ -37,6 +43,8 @@ interface MailboxState {
   read: boolean;
   /** Messages stored before the workloads (not in `refs`). */
   filled: number;
+  /** ExportItems Data of the stored messages, for the upload workload. */
+  exported: string[];
 }
 
 /**
@@ -89,7 +97,7 @@ let accounts = 0;
 export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promise<WorkloadResult[]> {
   const user = `bench-c${opts.concurrency}-${Date.now().toString(36)}-${++accounts}@example.com`;
   await driver.prepareUser(user);
-  const state: MailboxState = { refs: [], read: false, filled: 0 };
+  const state: MailboxState = { refs: [], read: false, filled: 0, exported: [] };
   if (opts.fill > 0) {
     const t0 = performance.now();
     state.filled = await fillMailbox(driver, user, opts);
@@ -97,7 +105,9 @@ export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promi
   }
   const results: WorkloadResult[] = [];
   for (const workload of WORKLOADS) {
-    if (!opts.selected.has(workload) && workload !== 'store') continue;
+    // store feeds every other workload, export feeds upload; ewsd-only workloads have no Dovecot row.
+    if (!opts.selected.has(workload) && workload !== 'store' && !(workload === 'export' && opts.selected.has('upload'))) continue;
+    if (EWSD_ONLY.has(workload) && driver.name !== 'ewsd') continue;
     const result = await runWorkload(driver, user, workload, state, opts);
     opts.log(`  ${driver.name} c=${opts.concurrency} ${workload}: ${summary(result)}`);
     if (opts.selected.has(workload)) results.push(result);
@@ -107,7 +117,8 @@ export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promi
 
 function summary(r: WorkloadResult): string {
   if (r.status !== 'ok') return `${r.status}${r.note ? ` (${r.note})` : ''}`;
-  return `${r.messages} msgs in ${r.seconds.toFixed(2)} s = ${r.messagesPerSecond.toFixed(0)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`;
+  const mb = r.megabytesPerSecond !== undefined ? ` (${r.megabytesPerSecond.toFixed(1)} MB/s)` : '';
+  return `${r.messages} msgs in ${r.seconds.toFixed(2)} s = ${r.messagesPerSecond.toFixed(0)}/s${mb}, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`;
 }
 
 async function runWorkload(driver: ServerDriver, user: string, workload: Workload, state: MailboxState, opts: SideRunOptions): Promise<WorkloadResult> {
@@ -121,6 +132,10 @@ async function runWorkload(driver: ServerDriver, user: string, workload: Workloa
       return { ...result, status: 'skipped', note: 'no items to work on (the store workload stored none)' };
     }
     await measure(driver.pid, sessions, plan.tasks, result);
+    if (plan.bytes) {
+      result.bytes = plan.bytes();
+      result.megabytesPerSecond = result.bytes / 2 ** 20 / result.seconds;
+    }
     if (workload === 'delete') state.refs = [];
     return result;
   } catch (err) {
@@ -147,6 +162,9 @@ async function planWorkload(driver: ServerDriver, workload: Workload, state: Mai
   const byRef = new Map<ItemRef, number>();
   state.refs.forEach((r, i) => r !== undefined && byRef.set(r, i));
 
+  if (EWSD_ONLY.has(workload) && (!first.exportItems || !first.uploadItems)) {
+    throw new Prerequisite('no counterpart in IMAP: ewsd only');
+  }
   // With nothing stored, one request still tells whether the server implements the operation.
   if (refs.length === 0 && workload !== 'store') {
     await probe(driver, workload, first);
@@ -216,6 +234,39 @@ async function planWorkload(driver: ServerDriver, workload: Workload, state: Mai
         }),
       };
     }
+    case 'export': {
+      const n = driver.batch.export;
+      let bytes = 0;
+      state.exported = new Array(refs.length);
+      return {
+        itemsPerRequest: n,
+        bytes: () => bytes,
+        tasks: chunks(refs.length, n).map(([from, to]) => async (s) => {
+          const data = await s.exportItems!(refs.slice(from, to));
+          data.forEach((d, k) => {
+            state.exported[from + k] = d;
+            bytes += Math.floor((d.length * 3) / 4);
+          });
+          return data.length;
+        }),
+      };
+    }
+    case 'upload': {
+      const n = driver.batch.upload;
+      const data = state.exported.filter((d) => d !== undefined);
+      if (data.length === 0) throw new Prerequisite('needs the export workload');
+      let bytes = 0;
+      return {
+        itemsPerRequest: n,
+        bytes: () => bytes,
+        tasks: chunks(data.length, n).map(([from, to]) => async (s) => {
+          const batch = data.slice(from, to);
+          const ids = await s.uploadItems!(batch);
+          bytes += batch.reduce((sum, d) => sum + Math.floor((d.length * 3) / 4), 0);
+          return ids.length;
+        }),
+      };
+    }
     case 'delete': {
       const n = driver.batch.delete;
       return { itemsPerRequest: n, tasks: chunks(refs.length, n).map(([from, to]) => async (s) => (await s.delete(refs.slice(from, to)), to - from)) };
@@ -230,6 +281,8 @@ async function probe(driver: ServerDriver, workload: Workload, s: MailSession): 
     fetch: () => s.fetch([driver.probeRef]),
     flag: () => s.setRead([driver.probeRef], true),
     changes: () => s.syncState(),
+    export: () => s.exportItems!([driver.probeRef]),
+    upload: () => Promise.resolve(),
     delete: () => s.delete([driver.probeRef]),
   };
   try {

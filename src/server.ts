@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Authenticator } from './auth/authenticator.js';
-import { unavailableLocalDelivery, type LocalDelivery } from './delivery/local-delivery.js';
+import { itemsLocalDelivery } from './delivery/items-local-delivery.js';
+import type { LocalDelivery } from './delivery/local-delivery.js';
 import { OutboundQueue } from './delivery/outbound-queue.js';
 import { DEFAULT_RETRY, RetryPolicy, type RetryPolicyOptions } from './delivery/retry-policy.js';
 import { DEFAULT_SMTP_MAX_BYTES, startSmtpInbound, type SmtpInbound } from './delivery/smtp-inbound.js';
@@ -27,7 +28,7 @@ export interface ServerConfig {
   outboundPollMs?: number;
   /** How long deletions stay reportable to SyncFolderItems/SyncFolderHierarchy (default 30 days). */
   tombstoneRetentionMs?: number;
-  /** Puts messages into local Inboxes. The items-backed implementation plugs in here. */
+  /** Puts messages into local Inboxes; message items by default (tests plug in fakes). */
   localDelivery?: (store: Store) => LocalDelivery;
 }
 
@@ -55,7 +56,7 @@ const DEFAULT_GRACE_MS = 30_000;
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = config.log ?? createLogger(config.logLevel ?? 'info');
   const store = SqliteStore.open(config.dataDir);
-  const localDelivery = (config.localDelivery ?? unavailableLocalDelivery)(store);
+  const localDelivery = (config.localDelivery ?? itemsLocalDelivery)(store);
   const outbound = new OutboundQueue({
     store,
     localDelivery,

@@ -77,13 +77,15 @@ describe('benchmark harness', () => {
       const report = JSON.parse(readFileSync(outcome.jsonFile, 'utf8')) as BenchReport;
       assert.equal(report.corpus.messages, 20);
       const rows = (side: string) => report.results.filter((r) => r.side === side);
-      // Every workload at both concurrencies, on both servers.
-      for (const side of ['ewsd', 'dovecot']) {
-        assert.deepEqual(
-          rows(side).map((r) => `${r.workload}/${r.concurrency}`),
-          ['store/1', 'list/1', 'fetch/1', 'flag/1', 'changes/1', 'delete/1', 'store/4', 'list/4', 'fetch/4', 'flag/4', 'changes/4', 'delete/4'],
-        );
-      }
+      // Every workload at both concurrencies, on both servers; export and upload (no IMAP counterpart) on ewsd alone.
+      const shared = ['store', 'list', 'fetch', 'flag', 'changes', 'delete'];
+      const all = ['store', 'list', 'fetch', 'flag', 'changes', 'export', 'upload', 'delete'];
+      assert.deepEqual(rows('ewsd').map((r) => `${r.workload}/${r.concurrency}`), [1, 4].flatMap((c) => all.map((w) => `${w}/${c}`)));
+      assert.deepEqual(rows('dovecot').map((r) => `${r.workload}/${r.concurrency}`), [1, 4].flatMap((c) => shared.map((w) => `${w}/${c}`)));
+      const upload = rows('ewsd').find((r) => r.workload === 'upload')!;
+      assert.equal(upload.status, 'ok', upload.note);
+      assert.equal(upload.messages, 20);
+      assert.ok(upload.megabytesPerSecond! > 0);
       // Dovecot does everything; ewsd does it or says it is not there yet, never fails.
       for (const r of rows('dovecot')) assert.equal(r.status, 'ok', `dovecot ${r.workload}/${r.concurrency}: ${r.note}`);
       for (const r of rows('ewsd')) assert.notEqual(r.status, 'error', `ewsd ${r.workload}/${r.concurrency}: ${r.note}`);

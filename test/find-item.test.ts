@@ -92,7 +92,7 @@ describe('FindItem', () => {
     assert.equal(beyond.attr('IncludesLastItemInRange'), 'true');
   });
 
-  it('searches with a QueryString and keeps empty views for soft-deleted and associated traversals', async () => {
+  it('searches with a QueryString; nothing soft-deleted and no associated items give empty views', async () => {
     const hits = root(await find('<m:IndexedPageItemView MaxEntriesReturned="10" Offset="0" BasePoint="Beginning"/>', '<m:QueryString>Quarterly</m:QueryString>', '<t:BaseShape>Default</t:BaseShape>'));
     assert.equal(hits.attr('TotalItemsInView'), '1');
     assert.match(hits.child('Items')!.children[0]!.childText('Subject')!, /quarterly report/);

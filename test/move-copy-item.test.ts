@@ -76,9 +76,22 @@ describe('MoveItem, CopyItem, MarkAllItemsAsRead, EmptyFolder', () => {
     );
     const hit = messages(found.body)[0]!.child('RootFolder')!.child('Items')!.children[0]!;
     assert.equal(hit.childText('Subject'), 'restore me');
+    // The folder it came from lists it in its soft-deleted view, and only there.
+    const view = async (traversal: string) => {
+      const reply = await post(
+        server.url,
+        alice,
+        `<m:FindItem Traversal="${traversal}"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="10" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:DistinguishedFolderId Id="junkemail"/></m:ParentFolderIds></m:FindItem>`,
+      );
+      const root = messages(reply.body)[0]!.child('RootFolder')!;
+      return { total: root.attr('TotalItemsInView'), subjects: root.child('Items')!.children.map((m) => m.childText('Subject')) };
+    };
+    assert.deepEqual(await view('SoftDeleted'), { total: '1', subjects: ['restore me'] });
+    assert.deepEqual(await view('Shallow'), { total: '0', subjects: [] });
     const back = await relocate('MoveItem', '<t:DistinguishedFolderId Id="junkemail"/>', [idOf(hit)]);
     assert.deepEqual(outcomes(back.body), [['Success', 'NoError']]);
     assert.equal((await folderCounts(server.url, alice, 'junkemail')).total, 1);
+    assert.deepEqual(await view('SoftDeleted'), { total: '0', subjects: [] });
   });
 
   it('marks all items of folders read or unread, keeping the counters', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:net';
 import nodemailer, { type NodemailerError } from 'nodemailer';
+import { unavailableLocalDelivery } from '../src/delivery/local-delivery.js';
 import { MemoryDelivery } from './support/memory-delivery.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -122,10 +123,11 @@ describe('SMTP in', () => {
   });
 });
 
-describe('SMTP in before message items exist', () => {
+describe('SMTP in while local delivery is unavailable', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ smtp: { port: 0 } });
+    // The stand-in that refuses temporarily (message items now deliver by default: see items-delivery.test.ts).
+    server = await startTestServer({ smtp: { port: 0 }, localDelivery: unavailableLocalDelivery });
     await server.addUser('alice@example.com');
   });
   after(() => server.stop());

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { DISTINGUISHED_FOLDERS, type Folder } from '../src/domain/folder.js';
+import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
 import type { Account } from '../src/domain/mailbox.js';
 import { StoreError, type Store, type StoreErrorKind } from '../src/store/store.js';
 import { syncConformance } from './store-conformance-sync.js';
@@ -421,7 +422,87 @@ export function storeConformance(backend: string, harness: StoreHarness): void {
         assert.equal((await reread(store, bobInbox)).modseq, bobInbox.modseq);
       });
     });
-  
+
+    describe('uploads (UploadItems, ewsd import)', () => {
+      const item = (subject: string, extra: Partial<NewItem> = {}): NewItem => {
+        const props = emptyMessageProps();
+        props.subject = subject;
+        props.isRead = false;
+        return { props, attachments: [], ...extra };
+      };
+
+      it('creates items keeping their dates and size, and replaces one in place', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const inbox = await folderOf(store, a, 'inbox');
+        const created = new Date('2020-01-02T03:04:05.678Z');
+        const modified = new Date('2021-01-02T03:04:05.000Z');
+        const [r] = await store.uploadItems(a.id, [{ folderId: inbox.id, item: item('one', { createdAt: created, modifiedAt: modified, size: 4242 }) }]);
+        assert.ok(r?.ok);
+        assert.equal(r.value.skipped, false);
+        assert.equal(r.value.item.createdAt.getTime(), created.getTime());
+        assert.equal(r.value.item.modifiedAt.getTime(), modified.getTime());
+        assert.equal(r.value.item.size, 4242);
+        assert.equal((await reread(store, inbox)).unreadCount, 1);
+        const replacement = item('two', { attachments: [{ kind: 'file', name: 'a.txt', contentType: 'text/plain', isInline: false, content: Buffer.from('hi') }] });
+        replacement.props.isRead = true;
+        const [u] = await store.uploadItems(a.id, [{ folderId: inbox.id, item: replacement, replaceItemId: r.value.item.id }]);
+        assert.ok(u?.ok);
+        assert.equal(u.value.item.id, r.value.item.id, 'same id');
+        assert.ok(u.value.item.modseq > r.value.item.modseq, 'new version');
+        assert.equal(u.value.item.props.subject, 'two');
+        assert.equal(u.value.item.attachments.length, 1);
+        const after = await reread(store, inbox);
+        assert.equal(after.totalCount, 1);
+        assert.equal(after.unreadCount, 0);
+      });
+
+      it('refuses to replace an item of another folder or mailbox, alone in its batch', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const b = await account(store, 'bob@example.com');
+        const inbox = await folderOf(store, a, 'inbox');
+        const drafts = await folderOf(store, a, 'drafts');
+        const [r] = await store.uploadItems(a.id, [{ folderId: drafts.id, item: item('in drafts') }]);
+        assert.ok(r?.ok);
+        const results = await store.uploadItems(a.id, [
+          { folderId: inbox.id, item: item('x'), replaceItemId: r.value.item.id },
+          { folderId: inbox.id, item: item('ok') },
+        ]);
+        assert.equal(results[0]!.ok, false);
+        assert.ok(!results[0]!.ok && results[0]!.error instanceof StoreError && results[0]!.error.kind === 'not-found');
+        assert.equal(results[1]!.ok, true);
+        const bobInbox = await folderOf(store, b, 'inbox');
+        const [foreign] = await store.uploadItems(b.id, [{ folderId: bobInbox.id, item: item('x'), replaceItemId: r.value.item.id }]);
+        assert.equal(foreign!.ok, false);
+        assert.equal((await reread(store, inbox)).totalCount, 1);
+      });
+
+      it('skips an entry whose import key is already recorded for its folder, while its item exists', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const inbox = await folderOf(store, a, 'inbox');
+        const drafts = await folderOf(store, a, 'drafts');
+        const [first] = await store.uploadItems(a.id, [{ folderId: inbox.id, item: item('one'), importKey: 'k:0' }]);
+        assert.ok(first?.ok);
+        const again = await store.uploadItems(a.id, [
+          { folderId: inbox.id, item: item('one'), importKey: 'k:0' },
+          { folderId: inbox.id, item: item('one'), importKey: 'k:1' },
+          { folderId: drafts.id, item: item('one'), importKey: 'k:0' },
+        ]);
+        assert.deepEqual(again.map((r) => r.ok && r.value.skipped), [true, false, false]);
+        assert.ok(again[0]!.ok && again[0]!.value.item.id === first.value.item.id);
+        assert.equal((await reread(store, inbox)).totalCount, 2);
+        await store.deleteItems(a.id, [first.value.item.id], 'hard');
+        const [back] = await store.uploadItems(a.id, [{ folderId: inbox.id, item: item('one'), importKey: 'k:0' }]);
+        assert.ok(back?.ok && !back.value.skipped, 'a deleted item is imported again');
+        const reopened = await harness.reopen(store);
+        open.splice(open.indexOf(store), 1, reopened);
+        const [persisted] = await reopened.uploadItems(a.id, [{ folderId: inbox.id, item: item('one'), importKey: 'k:1' }]);
+        assert.ok(persisted?.ok && persisted.value.skipped, 'the key survives a restart');
+      });
+    });
+
     syncConformance({ fresh, account: (store, email) => account(store, email), folderOf });
   });
 }

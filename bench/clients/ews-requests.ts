@@ -72,3 +72,16 @@ export function deleteItemXml(ids: readonly string[]): string {
 function itemIds(ids: readonly string[]): string {
   return ids.map((id) => `<t:ItemId Id="${id}"/>`).join('');
 }
+
+export function exportItemsXml(ids: readonly string[]): string {
+  return `<m:ExportItems><m:ItemIds>${ids.map((id) => `<t:ItemId Id="${id}"/>`).join('')}</m:ItemIds></m:ExportItems>`;
+}
+
+export function uploadItemsXml(folderId: string, data: readonly string[]): string {
+  const items = data.map((d) => `<t:Item CreateAction="CreateNew"><t:ParentFolderId Id="${folderId}"/><t:Data>${d}</t:Data></t:Item>`);
+  return `<m:UploadItems><m:Items>${items.join('')}</m:Items></m:UploadItems>`;
+}
+
+export function getInboxIdXml(): string {
+  return '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>';
+}

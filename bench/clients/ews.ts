@@ -2,7 +2,9 @@ import { parseXml } from '../../src/soap/xml-parser.js';
 import type { XmlElement } from '../../src/soap/xml-element.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
-import { createItemXml, deleteItemXml, findItemXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml } from './ews-requests.js';
+import {
+  createItemXml, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
+} from './ews-requests.js';
 import { NotImplemented, type ItemRef, type MailSession } from '../session.js';
 
 /** An EWS request that came back with an error (a per-item ResponseMessage or an unexpected fault). */
@@ -16,6 +18,7 @@ export class EwsSession implements MailSession {
   readonly #auth: string;
   /** The MimeContent texts of the last response, lifted out before parsing (see liftMimeContent). */
   #mime: string[] = [];
+  #inbox: string | undefined;
 
   constructor(
     readonly url: string,
@@ -74,6 +77,33 @@ export class EwsSession implements MailSession {
 
   async delete(refs: readonly ItemRef[]): Promise<void> {
     await this.#call('DeleteItem', deleteItemXml(refs), refs.length);
+  }
+
+  async exportItems(refs: readonly ItemRef[]): Promise<string[]> {
+    const msgs = await this.#call('ExportItems', exportItemsXml(refs), refs.length);
+    return msgs.map((m) => {
+      const data = m.childText('Data');
+      if (!data) throw new EwsRequestError('ExportItems answered without Data');
+      return data;
+    });
+  }
+
+  async uploadItems(data: readonly string[]): Promise<ItemRef[]> {
+    this.#inbox ??= await this.#inboxId();
+    const msgs = await this.#call('UploadItems', uploadItemsXml(this.#inbox, data), data.length);
+    return msgs.map((m) => {
+      const id = m.child('ItemId')?.attr('Id');
+      if (!id) throw new EwsRequestError('UploadItems answered without an ItemId');
+      return id;
+    });
+  }
+
+  /** UploadItems names its folder by FolderId only: the inbox's id, asked once. */
+  async #inboxId(): Promise<string> {
+    const [msg] = await this.#call('GetFolder', getInboxIdXml(), 1);
+    const id = msg!.child('Folders')?.children[0]?.child('FolderId')?.attr('Id');
+    if (!id) throw new EwsRequestError('GetFolder answered without a FolderId');
+    return id;
   }
 
   async close(): Promise<void> {}

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { CliError } from './options.js';
 import { queueCommand } from './queue.js';
 import { serveCommand } from './serve.js';
@@ -12,7 +14,9 @@ const program = new Command('ewsd')
   .version(version)
   .addCommand(serveCommand())
   .addCommand(userCommand())
-  .addCommand(queueCommand());
+  .addCommand(queueCommand())
+  .addCommand(exportCommand())
+  .addCommand(importCommand());
 
 // Commander copies output settings only to subcommands it creates itself, so every command
 // (including the ones added above) gets them here: errors are one `ewsd: ...` line.

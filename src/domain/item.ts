@@ -90,6 +90,8 @@ export type NewAttachment =
       contentLocation?: string;
       isInline: boolean;
       content: Buffer;
+      /** Kept from an upload (ExportItems data); otherwise the time of the write. */
+      lastModified?: Date;
     }
   | {
       kind: 'item';
@@ -98,6 +100,7 @@ export type NewAttachment =
       contentId?: string;
       isInline: boolean;
       item: AttachedItem;
+      lastModified?: Date;
     };
 
 /** A message held inside an item attachment (no id, folder or history of its own). */
@@ -124,6 +127,11 @@ export interface NewItem {
   attachments: NewAttachment[];
   /** The MIME the item was created from; kept to be returned byte for byte. */
   mime?: Buffer;
+  /** Uploads (UploadItems, `ewsd import`) keep the exported item's history; otherwise the time of the write. */
+  createdAt?: Date;
+  modifiedAt?: Date;
+  /** Uploads keep the size the exporting server reported (so a copy reports the same size); otherwise computed. */
+  size?: number;
 }
 
 export interface Item {

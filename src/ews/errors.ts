@@ -23,6 +23,7 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorInvalidPropertyDelete: 'This property cannot be deleted.',
   ErrorInvalidPropertySet: 'Set action is invalid for property.',
   ErrorInvalidPropertyUpdateSentMessage: 'Property cannot be updated because the message has already been sent.',
+  ErrorMessageSizeExceeded: 'The message exceeds the maximum supported size.',
   ErrorMimeContentConversionFailed: 'Unable to convert the MIME content to an item.',
   ErrorMimeContentInvalidBase64String: 'The MIME content is not a valid Base64 string.',
   ErrorCorruptData: 'The item data is corrupt.',

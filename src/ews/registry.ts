@@ -9,6 +9,7 @@ import { deleteAttachment } from './operations/delete-attachment.js';
 import { deleteFolder } from './operations/delete-folder.js';
 import { deleteItem } from './operations/delete-item.js';
 import { emptyFolder } from './operations/empty-folder.js';
+import { exportItems } from './operations/export-items.js';
 import { findFolder } from './operations/find-folder.js';
 import { findItem } from './operations/find-item.js';
 import { getAttachment } from './operations/get-attachment.js';
@@ -21,13 +22,14 @@ import { syncFolderHierarchy } from './operations/sync-folder-hierarchy.js';
 import { syncFolderItems } from './operations/sync-folder-items.js';
 import { updateFolder } from './operations/update-folder.js';
 import { updateItem } from './operations/update-item.js';
+import { uploadItems } from './operations/upload-items.js';
 
 /** Every implemented operation, by the local name of its request element. */
 export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   [
     getFolder, findFolder, createFolder, updateFolder, deleteFolder, moveFolder, copyFolder, convertId,
     createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder,
-    createAttachment, getAttachment, deleteAttachment, syncFolderItems, syncFolderHierarchy,
+    createAttachment, getAttachment, deleteAttachment, exportItems, uploadItems, syncFolderItems, syncFolderHierarchy,
   ].map((op) => [op.name, op]),
 );
 

@@ -51,6 +51,13 @@ export interface Store {
   // its own (a failed entry leaves nothing behind) and results come back in input order.
   /** Creates items in a folder; each gets the mailbox's next modseq and the folder's next UID. */
   createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>>;
+  /** Local delivery: creates items in several mailboxes' folders, all or nothing, in one transaction. */
+  deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Promise<Item[]>;
+  /**
+   * UploadItems / `ewsd import`: creates items, or replaces the item named by `replaceItemId` (same
+   * id, new version; `not-found` unless it is in `folderId`). Items keep the dates and size they carry.
+   */
+  uploadItems(mailboxId: number, uploads: readonly ItemUpload[]): Promise<Array<Outcome<UploadResult>>>;
   /** Items by id (undefined where missing), with attachment metadata. */
   items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>>;
   /**
@@ -121,6 +128,8 @@ export type ItemSortColumn = 'received' | 'subject' | 'size' | 'read' | 'class' 
 
 export interface ItemListQuery {
   order: ReadonlyArray<{ column: ItemSortColumn; descending: boolean }>;
+  /** List the items soft-deleted from the folder (now in recoverableitemsdeletions) instead of its contents. */
+  softDeleted?: boolean;
   offset: number;
   limit?: number;
 }
@@ -128,6 +137,22 @@ export interface ItemListQuery {
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 export type AttachmentContent = { kind: 'file'; content: Buffer } | { kind: 'item'; item: AttachedItem };
+
+export interface ItemUpload {
+  folderId: number;
+  item: NewItem;
+  replaceItemId?: number;
+  /**
+   * Identity of the item in an import source (`ewsd import`). An item already imported under the
+   * same key into the same folder, and still there, is not created again (`skipped`).
+   */
+  importKey?: string;
+}
+
+export interface UploadResult {
+  item: Item;
+  skipped: boolean;
+}
 
 export interface ItemUpdate {
   itemId: number;

@@ -1,128 +1,16 @@
-import type { AttachedItem, EmailAddress, Item, MessageProps, NewAttachment } from '../../domain/item.js';
-import { emptyMessageProps } from '../../domain/item.js';
-import { composeMime } from '../../mime/compose-mime.js';
-import type { MimeAddress, MimeAttachment, MimeMessage } from '../../mime/mime-message.js';
-import { MimeParseError, parseMime } from '../../mime/parse-mime.js';
-import type { AttachmentContent } from '../../store/store.js';
+import type { AttachedItem } from '../../domain/item.js';
+import { itemFromMime } from '../../items/mime-mapping.js';
+import { MimeParseError } from '../../mime/parse-mime.js';
 import { EwsError } from '../errors.js';
 
-/** Attached messages inside attached messages: deeper ones stay plain message/rfc822 files. */
-const MAX_ATTACHED_DEPTH = 3;
+export { composeAttached, composeItemMime } from '../../items/mime-mapping.js';
 
-/** Reads MIME into item properties and attachments; the caller keeps the raw bytes. */
-export async function itemFromMime(raw: Buffer, depth = 0): Promise<AttachedItem> {
-  let m: MimeMessage;
+/** {@link itemFromMime} with MIME that cannot be read failing the one item (ErrorMimeContentConversionFailed). */
+export async function itemFromMimeContent(raw: Buffer, depth = 0): Promise<AttachedItem> {
   try {
-    m = await parseMime(raw);
+    return await itemFromMime(raw, depth);
   } catch (err) {
     if (err instanceof MimeParseError) throw new EwsError('ErrorMimeContentConversionFailed', err.message);
     throw err;
   }
-  const props = emptyMessageProps();
-  props.isDraft = m.headers.some((h) => h.name.toLowerCase() === 'x-unsent' && h.value.trim() === '1');
-  props.isRead = true;
-  if (m.subject !== undefined) props.subject = m.subject;
-  if (m.html !== undefined) props.body = { type: 'HTML', content: m.html };
-  else if (m.text !== undefined) props.body = { type: 'Text', content: m.text };
-  if (m.from) props.from = fromMime(m.from);
-  if (m.sender) props.sender = fromMime(m.sender);
-  props.replyTo = m.replyTo.map(fromMime);
-  props.to = m.to.map(fromMime);
-  props.cc = m.cc.map(fromMime);
-  props.bcc = m.bcc.map(fromMime);
-  if (m.date) props.dateTimeSent = m.date;
-  if (m.messageId) props.internetMessageId = m.messageId;
-  if (m.inReplyTo) props.inReplyTo = m.inReplyTo;
-  if (m.references) props.references = m.references;
-  if (m.importance) props.importance = m.importance;
-  if (m.sensitivity) props.sensitivity = m.sensitivity;
-  if (m.readReceiptRequested) props.isReadReceiptRequested = true;
-  if (m.deliveryReceiptRequested) props.isDeliveryReceiptRequested = true;
-  props.internetMessageHeaders = m.headers.map((h) => ({ name: h.name, value: h.value }));
-  const attachments: NewAttachment[] = [];
-  for (const a of m.attachments) attachments.push(await attachmentFromMime(a, depth));
-  return { props, attachments };
-}
-
-async function attachmentFromMime(a: MimeAttachment, depth: number): Promise<NewAttachment> {
-  const name = a.filename ?? (a.contentType === 'message/rfc822' ? 'message.eml' : 'attachment');
-  if (a.contentType.toLowerCase() === 'message/rfc822' && depth < MAX_ATTACHED_DEPTH) {
-    try {
-      const item = await itemFromMime(a.content, depth + 1);
-      return { kind: 'item', name: item.props.subject ?? name, contentType: a.contentType, isInline: a.inline, item };
-    } catch (err) {
-      if (!(err instanceof EwsError)) throw err;
-      // An attached message we cannot read stays a file: nothing the sender attached is lost.
-    }
-  }
-  const file: NewAttachment = { kind: 'file', name, contentType: a.contentType, isInline: a.inline, content: a.content };
-  if (a.contentId) file.contentId = a.contentId;
-  return file;
-}
-
-function fromMime(a: MimeAddress): EmailAddress {
-  const out: EmailAddress = { address: a.address };
-  if (a.name) out.name = a.name;
-  return out;
-}
-
-function toMime(a: EmailAddress): MimeAddress | undefined {
-  if (!a.address) return undefined;
-  return a.name ? { name: a.name, address: a.address } : { address: a.address };
-}
-
-function toMimeList(list: readonly EmailAddress[]): MimeAddress[] {
-  return list.map(toMime).filter((a): a is MimeAddress => a !== undefined);
-}
-
-/** Builds RFC 5322 MIME from an item's properties (items that were not created from MIME). */
-export async function composeItemMime(item: Pick<Item, 'props' | 'attachments' | 'createdAt'>, contents: Map<number, AttachmentContent>): Promise<Buffer> {
-  const attachments: MimeAttachment[] = [];
-  for (const a of item.attachments) {
-    const c = contents.get(a.id);
-    if (!c) continue;
-    const content = c.kind === 'file' ? c.content : await composeAttached(c.item);
-    const m: MimeAttachment = { filename: a.name, contentType: c.kind === 'file' ? (a.contentType ?? 'application/octet-stream') : 'message/rfc822', inline: a.isInline, content };
-    if (a.contentId) m.contentId = a.contentId;
-    attachments.push(m);
-  }
-  return composeMime(mimeMessage(item.props, attachments, item.props.dateTimeSent ?? item.createdAt), { includeBcc: item.props.isDraft });
-}
-
-export async function composeAttached(item: AttachedItem): Promise<Buffer> {
-  const attachments: MimeAttachment[] = [];
-  for (const a of item.attachments) {
-    const content = a.kind === 'file' ? a.content : await composeAttached(a.item);
-    const m: MimeAttachment = { filename: a.name, contentType: a.kind === 'file' ? a.contentType : 'message/rfc822', inline: a.isInline, content };
-    if (a.contentId) m.contentId = a.contentId;
-    attachments.push(m);
-  }
-  return composeMime(mimeMessage(item.props, attachments, item.props.dateTimeSent), { includeBcc: false });
-}
-
-function mimeMessage(p: MessageProps, attachments: MimeAttachment[], date: Date | undefined): MimeMessage {
-  const m: MimeMessage = {
-    replyTo: toMimeList(p.replyTo),
-    to: toMimeList(p.to),
-    cc: toMimeList(p.cc),
-    bcc: toMimeList(p.bcc),
-    headers: p.internetMessageHeaders.map((h) => ({ name: h.name, value: h.value })),
-    attachments,
-  };
-  if (p.subject !== undefined) m.subject = p.subject;
-  const from = p.from && toMime(p.from);
-  if (from) m.from = from;
-  const sender = p.sender && toMime(p.sender);
-  if (sender) m.sender = sender;
-  if (date) m.date = date;
-  if (p.internetMessageId) m.messageId = p.internetMessageId;
-  if (p.inReplyTo) m.inReplyTo = p.inReplyTo;
-  if (p.references) m.references = p.references;
-  if (p.body?.type === 'HTML') m.html = p.body.content;
-  else if (p.body) m.text = p.body.content;
-  if (p.importance) m.importance = p.importance;
-  if (p.sensitivity) m.sensitivity = p.sensitivity;
-  if (p.isReadReceiptRequested) m.readReceiptRequested = true;
-  if (p.isDeliveryReceiptRequested) m.deliveryReceiptRequested = true;
-  return m;
 }

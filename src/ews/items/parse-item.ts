@@ -5,7 +5,7 @@ import type { XmlElement } from '../../soap/xml-element.js';
 import { EwsError } from '../errors.js';
 import { parseExtendedProperty } from './extended-props.js';
 import { parseBoolean, WRITABLE_BY_ELEMENT } from './item-fields.js';
-import { itemFromMime } from './item-mime.js';
+import { itemFromMimeContent } from './item-mime.js';
 import { applyMappedProperty } from './mapi-props.js';
 
 /** Item elements CreateItem takes today; the others (calendar, contacts, tasks) come with their own issues. */
@@ -29,7 +29,7 @@ export async function parseNewItem(el: XmlElement, mailbox: Mailbox): Promise<Ne
   }
   const mimeEl = el.child('MimeContent');
   const mime = mimeEl ? decodeBase64(mimeEl.text, 'ErrorMimeContentInvalidBase64String') : undefined;
-  const base = mime ? await itemFromMime(mime) : undefined;
+  const base = mime ? await itemFromMimeContent(mime) : undefined;
   const item = await parseItemBody(el, base);
   const props = item.props;
   props.isFromMe = props.from?.address?.toLowerCase() === mailbox.email;
@@ -82,7 +82,7 @@ export async function parseAttachment(a: XmlElement): Promise<NewAttachment> {
     const inner = a.children.find((c) => MESSAGE_ELEMENTS.has(c.name));
     if (!inner) throw new EwsError('ErrorInvalidOperation', 'An item attachment must hold a t:Message or t:Item.');
     const mimeEl = inner.child('MimeContent');
-    const base = mimeEl ? await itemFromMime(decodeBase64(mimeEl.text, 'ErrorMimeContentInvalidBase64String'), 1) : undefined;
+    const base = mimeEl ? await itemFromMimeContent(decodeBase64(mimeEl.text, 'ErrorMimeContentInvalidBase64String'), 1) : undefined;
     const item = await parseItemBody(inner, base);
     item.props.isDraft = false;
     const att: NewAttachment = { kind: 'item', name: name || item.props.subject || 'Untitled', isInline, item };

@@ -40,8 +40,9 @@ export const findItem: Operation = {
       async handle(el, w) {
         if (setup instanceof EwsError) throw setup;
         const { mailbox, folder } = await resolveFolder(ctx, el);
-        // Soft-deleted and associated (FAI) items of a folder are not kept apart yet: both views are empty.
-        const page = traversal === 'Shallow' ? await listPage(ctx, mailbox, folder, setup) : { items: [], total: 0, start: 0, attrs: pageWindow(setup.view, 0).attrs };
+        // There are no associated (FAI) items: that view is always empty.
+        const page =
+          traversal === 'Associated' ? { items: [], attrs: pageWindow(setup.view, 0).attrs } : await listPage(ctx, mailbox, folder, setup, traversal === 'SoftDeleted');
         writeRootFolder(w, mailbox, page.items, shape, page.attrs(page.items.length));
       },
     });
@@ -53,20 +54,27 @@ export const findItem: Operation = {
  * One page of a folder. Orders the store can sort by page in SQL, with the total from the folder's
  * counter; a filter or an order on other properties reads the folder and works in memory.
  */
-async function listPage(ctx: RequestContext, mailbox: Mailbox, folder: Folder, setup: { view: PageView; sort: SortKey[]; filter: ItemFilter | undefined }) {
+async function listPage(
+  ctx: RequestContext,
+  mailbox: Mailbox,
+  folder: Folder,
+  setup: { view: PageView; sort: SortKey[]; filter: ItemFilter | undefined },
+  softDeleted: boolean,
+) {
   const { view, sort, filter } = setup;
   const sqlOrder = sort.every((k) => k.column !== undefined) ? sort.map((k) => ({ column: k.column!, descending: k.descending })) : undefined;
-  if (sqlOrder && !filter) {
+  // The folder's counter only covers its own contents; a soft-deleted view is read and counted in memory.
+  if (sqlOrder && !filter && !softDeleted) {
     const total = folder.totalCount;
     const window = pageWindow(view, total);
     const items = window.count > 0 ? await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder, offset: window.start, limit: window.count }) : [];
-    return { items, total, start: window.start, attrs: window.attrs };
+    return { items, attrs: window.attrs };
   }
-  let all: Item[] = await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder ?? [{ column: 'id', descending: false }], offset: 0 });
+  let all: Item[] = await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder ?? [{ column: 'id', descending: false }], offset: 0, softDeleted });
   if (filter) all = all.filter(filter);
   if (!sqlOrder) all.sort(compareItems(sort));
   const window = pageWindow(view, all.length);
-  return { items: all.slice(window.start, window.start + window.count), total: all.length, start: window.start, attrs: window.attrs };
+  return { items: all.slice(window.start, window.start + window.count), attrs: window.attrs };
 }
 
 function writeRootFolder(w: XmlWriter, mailbox: Mailbox, items: readonly Item[], shape: ItemShape, attrs: Record<string, string | number>): void {

@@ -7,7 +7,9 @@ import {
   type ItemListQuery,
   type ItemSortColumn,
   type ItemUpdate,
+  type ItemUpload,
   type Outcome,
+  type UploadResult,
 } from '../store.js';
 import {
   attachedItemFromJson,
@@ -73,6 +75,51 @@ export class ItemTables {
     return run.immediate();
   }
 
+  deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Item[] {
+    const run = this.s.db.transaction(() => {
+      const now = Date.now();
+      const ids = deliveries.map((d) => {
+        if (!this.#folderExists(d.mailboxId, d.folderId)) throw new StoreError('not-found', 'folder not found');
+        return this.#insert(d.mailboxId, d.folderId, d.item, now);
+      });
+      for (const d of deliveries) this.#touchFolders(d.mailboxId, [d.folderId]);
+      return ids.map((id, i) => this.#item(deliveries[i]!.mailboxId, id)!);
+    });
+    return run.immediate();
+  }
+
+  /**
+   * UploadItems and `ewsd import`: creates or replaces items, one transaction for the batch, each
+   * entry in its own savepoint. An entry with an `importKey` already recorded for its folder (and
+   * whose item still exists) is skipped: that is how an interrupted import resumes without duplicates.
+   */
+  uploadItems(mailboxId: number, uploads: readonly ItemUpload[]): Array<Outcome<UploadResult>> {
+    const run = this.s.db.transaction(() => {
+      const now = Date.now();
+      const touched = new Set<number>();
+      const done = uploads.map((u) =>
+        this.#attempt((): { id: number; skipped: boolean } => {
+          if (!this.#folderExists(mailboxId, u.folderId)) throw new StoreError('not-found', 'folder not found');
+          if (u.importKey !== undefined) {
+            const seen = this.s
+              .sql('SELECT l.item_id AS id FROM import_log l JOIN items i ON i.id = l.item_id WHERE l.mailbox_id = ? AND l.folder_id = ? AND l.import_key = ?')
+              .get(mailboxId, u.folderId, u.importKey) as { id: number } | undefined;
+            if (seen) return { id: seen.id, skipped: true };
+          }
+          const id = u.replaceItemId !== undefined ? this.#replace(mailboxId, u.folderId, u.replaceItemId, u.item, now) : this.#insert(mailboxId, u.folderId, u.item, now);
+          if (u.importKey !== undefined) {
+            this.s.sql('INSERT OR REPLACE INTO import_log (mailbox_id, folder_id, import_key, item_id) VALUES (?, ?, ?, ?)').run(mailboxId, u.folderId, u.importKey, id);
+          }
+          touched.add(u.folderId);
+          return { id, skipped: false };
+        }),
+      );
+      this.#touchFolders(mailboxId, touched);
+      return done.map((d): Outcome<UploadResult> => (d.ok ? { ok: true, value: { item: this.#item(mailboxId, d.value.id)!, skipped: d.value.skipped } } : d));
+    });
+    return run.immediate();
+  }
+
   items(mailboxId: number, itemIds: readonly number[]): Array<Item | undefined> {
     const read = this.s.db.transaction(() => itemIds.map((id) => this.#item(mailboxId, id)));
     return read.deferred();
@@ -82,7 +129,7 @@ export class ItemTables {
     const order = [...query.order.map((o) => `${SORT_SQL[o.column]} ${o.descending ? 'DESC' : 'ASC'}`), `i.id ${query.order[0]?.descending ? 'DESC' : 'ASC'}`];
     const read = this.s.db.transaction(() => {
       const ids = this.s
-        .sql(`SELECT i.id FROM items i WHERE i.mailbox_id = ? AND i.folder_id = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
+        .sql(`SELECT i.id FROM items i WHERE i.mailbox_id = ? AND i.${query.softDeleted ? 'deleted_from' : 'folder_id'} = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`)
         .all(mailboxId, folderId, query.limit ?? -1, query.offset) as Array<{ id: number }>;
       return ids.map((r) => this.#item(mailboxId, r.id)!);
     });
@@ -155,7 +202,7 @@ export class ItemTables {
             this.#leaveFolder(mailboxId, row);
             this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
           } else {
-            this.#moveRow(mailboxId, row, target);
+            this.#moveRow(mailboxId, row, target, target === deletions ? row.folder_id : null);
             touched.add(target);
           }
           return true;
@@ -332,7 +379,7 @@ export class ItemTables {
   }
 
   /** Moves an item to another folder under a NEW id (as Exchange does): the old id stops resolving. */
-  #moveRow(mailboxId: number, row: MovableRow, targetFolderId: number): number {
+  #moveRow(mailboxId: number, row: MovableRow, targetFolderId: number, deletedFrom: number | null = null): number {
     if (row.folder_id === targetFolderId) return row.id;
     this.#leaveFolder(mailboxId, row);
     const uid = this.#nextUid(targetFolderId);
@@ -340,11 +387,11 @@ export class ItemTables {
     const moved = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, deleted_from)
          SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
       )
-      .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), row.id) as { id: number };
+      .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
     for (const table of ['item_mime', 'item_props', 'attachments']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
@@ -362,45 +409,64 @@ export class ItemTables {
   }
 
   #insert(mailboxId: number, folderId: number, item: NewItem, now: number): number {
-    const props = item.props;
+    const c = this.#columns(item, now);
     const modseq = this.s.nextModseq(mailboxId);
-    const uid = this.#nextUid(folderId);
-    const received = (props.dateTimeReceived ?? new Date(now)).getTime();
-    const propsJson = propsToJson(props, {});
-    const size = item.mime ? item.mime.length : Buffer.byteLength(propsJson) + item.attachments.reduce((n, a) => n + attachmentSize(a), 0);
     const row = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
            has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       )
-      .get(
-        mailboxId,
-        folderId,
-        uid,
-        modseq,
-        modseq,
-        modseq,
-        props.itemClass,
-        props.subject ?? null,
-        props.from?.address ?? null,
-        props.isRead ? 1 : 0,
-        props.isDraft ? 1 : 0,
-        props.importance ?? null,
-        hasVisibleAttachments(item.attachments) ? 1 : 0,
-        size,
-        props.internetMessageId ?? null,
-        received,
-        props.dateTimeSent?.getTime() ?? null,
-        now,
-        now,
-        propsJson,
-      ) as { id: number };
-    this.#insertExtended(row.id, props);
-    item.attachments.forEach((a, i) => this.#insertAttachment(row.id, i, a, now));
-    if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(row.id, item.mime);
-    this.#adjustCounts(folderId, 1, props.isRead ? 0 : 1);
+      .get(mailboxId, folderId, this.#nextUid(folderId), modseq, modseq, modseq, ...c) as { id: number };
+    this.#insertContent(row.id, item, now);
+    this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
     return row.id;
+  }
+
+  /** UploadItems' Update: the item keeps its id and folder; everything else is replaced. */
+  #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
+    const current = this.#movable(mailboxId, itemId);
+    if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
+    for (const table of ['attachments', 'item_props', 'item_mime']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    const modseq = this.s.nextModseq(mailboxId);
+    this.s
+      .sql(
+        `UPDATE items SET modseq = ?, content_modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
+           has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, props = ? WHERE id = ?`,
+      )
+      .run(modseq, modseq, ...this.#columns(item, now), itemId);
+    this.#insertContent(itemId, item, now);
+    this.#adjustCounts(folderId, 0, (item.props.isRead ? 0 : 1) - (current.is_read ? 0 : 1));
+    return itemId;
+  }
+
+  /** The item columns from item_class to props, in table order. */
+  #columns(item: NewItem, now: number): Array<string | number | null> {
+    const props = item.props;
+    const propsJson = propsToJson(props, {});
+    const size = item.size ?? (item.mime ? item.mime.length : Buffer.byteLength(propsJson) + item.attachments.reduce((n, a) => n + attachmentSize(a), 0));
+    return [
+      props.itemClass,
+      props.subject ?? null,
+      props.from?.address ?? null,
+      props.isRead ? 1 : 0,
+      props.isDraft ? 1 : 0,
+      props.importance ?? null,
+      hasVisibleAttachments(item.attachments) ? 1 : 0,
+      size,
+      props.internetMessageId ?? null,
+      (props.dateTimeReceived ?? new Date(now)).getTime(),
+      props.dateTimeSent?.getTime() ?? null,
+      item.createdAt?.getTime() ?? now,
+      item.modifiedAt?.getTime() ?? now,
+      propsJson,
+    ];
+  }
+
+  #insertContent(itemId: number, item: NewItem, now: number): void {
+    this.#insertExtended(itemId, item.props);
+    item.attachments.forEach((a, i) => this.#insertAttachment(itemId, i, a, now));
+    if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, item.mime);
   }
 
   #insertAttachment(itemId: number, position: number, a: NewAttachment, now: number): void {
@@ -421,7 +487,7 @@ export class ItemTables {
         attachmentSize(a),
         a.kind === 'file' ? a.content : null,
         a.kind === 'item' ? attachedItemToJson(a.item) : null,
-        now,
+        a.lastModified?.getTime() ?? now,
       );
   }
 

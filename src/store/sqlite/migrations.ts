@@ -71,13 +71,15 @@ const MIGRATIONS: readonly Migration[] = [
           sent_at         INTEGER,
           created_at      INTEGER NOT NULL,
           modified_at     INTEGER NOT NULL,
-          props           TEXT NOT NULL               -- JSON: every other property (see item-rows.ts)
+          props           TEXT NOT NULL,              -- JSON: every other property (see item-rows.ts)
+          deleted_from    INTEGER                     -- soft-deleted items: the folder they were deleted from
         );
         CREATE UNIQUE INDEX items_by_uid ON items(folder_id, uid);
         CREATE INDEX items_by_modseq ON items(folder_id, modseq);
         CREATE INDEX items_by_received ON items(folder_id, received_at, id);
         CREATE INDEX items_by_subject ON items(folder_id, subject COLLATE NOCASE);
         CREATE INDEX items_by_mailbox ON items(mailbox_id);
+        CREATE INDEX items_by_deleted_from ON items(deleted_from) WHERE deleted_from IS NOT NULL;
 
         -- The MIME an item was created from, returned byte for byte (kept apart so listings never read it).
         CREATE TABLE item_mime (
@@ -132,6 +134,21 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 11,
+    name: 'import log (resumable ewsd import)',
+    up: (db) =>
+      db.exec(`
+        -- Which source item (import_key: digest + occurrence, see src/cli/import.ts) became which item.
+        CREATE TABLE import_log (
+          mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+          folder_id  INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+          import_key TEXT NOT NULL,
+          item_id    INTEGER NOT NULL,
+          PRIMARY KEY (mailbox_id, folder_id, import_key)
+        ) WITHOUT ROWID;
+      `),
+  },
+  {
+    version: 12,
     name: 'sync bookkeeping',
     up: (db) => db.exec(SYNC_SCHEMA),
   },

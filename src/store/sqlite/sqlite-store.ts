@@ -12,6 +12,8 @@ import {
   type ItemDisposal,
   type ItemListQuery,
   type ItemUpdate,
+  type ItemUpload,
+  type UploadResult,
   type NewAccount,
   type NewFolder,
   type Outcome,
@@ -231,6 +233,14 @@ export class SqliteStore implements Store {
 
   async createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>> {
     return this.#items.createItems(mailboxId, folderId, items);
+  }
+
+  async deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Promise<Item[]> {
+    return this.#items.deliverItems(deliveries);
+  }
+
+  async uploadItems(mailboxId: number, uploads: readonly ItemUpload[]): Promise<Array<Outcome<UploadResult>>> {
+    return this.#items.uploadItems(mailboxId, uploads);
   }
 
   async items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>> {

@@ -7,7 +7,7 @@ import type { SqlAccess } from './items.js';
 import { FOLDER_COLUMNS, toFolder, type FolderRow } from './rows.js';
 
 /**
- * Schema step 11: what exact, paged change sync needs (docs/sync.md).
+ * Schema step 12: what exact, paged change sync needs (docs/sync.md).
  * - items.entered_modseq: when the item entered its current folder (create, copy in, move in);
  *   items.content_modseq: its last change other than the read flag (Update vs ReadFlagChange).
  * - tombstones.entered_modseq: lets a page skip items the client never received.
