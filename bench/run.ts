@@ -1,3 +1,4 @@
+import { formatSyncScenario, runSyncScenario } from './sync-scenario.js';
 import { Command, Option } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +21,20 @@ const program = new Command('bench')
   .option('--ewsd <dir>', 'measure the ewsd built in this checkout (its bin/ewsd.js) instead of this one')
   .option('--profile <dir>', 'write a V8 CPU profile of the ewsd process into this directory')
   .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
-  .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10));
+  .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10))
+  .option('--sync', 'run the sync scenario instead: full SyncFolderItems of a large folder page by page, then incremental syncs')
+  .option('--sync-items <n>', 'folder size for the sync scenario (default: 100000 full, 5000 --quick, 200 --tiny)', (v) => Number.parseInt(v, 10));
 program.parse();
 const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
+
+const syncOpts = program.opts<{ sync?: boolean; syncItems?: number }>();
+if (syncOpts.sync || syncOpts.syncItems !== undefined) {
+  const items = syncOpts.syncItems ?? (mode === 'tiny' ? 200 : mode === 'quick' ? 5000 : 100_000);
+  const result = await runSyncScenario(opts.ewsd ? resolve(opts.ewsd) : REPO_ROOT, items, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(formatSyncScenario(result));
+  process.exit(0);
+}
 
 const outcome = await runBench({
   mode,

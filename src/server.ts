@@ -10,6 +10,7 @@ import { createEwsServer, DEFAULT_MAX_BODY_BYTES } from './http/ews-server.js';
 import { createLogger, type Logger } from './log.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
+import { DEFAULT_TOMBSTONE_RETENTION_MS, startTombstonePurger } from './store/tombstone-purger.js';
 
 export interface ServerConfig {
   host: string;
@@ -25,6 +26,8 @@ export interface ServerConfig {
   retry?: Partial<RetryPolicyOptions>;
   /** How often the queue worker looks for mail queued by other processes (default 10 s). */
   outboundPollMs?: number;
+  /** How long deletions stay reportable to SyncFolderItems/SyncFolderHierarchy (default 30 days). */
+  tombstoneRetentionMs?: number;
   /** Puts messages into local Inboxes; message items by default (tests plug in fakes). */
   localDelivery?: (store: Store) => LocalDelivery;
 }
@@ -95,6 +98,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await store.close();
     throw err;
   }
+  const purger = startTombstonePurger(store, config.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS, log);
   const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
@@ -124,6 +128,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
             http.closeIdleConnections();
           }),
         ]);
+        purger.stop();
         await outbound.stop();
         await store.close();
       })();

@@ -10,6 +10,7 @@ import { DISTINGUISHED_FOLDERS, type Folder } from '../src/domain/folder.js';
 import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
 import type { Account } from '../src/domain/mailbox.js';
 import { StoreError, type Store, type StoreErrorKind } from '../src/store/store.js';
+import { syncConformance } from './store-conformance-sync.js';
 
 export interface StoreHarness {
   /** Opens a new, empty store. */
@@ -582,5 +583,7 @@ export function storeConformance(backend: string, harness: StoreHarness): void {
         assert.ok(persisted?.ok && persisted.value.skipped, 'the key survives a restart');
       });
     });
+
+    syncConformance({ fresh, account: (store, email) => account(store, email), folderOf });
   });
 }

@@ -20,6 +20,7 @@ interface ServeOpts {
   smtpRetryFor: string;
   smtpRetryInitial: string;
   smtpQueuePoll: string;
+  tombstoneRetention: string;
 }
 
 export function serveCommand(): Command {
@@ -42,12 +43,18 @@ export function serveCommand(): Command {
     .addOption(new Option('--smtp-relay-insecure', 'accept any certificate from the relay').env('EWSD_SMTP_RELAY_INSECURE'))
     .addOption(new Option('--smtp-retry-for <duration>', 'how long to retry a deferred message before bouncing it').env('EWSD_SMTP_RETRY_FOR').default('2d'))
     .addOption(new Option('--smtp-retry-initial <duration>', 'first retry delay (doubles up to 1h)').env('EWSD_SMTP_RETRY_INITIAL').default('1m').hideHelp())
+    .addOption(
+      new Option('--tombstone-retention <duration>', 'how long deletions stay reportable to sync clients (older sync states must resync)')
+        .env('EWSD_TOMBSTONE_RETENTION')
+        .default('30d'),
+    )
     .addOption(new Option('--smtp-queue-poll <duration>', 'how often to look for mail queued by other processes').env('EWSD_SMTP_QUEUE_POLL').default('10s').hideHelp())
     .action(async (opts: ServeOpts) => {
       const port = parsePort(opts.port);
       const logLevel = parseLogLevel(opts.logLevel);
       const smtpPort = opts.smtp ? parsePort(opts.smtpPort) : undefined;
       const relay = relayConfig(opts);
+      const retentionMs = parseDuration(opts.tombstoneRetention);
       let server;
       try {
         server = await startServer({
@@ -60,6 +67,7 @@ export function serveCommand(): Command {
           ...(relay ? { relay } : {}),
           retry: { retryForMs: parseDuration(opts.smtpRetryFor), initialMs: Math.max(1, parseDuration(opts.smtpRetryInitial)) },
           outboundPollMs: Math.max(10, parseDuration(opts.smtpQueuePoll)),
+          tombstoneRetentionMs: retentionMs,
         });
       } catch (err) {
         const e = err as NodeJS.ErrnoException & { port?: number };

@@ -44,6 +44,7 @@ const MESSAGE_TEXT: Record<string, string> = {
   ErrorRequiredPropertyMissing: 'A required property is missing.',
   ErrorSendAsDenied: 'The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account.',
   ErrorSchemaValidation: 'The request failed schema validation.',
+  ErrorSyncFolderNotFound: 'The specified synchronization folder could not be found.',
   ErrorStaleObject: 'The change key passed in the request does not match the current change key for the item.',
   ErrorToFolderNotFound: 'The destination folder could not be found.',
   ErrorUpdatePropertyMismatch: 'The property in the change description does not match the property being updated.',

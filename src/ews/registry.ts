@@ -19,6 +19,8 @@ import { markAllItemsAsRead } from './operations/mark-all-items-as-read.js';
 import { moveFolder } from './operations/move-folder.js';
 import { moveItem } from './operations/move-item.js';
 import { sendItem } from './operations/send-item.js';
+import { syncFolderHierarchy } from './operations/sync-folder-hierarchy.js';
+import { syncFolderItems } from './operations/sync-folder-items.js';
 import { updateFolder } from './operations/update-folder.js';
 import { updateItem } from './operations/update-item.js';
 import { uploadItems } from './operations/upload-items.js';
@@ -28,7 +30,7 @@ export const OPERATIONS: ReadonlyMap<string, Operation> = new Map(
   [
     getFolder, findFolder, createFolder, updateFolder, deleteFolder, moveFolder, copyFolder, convertId,
     createItem, getItem, updateItem, deleteItem, findItem, moveItem, copyItem, markAllItemsAsRead, emptyFolder,
-    createAttachment, getAttachment, deleteAttachment, exportItems, uploadItems, sendItem,
+    createAttachment, getAttachment, deleteAttachment, exportItems, uploadItems, sendItem, syncFolderItems, syncFolderHierarchy,
   ].map((op) => [op.name, op]),
 );
 

@@ -2,6 +2,7 @@ import type { Account, Mailbox } from '../domain/mailbox.js';
 import type { Folder } from '../domain/folder.js';
 import type { AttachedItem, Attachment, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
 import type { DelegateGrant, Delegation } from '../domain/delegate.js';
+import type { FolderChangeSet, ItemChangePage, ItemSyncCursor } from '../domain/sync.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../domain/outbound.js';
 
 /**
@@ -106,6 +107,21 @@ export interface Store {
   delegateGrant(principalId: number, delegateId: number): Promise<DelegateGrant | undefined>;
   /** Every delegation (of one principal when given), by principal then delegate address. */
   listDelegates(principalId?: number): Promise<Delegation[]>;
+
+  // Change sync (docs/sync.md). Each page is read from one consistent snapshot.
+  /**
+   * One page of a folder's item changes after `from`, at most `max`. Costs in proportion to the
+   * changes since `from`, never to the folder's size. Throws `StoreError('not-found')` for a missing
+   * folder, `StoreError('expired')` when tombstones the cursor needs were purged, `StoreError('invalid')`
+   * for a cursor this mailbox never handed out (from the future).
+   */
+  itemChanges(mailboxId: number, folderId: number, from: ItemSyncCursor, max: number): Promise<ItemChangePage>;
+  /** The changes of the folders below `rootId` since modseq `since` (0: everything). Throws like {@link itemChanges}. */
+  folderChanges(mailboxId: number, rootId: number, since: number): Promise<FolderChangeSet>;
+  /** A random 32-byte secret kept with the data (created on first use), the same for every process. */
+  serverSecret(name: string): Promise<Buffer>;
+  /** Drops item and folder tombstones older than `before`; states that needed them become expired. Returns how many. */
+  purgeTombstones(before: Date): Promise<number>;
 
   // Outbound mail queue (remote recipients; see src/delivery/outbound-queue.ts)
   /** Commits the message with every recipient pending, due now. Returns its queue id. */
@@ -215,8 +231,8 @@ export interface FolderChanges {
   hidden?: boolean;
 }
 
-/** `conflict`: the item changed since the version the caller worked from. */
-export type StoreErrorKind = 'exists' | 'not-found' | 'invalid' | 'conflict';
+/** `conflict`: the item changed since the version the caller worked from; `expired`: sync history the caller needs was purged. */
+export type StoreErrorKind = 'exists' | 'not-found' | 'invalid' | 'conflict' | 'expired';
 
 /** A domain-level refusal by the store (never a driver error). */
 export class StoreError extends Error {

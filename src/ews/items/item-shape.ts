@@ -57,3 +57,12 @@ export function parseItemShape(shape: XmlElement | undefined): ItemShape {
   }
   return { fields, extended, bodyType };
 }
+
+/** As documented, listings (FindItem, SyncFolderItems) return no bodies, attachments or recipient lists: GetItem does. */
+const NOT_IN_LISTINGS = ['Body', 'UniqueBody', 'TextBody', 'NormalizedBody', 'Attachments', 'MimeContent', 'ToRecipients', 'CcRecipients', 'BccRecipients', 'ReplyTo', 'InternetMessageHeaders'];
+
+export function listingShape(shape: ItemShape): ItemShape {
+  const fields = new Set(shape.fields);
+  for (const f of NOT_IN_LISTINGS) fields.delete(f);
+  return { ...shape, fields };
+}

@@ -19,9 +19,27 @@ export interface ItemExtras {
   mime?: Buffer;
 }
 
-/** Messages (and reports about them) are `t:Message`; anything else is a plain `t:Item` until its own type arrives. */
-export function itemElement(itemClass: string): 'Message' | 'Item' {
-  return /^(REPORT\.)?IPM\.Note(\.|$)/i.test(itemClass) ? 'Message' : 'Item';
+export type ItemElement = 'Message' | 'MeetingRequest' | 'MeetingResponse' | 'MeetingCancellation' | 'CalendarItem' | 'Contact' | 'Task' | 'PostItem' | 'Item';
+
+const ELEMENT_BY_CLASS: ReadonlyArray<readonly [RegExp, ItemElement]> = [
+  [/^(REPORT\.)?IPM\.Note(\.|$)/i, 'Message'],
+  [/^IPM\.Schedule\.Meeting\.Request(\.|$)/i, 'MeetingRequest'],
+  [/^IPM\.Schedule\.Meeting\.Resp(\.|$)/i, 'MeetingResponse'],
+  [/^IPM\.Schedule\.Meeting\.Canceled(\.|$)/i, 'MeetingCancellation'],
+  [/^IPM\.Appointment(\.|$)/i, 'CalendarItem'],
+  [/^IPM\.Contact(\.|$)/i, 'Contact'],
+  [/^IPM\.Task(\.|$)/i, 'Task'],
+  [/^IPM\.Post(\.|$)/i, 'PostItem'],
+];
+
+/** The element an item is written as (clients tell item types apart by it), from its ItemClass. */
+export function itemElement(itemClass: string): ItemElement {
+  return ELEMENT_BY_CLASS.find(([re]) => re.test(itemClass))?.[1] ?? 'Item';
+}
+
+/** Message and meeting-message elements extend MessageType, so they carry the message fields. */
+function isMessageElement(kind: ItemElement): boolean {
+  return kind === 'Message' || kind.startsWith('Meeting');
 }
 
 /** Writes an item with the properties of `shape`, in the element order of Types.xsd (ItemType, then MessageType). */
@@ -72,7 +90,7 @@ export function writeItem(w: XmlWriter, mailbox: Mailbox, item: Item, shape: Ite
   if (f.has('LastModifiedTime')) w.leaf('t:LastModifiedTime', ewsDate(item.modifiedAt));
   if (f.has('IsAssociated')) w.leaf('t:IsAssociated', false);
   if (f.has('TextBody') && p.body) writeBody(w, 't:TextBody', p.body, 'Text');
-  if (kind === 'Message') {
+  if (isMessageElement(kind)) {
     if (f.has('Sender') && p.sender) writeSingle(w, 't:Sender', p.sender);
     if (f.has('ToRecipients')) writeRecipients(w, 't:ToRecipients', p.to);
     if (f.has('CcRecipients')) writeRecipients(w, 't:CcRecipients', p.cc);

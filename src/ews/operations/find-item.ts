@@ -7,14 +7,12 @@ import { folderIdElements, resolveFolder } from '../folders/resolve-folder.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
 import { parseItemFilter, type ItemFilter } from '../items/item-filter.js';
-import { parseItemShape, type ItemShape } from '../items/item-shape.js';
+import { listingShape, parseItemShape, type ItemShape } from '../items/item-shape.js';
 import { compareItems, DEFAULT_SORT, pageWindow, parsePageView, parseSortOrder, type PageView, type SortKey } from '../items/item-view.js';
 import { writeItem } from '../items/item-xml.js';
 import type { Folder } from '../../domain/folder.js';
 import type { Mailbox } from '../../domain/mailbox.js';
 
-/** As documented, FindItem returns no bodies, attachments or recipient lists: GetItem does. */
-const NOT_IN_FIND = ['Body', 'UniqueBody', 'TextBody', 'NormalizedBody', 'Attachments', 'MimeContent', 'ToRecipients', 'CcRecipients', 'BccRecipients', 'ReplyTo', 'InternetMessageHeaders'];
 
 const TRAVERSALS = new Set(['Shallow', 'SoftDeleted', 'Associated']);
 
@@ -23,7 +21,7 @@ export const findItem: Operation = {
   async handle(request, ctx) {
     const traversal = request.attr('Traversal') ?? 'Shallow';
     if (!TRAVERSALS.has(traversal)) throw SoapFault.schema(`The Traversal '${traversal}' is invalid.`, request.line);
-    const shape = findShape(parseItemShape(request.child('ItemShape')));
+    const shape = listingShape(parseItemShape(request.child('ItemShape')));
     const folders = folderIdElements(request.child('ParentFolderIds'));
     if (folders.length === 0) throw SoapFault.schema("The element 'ParentFolderIds' must contain at least one folder id.", request.line);
     // View and filter problems are reported per folder, as Exchange does.
@@ -51,11 +49,6 @@ export const findItem: Operation = {
   },
 };
 
-function findShape(shape: ItemShape): ItemShape {
-  const fields = new Set(shape.fields);
-  for (const f of NOT_IN_FIND) fields.delete(f);
-  return { ...shape, fields };
-}
 
 /**
  * One page of a folder. Orders the store can sort by page in SQL, with the total from the folder's

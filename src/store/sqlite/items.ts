@@ -43,7 +43,12 @@ const SORT_SQL: Record<ItemSortColumn, string> = {
   id: 'i.id',
 };
 
-type MovableRow = { id: number; folder_id: number; is_read: number };
+type MovableRow = { id: number; folder_id: number; is_read: number; entered_modseq: number };
+
+/** SyncFolderItems reports a change of IsRead alone as a ReadFlagChange: everything else is content. */
+function onlyReadFlagChanged(before: MessageProps, after: MessageProps): boolean {
+  return propsToJson({ ...before, isRead: false }, {}) === propsToJson({ ...after, isRead: false }, {}) && JSON.stringify(before.extended) === JSON.stringify(after.extended);
+}
 
 /** What the item tables need from the store that owns the connection. */
 export interface SqlAccess {
@@ -235,9 +240,7 @@ export class ItemTables {
       const deletedItems = this.#folderId(mailboxId, 'deleteditems');
       const results = itemIds.map((id) =>
         this.#attempt(() => {
-          const row = this.s.sql('SELECT id, folder_id, is_read FROM items WHERE id = ? AND mailbox_id = ?').get(id, mailboxId) as
-            | { id: number; folder_id: number; is_read: number }
-            | undefined;
+          const row = this.#movable(mailboxId, id);
           if (!row) return false;
           touched.add(row.folder_id);
           let target: number | undefined;
@@ -290,7 +293,7 @@ export class ItemTables {
 
   /** Copies every item of a folder into another (CopyFolder), inside the caller's transaction. */
   copyFolderContents(mailboxId: number, fromFolderId: number, toFolderId: number): void {
-    const rows = this.s.sql('SELECT id, folder_id, is_read FROM items WHERE folder_id = ? AND mailbox_id = ? ORDER BY uid').all(fromFolderId, mailboxId) as MovableRow[];
+    const rows = this.s.sql('SELECT id, folder_id, is_read, entered_modseq FROM items WHERE folder_id = ? AND mailbox_id = ? ORDER BY uid').all(fromFolderId, mailboxId) as MovableRow[];
     for (const row of rows) this.#copyRow(mailboxId, row, toFolderId);
   }
 
@@ -329,6 +332,18 @@ export class ItemTables {
       const failed = this.deleteItems(mailboxId, ids, disposal).find((r) => !r.ok);
       if (failed && !failed.ok) throw failed.error;
       // Distinguished folders are part of the mailbox's shape and stay, even below an emptied folder.
+      if (deleteSubFolders) {
+        // Folder tombstones first, for SyncFolderHierarchy.
+        this.s
+          .sql(
+            `WITH RECURSIVE sub(id) AS (
+               SELECT id FROM folders WHERE parent_id = ? AND mailbox_id = ? AND distinguished IS NULL
+               UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id)
+             INSERT INTO folder_tombstones (mailbox_id, folder_id, parent_id, created_modseq, modseq, kind, at)
+             SELECT mailbox_id, id, parent_id, created_modseq, ?, 'delete', ? FROM folders WHERE id IN (SELECT id FROM sub)`,
+          )
+          .run(folderId, mailboxId, this.s.nextModseq(mailboxId), Date.now());
+      }
       if (deleteSubFolders && this.s.sql('DELETE FROM folders WHERE parent_id = ? AND mailbox_id = ? AND distinguished IS NULL').run(folderId, mailboxId).changes) {
         this.#touchFolders(mailboxId, [folderId]);
       }
@@ -376,27 +391,29 @@ export class ItemTables {
     };
     this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(current.id);
     const size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + stats.bytes;
+    const modseq = this.s.nextModseq(mailboxId);
     this.s
-      .sql('UPDATE items SET has_attachments = ?, size = ?, modseq = ?, modified_at = ? WHERE id = ?')
-      .run(stats.visible ? 1 : 0, size, this.s.nextModseq(mailboxId), Date.now(), current.id);
+      .sql('UPDATE items SET has_attachments = ?, size = ?, modseq = ?, content_modseq = ?, modified_at = ? WHERE id = ?')
+      .run(stats.visible ? 1 : 0, size, modseq, modseq, Date.now(), current.id);
     this.#touchFolders(mailboxId, [current.folderId]);
   }
 
   #movable(mailboxId: number, itemId: number): MovableRow | undefined {
-    return this.s.sql('SELECT id, folder_id, is_read FROM items WHERE id = ? AND mailbox_id = ?').get(itemId, mailboxId) as MovableRow | undefined;
+    return this.s.sql('SELECT id, folder_id, is_read, entered_modseq FROM items WHERE id = ? AND mailbox_id = ?').get(itemId, mailboxId) as MovableRow | undefined;
   }
 
   /** A copy is a new item (new id, UID and creation time) with the same content. */
   #copyRow(mailboxId: number, row: MovableRow, targetFolderId: number): number {
     const now = Date.now();
+    const modseq = this.s.nextModseq(mailboxId);
     const copy = this.s
       .sql(
-        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance,
+        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
            has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
-         SELECT mailbox_id, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
+         SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
            has_attachments, size, message_id, received_at, sent_at, ?, ?, props FROM items WHERE id = ? RETURNING id`,
       )
-      .get(targetFolderId, this.#nextUid(targetFolderId), this.s.nextModseq(mailboxId), now, now, row.id) as { id: number };
+      .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
@@ -418,12 +435,12 @@ export class ItemTables {
     const modseq = this.s.nextModseq(mailboxId);
     const moved = this.s
       .sql(
-        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance,
+        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
            has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, deleted_from)
-         SELECT mailbox_id, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
+         SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
            has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
       )
-      .get(targetFolderId, uid, modseq, Date.now(), deletedFrom, row.id) as { id: number };
+      .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
     for (const table of ['item_mime', 'item_props', 'attachments']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
@@ -433,22 +450,23 @@ export class ItemTables {
   }
 
   /** Counters and a tombstone for an item leaving its folder (deleted or moved out). */
-  #leaveFolder(mailboxId: number, row: { id: number; folder_id: number; is_read: number }): void {
+  #leaveFolder(mailboxId: number, row: MovableRow): void {
     this.#adjustCounts(row.folder_id, -1, row.is_read ? 0 : -1);
     this.s
-      .sql('INSERT INTO tombstones (mailbox_id, folder_id, item_id, modseq, deleted_at) VALUES (?, ?, ?, ?, ?)')
-      .run(mailboxId, row.folder_id, row.id, this.s.nextModseq(mailboxId), Date.now());
+      .sql('INSERT INTO tombstones (mailbox_id, folder_id, item_id, entered_modseq, modseq, deleted_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(mailboxId, row.folder_id, row.id, row.entered_modseq, this.s.nextModseq(mailboxId), Date.now());
   }
 
   #insert(mailboxId: number, folderId: number, item: NewItem, now: number): number {
     const c = this.#columns(item, now);
+    const modseq = this.s.nextModseq(mailboxId);
     const row = this.s
       .sql(
-        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance,
+        `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
            has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       )
-      .get(mailboxId, folderId, this.#nextUid(folderId), this.s.nextModseq(mailboxId), ...c) as { id: number };
+      .get(mailboxId, folderId, this.#nextUid(folderId), modseq, modseq, modseq, ...c) as { id: number };
     this.#insertContent(row.id, item, now);
     this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
     return row.id;
@@ -459,12 +477,13 @@ export class ItemTables {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
     for (const table of ['attachments', 'item_props', 'item_mime']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
-        `UPDATE items SET modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
+        `UPDATE items SET modseq = ?, content_modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
            has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, props = ? WHERE id = ?`,
       )
-      .run(this.s.nextModseq(mailboxId), ...this.#columns(item, now), itemId);
+      .run(modseq, modseq, ...this.#columns(item, now), itemId);
     this.#insertContent(itemId, item, now);
     this.#adjustCounts(folderId, 0, (item.props.isRead ? 0 : 1) - (current.is_read ? 0 : 1));
     return itemId;
@@ -533,10 +552,12 @@ export class ItemTables {
     const size = current.hasMime ? current.size : Math.max(current.size - Buffer.byteLength(propsToJson(current.props, current.fieldVersions)), 0) + Buffer.byteLength(propsJson);
     this.s
       .sql(
-        `UPDATE items SET modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
+        `UPDATE items SET modseq = ?, content_modseq = CASE WHEN ? THEN content_modseq ELSE ? END, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
            message_id = ?, received_at = ?, sent_at = ?, modified_at = ?, size = ?, props = ? WHERE id = ?`,
       )
       .run(
+        modseq,
+        onlyReadFlagChanged(current.props, props) ? 1 : 0,
         modseq,
         props.itemClass,
         props.subject ?? null,
@@ -555,6 +576,11 @@ export class ItemTables {
     this.s.sql('DELETE FROM item_props WHERE item_id = ?').run(current.id);
     this.#insertExtended(current.id, props);
     if (props.isRead !== current.props.isRead) this.#adjustCounts(current.folderId, 0, props.isRead ? -1 : 1);
+  }
+
+  /** One item, inside the caller's transaction. */
+  item(mailboxId: number, itemId: number): Item | undefined {
+    return this.#item(mailboxId, itemId);
   }
 
   #item(mailboxId: number, itemId: number): Item | undefined {

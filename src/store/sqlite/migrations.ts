@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { DELEGATES_SCHEMA } from './delegates.js';
 import { OUTBOUND_SCHEMA } from './outbound.js';
+import { SYNC_SCHEMA } from './sync.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
 interface Migration {
@@ -152,6 +153,11 @@ const MIGRATIONS: readonly Migration[] = [
     version: 12,
     name: 'delegates',
     up: (db) => db.exec(DELEGATES_SCHEMA),
+  },
+  {
+    version: 13,
+    name: 'sync bookkeeping',
+    up: (db) => db.exec(SYNC_SCHEMA),
   },
 ];
 

@@ -24,6 +24,8 @@ import {
 import type { DelegateGrant, Delegation } from '../../domain/delegate.js';
 import { DelegateQueries } from './delegates.js';
 import { ItemTables } from './items.js';
+import { SyncTables } from './sync.js';
+import type { FolderChangeSet, ItemChangePage, ItemSyncCursor } from '../../domain/sync.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
 import { migrate } from './migrations.js';
 import { OutboundQueries } from './outbound.js';
@@ -42,12 +44,14 @@ export class SqliteStore implements Store {
   readonly #delegates: DelegateQueries;
 
   readonly #items: ItemTables;
+  readonly #sync: SyncTables;
 
   private constructor(db: Database) {
     this.db = db;
     this.#items = new ItemTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) });
     this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
     this.#delegates = new DelegateQueries((text) => this.sql(text));
+    this.#sync = new SyncTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) }, (m, id) => this.#items.item(m, id));
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
@@ -179,12 +183,14 @@ export class SqliteStore implements Store {
     const update = this.db.transaction(() => {
       const current = this.#folder(mailboxId, folderId);
       if (!current) throw new StoreError('not-found', 'folder not found');
+      const modseq = this.nextModseq(mailboxId);
       this.#nameClash(() =>
-        this.sql('UPDATE folders SET display_name = ?, folder_class = ?, hidden = ?, modseq = ?, modified_at = ? WHERE id = ?').run(
+        this.sql('UPDATE folders SET display_name = ?, folder_class = ?, hidden = ?, modseq = ?, hier_modseq = ?, modified_at = ? WHERE id = ?').run(
           changes.displayName ?? current.displayName,
           changes.folderClass !== undefined ? changes.folderClass : current.folderClass,
           (changes.hidden ?? current.hidden) ? 1 : 0,
-          this.nextModseq(mailboxId),
+          modseq,
+          modseq,
           Date.now(),
           folderId,
         ),
@@ -198,6 +204,7 @@ export class SqliteStore implements Store {
     const remove = this.db.transaction(() => {
       const current = this.#folder(mailboxId, folderId);
       if (!current) throw new StoreError('not-found', 'folder not found');
+      this.#recordRemoval(mailboxId, current);
       this.sql('DELETE FROM folders WHERE id = ? AND mailbox_id = ?').run(folderId, mailboxId);
       if (current.parentId !== null) this.#touchFolder(mailboxId, current.parentId);
     });
@@ -209,11 +216,14 @@ export class SqliteStore implements Store {
       const current = this.#folder(mailboxId, folderId);
       if (!current) throw new StoreError('not-found', 'folder not found');
       this.#checkDestination(mailboxId, folderId, newParentId, 'moved');
+      const modseq = this.nextModseq(mailboxId);
+      this.#sync.recordFolderChange(mailboxId, current, 'move', modseq);
       this.#nameClash(() =>
-        this.sql('UPDATE folders SET parent_id = ?, display_name = ?, modseq = ?, modified_at = ? WHERE id = ?').run(
+        this.sql('UPDATE folders SET parent_id = ?, display_name = ?, modseq = ?, hier_modseq = ?, modified_at = ? WHERE id = ?').run(
           newParentId,
           newName ?? current.displayName,
-          this.nextModseq(mailboxId),
+          modseq,
+          modseq,
           Date.now(),
           folderId,
         ),
@@ -359,6 +369,24 @@ export class SqliteStore implements Store {
     return this.#delegates.list(principalId);
   }
 
+  // Change sync (SQL in sync.ts)
+
+  async itemChanges(mailboxId: number, folderId: number, from: ItemSyncCursor, max: number): Promise<ItemChangePage> {
+    return this.#sync.itemChanges(mailboxId, folderId, from, max);
+  }
+
+  async folderChanges(mailboxId: number, rootId: number, since: number): Promise<FolderChangeSet> {
+    return this.#sync.folderChanges(mailboxId, rootId, since);
+  }
+
+  async serverSecret(name: string): Promise<Buffer> {
+    return this.#sync.serverSecret(name);
+  }
+
+  async purgeTombstones(before: Date): Promise<number> {
+    return this.#sync.purgeTombstones(before.getTime());
+  }
+
   // Outbound mail queue (SQL in outbound.ts)
 
   async enqueueOutbound(message: NewOutboundMessage): Promise<number> {
@@ -409,16 +437,25 @@ export class SqliteStore implements Store {
     f: { displayName: string; folderClass: string | null; hidden: boolean; distinguished: string | null; isSearch: boolean },
   ): number {
     const now = Date.now();
+    const modseq = this.nextModseq(mailboxId);
     const row = this.#nameClash(
       () =>
         this.sql(
-          `INSERT INTO folders (mailbox_id, parent_id, distinguished, display_name, folder_class, is_search, hidden, modseq, created_at, modified_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-        ).get(mailboxId, parentId, f.distinguished, f.displayName, f.folderClass, f.isSearch ? 1 : 0, f.hidden ? 1 : 0, this.nextModseq(mailboxId), now, now) as {
+          // A deleted folder's id is not handed out again while its tombstone lives (ids are in sync states and FolderIds).
+          `INSERT INTO folders (id, mailbox_id, parent_id, distinguished, display_name, folder_class, is_search, hidden, modseq, created_modseq, hier_modseq, created_at, modified_at)
+           VALUES (max((SELECT coalesce(max(id), 0) FROM folders), (SELECT coalesce(max(folder_id), 0) FROM folder_tombstones)) + 1,
+             ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        ).get(mailboxId, parentId, f.distinguished, f.displayName, f.folderClass, f.isSearch ? 1 : 0, f.hidden ? 1 : 0, modseq, modseq, modseq, now, now) as {
           id: number;
         },
     );
     return row.id;
+  }
+
+  /** Folder tombstones for a folder and everything below it, before they are deleted (SyncFolderHierarchy reports them). */
+  #recordRemoval(mailboxId: number, folder: Folder): void {
+    const modseq = this.nextModseq(mailboxId);
+    for (const f of [folder, ...this.#descendants(mailboxId, folder.id)]) this.#sync.recordFolderChange(mailboxId, f, 'delete', modseq);
   }
 
   /** A folder's child list changed: its ChangeKey (and sync state) must move on. */
