@@ -134,7 +134,11 @@ export class ItemTables {
             current.hasMime = false;
             current.size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + current.attachments.reduce((n, a) => n + a.size, 0);
           }
-          this.#writeProps(current, patch.props, versions, modseq);
+          if (patch.changedFields.length > 0 && patch.changedFields.every((f) => f === READ_FLAG_FIELD) && current.hasMime && sameExtended(patch.props, current.props)) {
+            this.#writeReadFlag(current, patch.props.isRead, modseq);
+          } else {
+            this.#writeProps(current, patch.props, versions, modseq);
+          }
           touched.add(current.folderId);
           return current.id;
         }),
@@ -426,6 +430,20 @@ export class ItemTables {
     }
   }
 
+  /**
+   * A change of the read flag alone (the commonest update by far) patches the two JSON members it
+   * touches instead of serialising every property again; an item kept as MIME keeps its size.
+   */
+  #writeReadFlag(current: Item, isRead: boolean, modseq: number): void {
+    this.s
+      .sql(
+        `UPDATE items SET is_read = ?, modseq = ?, modified_at = ?,
+           props = json_set(props, '$.p.isRead', json(?), '$.v."message:IsRead"', ?) WHERE id = ?`,
+      )
+      .run(isRead ? 1 : 0, modseq, Date.now(), isRead ? 'true' : 'false', modseq, current.id);
+    if (isRead !== current.props.isRead) this.#adjustCounts(current.folderId, 0, isRead ? -1 : 1);
+  }
+
   #writeProps(current: Item, props: MessageProps, versions: Record<string, number>, modseq: number): void {
     const propsJson = propsToJson(props, versions);
     const size = current.hasMime ? current.size : Math.max(current.size - Buffer.byteLength(propsToJson(current.props, current.fieldVersions)), 0) + Buffer.byteLength(propsJson);
@@ -451,7 +469,7 @@ export class ItemTables {
         current.id,
       );
     // Most updates (read flags, categories) leave the extended properties alone: keep their rows then.
-    if (JSON.stringify(props.extended) !== JSON.stringify(current.props.extended)) {
+    if (!sameExtended(props, current.props)) {
       this.s.sql('DELETE FROM item_props WHERE item_id = ?').run(current.id);
       this.#insertExtended(current.id, props);
     }
@@ -539,6 +557,13 @@ export class ItemTables {
     const now = Date.now();
     for (const id of folderIds) this.s.sql('UPDATE folders SET modseq = ?, modified_at = ? WHERE id = ?').run(this.s.nextModseq(mailboxId), now, id);
   }
+}
+
+/** The field name the read flag's version is kept under (see applyChanges). */
+const READ_FLAG_FIELD = 'message:IsRead';
+
+function sameExtended(a: MessageProps, b: MessageProps): boolean {
+  return JSON.stringify(a.extended) === JSON.stringify(b.extended);
 }
 
 function pushTo<T>(map: Map<number, T[]>, key: number, value: T): void {
