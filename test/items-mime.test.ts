@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseMime } from '../src/mime/parse-mime.js';
 import { startTestServer, type TestServer, type TestUser } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
-import { createItems, getItems, idOf } from './support/items.js';
+import { createItems, folderCounts, getItems, idOf } from './support/items.js';
 
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
@@ -171,6 +171,31 @@ describe('MimeContent both ways', () => {
     const mime = await parseMime(Buffer.from(items[0]!.childText('MimeContent')!, 'base64'));
     assert.equal(mime.subject, 'thé');
     assert.equal(mime.text, 'café crème');
+  });
+
+  it('keeps the MIME of an item whose read flag alone changes, and tracks the flag, its version and the counts', async () => {
+    const [id] = await createItems(server.url, alice, [`<t:Message><t:MimeContent>${CORPUS.alternative!.toString('base64')}</t:MimeContent></t:Message>`], '<t:DistinguishedFolderId Id="inbox"/>');
+    const before = await folderCounts(server.url, alice, 'inbox');
+    const setRead = (value: boolean, key: { id: string; changeKey?: string }, mode = 'AlwaysOverwrite') =>
+      post(
+        server.url,
+        alice,
+        `<m:UpdateItem ConflictResolution="${mode}"><m:ItemChanges><t:ItemChange><t:ItemId Id="${key.id}"${key.changeKey ? ` ChangeKey="${key.changeKey}"` : ''}/><t:Updates><t:SetItemField><t:FieldURI FieldURI="message:IsRead"/><t:Message><t:IsRead>${value}</t:IsRead></t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
+      );
+    const unread = await setRead(false, id!);
+    assert.deepEqual(outcomes(unread.body), [['Success', 'NoError']]);
+    const afterUnread = idOf(messages(unread.body)[0]!.child('Items')!.children[0]!);
+    assert.notEqual(afterUnread.changeKey, id!.changeKey);
+    assert.deepEqual(await folderCounts(server.url, alice, 'inbox'), { total: before.total, unread: before.unread + 1 });
+    const { items } = await getItems(server.url, alice, [id!], '<t:BaseShape>AllProperties</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>');
+    assert.equal(items[0]!.childText('IsRead'), 'false');
+    assert.equal(items[0]!.childText('Subject'), 'Grüße – 東京');
+    assert.ok(Buffer.from(items[0]!.childText('MimeContent')!, 'base64').equals(CORPUS.alternative!), 'the MIME is kept byte for byte');
+    assert.equal(idOf(items[0]!).changeKey, afterUnread.changeKey);
+    // The flag's own version moved: an AutoResolve change of it from the old ChangeKey collides.
+    assert.deepEqual(outcomes((await setRead(true, id!, 'AutoResolve')).body), [['Error', 'ErrorIrresolvableConflict']]);
+    assert.deepEqual(outcomes((await setRead(true, afterUnread, 'AutoResolve')).body), [['Success', 'NoError']]);
+    assert.deepEqual(await folderCounts(server.url, alice, 'inbox'), before);
   });
 
   it('refuses MimeContent that is not base64, for that item only', async () => {

@@ -144,3 +144,59 @@ describe('XML parser: streaming', () => {
     assert.equal(parser.close().text, 'abc&def');
   });
 });
+
+describe('XML parser: bulk text runs (base64 taken past saxes)', () => {
+  const b64 = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256)).toString('base64');
+
+  /** Every split of the document into two chunks, and chunks of a few sizes, give the same tree. */
+  function sameInEverySplit(doc: string): XmlElement {
+    const whole = parseXml(doc);
+    const expected = canonical(whole);
+    const cuts = new Set<number>([1, 2, 3, 255, 256, 257, doc.length - 1]);
+    for (let i = 0; i < doc.length; i += 97) cuts.add(i);
+    for (const cut of cuts) {
+      const parser = new XmlStreamParser();
+      parser.write(doc.slice(0, cut));
+      parser.write(doc.slice(cut));
+      assert.equal(canonical(parser.close()), expected, `split at ${cut}`);
+    }
+    for (const size of [1, 13, 300, 4096]) {
+      const parser = new XmlStreamParser();
+      for (let i = 0; i < doc.length; i += size) parser.write(doc.slice(i, i + size));
+      assert.equal(canonical(parser.close()), expected, `chunks of ${size}`);
+    }
+    return whole;
+  }
+
+  it('gives a MimeContent its base64 text exactly, with entity-bearing text around it', () => {
+    const doc = `<m:CreateItem xmlns:m="${NS.messages}" xmlns:t="${NS.types}"><m:Items><t:Message>` +
+      `<t:MimeContent CharacterSet="UTF-8">${b64}</t:MimeContent><t:Subject>a &amp; b</t:Subject>` +
+      `<t:Body BodyType="Text">${b64}&amp;${b64}\r\nend</t:Body></t:Message></m:Items></m:CreateItem>`;
+    const root = sameInEverySplit(doc);
+    const message = root.child('Items')!.child('Message')!;
+    assert.equal(message.child('MimeContent')!.text, b64);
+    assert.equal(message.child('MimeContent')!.attr('CharacterSet'), 'UTF-8');
+    assert.equal(message.child('Subject')!.text, 'a & b');
+    assert.equal(message.child('Body')!.text, `${b64}&${b64}\nend`);
+  });
+
+  it('never takes a run that is not element text: attribute values, comments, CDATA, after an end tag', () => {
+    const doc = `<r xmlns="${NS.types}"><a x="${'>'}${b64}"/>` +
+      `<!-- > ${b64} --><b><!-- x -->${b64}</b><c><![CDATA[ > ${b64}]]></c><d><e/>${b64}</d><?pi > ${b64}?></r>`;
+    const root = sameInEverySplit(doc);
+    assert.equal(root.child('a', NS.types)!.attr('x'), `>${b64}`);
+    assert.equal(root.text, '');
+    assert.equal(root.child('b', NS.types)!.text, b64);
+    assert.equal(root.child('c', NS.types)!.text, ` > ${b64}`);
+    assert.equal(root.child('d', NS.types)!.text, b64);
+  });
+
+  it('still reports errors after a run, at the right line and column', () => {
+    const err = parseError(`<r>\n<a>${b64}</b></r>`);
+    assert.equal(err.line, 2);
+    assert.equal(err.column, 3 + b64.length + 4);
+    const doc = `<r><a>${b64}`;
+    assert.ok(parseError(doc), 'an unclosed element after a run is still an error');
+    assert.ok(parseError(`<r><a>${b64}]]></a></r>`), "']]>' in text after a run is still refused");
+  });
+});

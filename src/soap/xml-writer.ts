@@ -58,6 +58,13 @@ export class XmlWriter {
     return this;
   }
 
+  /** `<name attrs>base64 of bytes</name>`: base64 never needs escaping, so the (large) text skips {@link esc}. */
+  base64(name: string, bytes: Uint8Array, attrs?: Attrs): this {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    this.#out += `<${name}${attrString(attrs)}>${text}</${name}>`;
+    return this;
+  }
+
   /** Already-serialised XML, such as another writer's output. */
   raw(xml: string): this {
     this.#out += xml;

@@ -21,7 +21,7 @@ export function writeAttachmentWithContent(
   w.leaf('t:Name', a.name).leaf('t:ContentType', a.contentType).leaf('t:ContentId', a.contentId).leaf('t:ContentLocation', a.contentLocation);
   w.leaf('t:Size', a.size).leaf('t:LastModifiedTime', ewsDate(a.lastModified)).leaf('t:IsInline', a.isInline);
   if (content.kind === 'file') {
-    w.leaf('t:IsContactPhoto', false).leaf('t:Content', content.content.toString('base64'));
+    w.leaf('t:IsContactPhoto', false).base64('t:Content', content.content);
   } else {
     writeItem(w, mailbox, asItem(content.item, a), shape, mime ? { mime } : {});
   }

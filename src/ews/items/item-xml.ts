@@ -49,7 +49,7 @@ export function writeItem(w: XmlWriter, mailbox: Mailbox, item: Item, shape: Ite
   const kind = itemElement(p.itemClass);
   const el = `t:${kind}`;
   w.open(el);
-  if (f.has('MimeContent') && extras.mime) w.leaf('t:MimeContent', extras.mime.toString('base64'), { CharacterSet: 'UTF-8' });
+  if (f.has('MimeContent') && extras.mime) w.base64('t:MimeContent', extras.mime, { CharacterSet: 'UTF-8' });
   if (f.has('ItemId')) w.empty('t:ItemId', itemIdAttrs(mailbox, item));
   if (f.has('ParentFolderId')) w.empty('t:ParentFolderId', folderIdAttrs(mailbox, extras.parent ?? { id: item.folderId, modseq: 0 }));
   if (f.has('ItemClass')) w.leaf('t:ItemClass', p.itemClass);
