@@ -1,3 +1,4 @@
+import type { ExtendedPropertyName } from '../domain/item.js';
 import type { XmlElement } from '../soap/xml-element.js';
 import { SoapFault } from './errors.js';
 
@@ -7,14 +8,7 @@ import { SoapFault } from './errors.js';
  * without padding (`0xe07`), PropertyId in decimal, PropertySetId as a lower-case GUID.
  * Tags arrive in hex (DavMail, exchangelib) or decimal (Evolution: `4340`); both are read.
  */
-export interface ExtendedFieldUri {
-  propertyTag?: number;
-  distinguishedPropertySetId?: string;
-  propertySetId?: string;
-  propertyName?: string;
-  propertyId?: number;
-  propertyType: string;
-}
+export type ExtendedFieldUri = ExtendedPropertyName;
 
 export function parseExtendedFieldUri(el: XmlElement): ExtendedFieldUri {
   const type = el.attr('PropertyType');
