@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ews from 'ews-javascript-api';
+import { ewsJsService, type EwsJsService } from './support/ews-js.js';
 import { startTestServer, type TestServer, type TestUser } from './support/server.js';
 
 const {
-  ExchangeService, ExchangeVersion, WebCredentials, Uri, Folder, WellKnownFolderName, FolderView, DeleteMode, FolderId, FolderTraversal,
-  SearchFilter, FolderSchema, ContainmentMode, ComparisonMode, CalendarFolder, AlternateId, IdFormat,
+  Folder, WellKnownFolderName, FolderView, DeleteMode, FolderId, FolderTraversal, SearchFilter, FolderSchema, ContainmentMode, ComparisonMode, CalendarFolder, AlternateId, IdFormat,
 } = ews;
 
 describe('ews-javascript-api 0.15.3 against ewsd', () => {
   let server: TestServer;
   let alice: TestUser;
-  let service: InstanceType<typeof ExchangeService>;
+  let service: EwsJsService;
   before(async () => {
     server = await startTestServer();
     alice = await server.addUser('alice@example.com');
-    service = new ExchangeService(ExchangeVersion.Exchange2013_SP1);
-    service.Credentials = new WebCredentials(alice.email, alice.password);
-    service.Url = new Uri(server.url);
+    service = ewsJsService(server.url, alice);
   });
   after(() => server.stop());
 

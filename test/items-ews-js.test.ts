@@ -1,31 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ews from 'ews-javascript-api';
+import { ewsJsService, type EwsJsService } from './support/ews-js.js';
 import { startTestServer, type TestServer, type TestUser } from './support/server.js';
 
 const {
-  AffectedTaskOccurrence,
-  BasePropertySet,
-  BodyType,
-  ConflictResolutionMode,
-  DeleteMode,
-  EmailMessage,
-  EmailMessageSchema,
-  ExchangeService,
-  ExchangeVersion,
-  FolderId,
-  ItemId,
-  MessageBody,
-  MessageDisposition,
-  PropertySet,
-  SendCancellationsMode,
-  SendInvitationsMode,
-  SendInvitationsOrCancellationsMode,
-  ServiceError,
-  ServiceResult,
-  Uri,
-  WebCredentials,
-  WellKnownFolderName,
+  AffectedTaskOccurrence, BasePropertySet, BodyType, ConflictResolutionMode, DeleteMode, EmailMessage, EmailMessageSchema, FolderId, ItemId, MessageBody, MessageDisposition, PropertySet, SendCancellationsMode, SendInvitationsMode, SendInvitationsOrCancellationsMode, ServiceError, ServiceResult, WellKnownFolderName,
 } = ews;
 
 // The C# examples pass null for the meeting-related modes (nothing to invite or cancel); the typings want an enum.
@@ -38,13 +18,11 @@ const NO_UPDATES = null as unknown as Modes['updates'][keyof Modes['updates']];
 describe('message items through ews-javascript-api (the seed flow)', () => {
   let server: TestServer;
   let alice: TestUser;
-  let service: InstanceType<typeof ExchangeService>;
+  let service: EwsJsService;
   before(async () => {
     server = await startTestServer();
     alice = await server.addUser('alice@example.com');
-    service = new ExchangeService(ExchangeVersion.Exchange2013_SP1);
-    service.Credentials = new WebCredentials(alice.email, alice.password);
-    service.Url = new Uri(server.url);
+    service = ewsJsService(server.url, alice);
   });
   after(() => server.stop());
 

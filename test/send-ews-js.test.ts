@@ -1,40 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ews from 'ews-javascript-api';
+import { ewsJsService, type EwsJsService } from './support/ews-js.js';
 import { startTestServer, type TestServer, type TestUser } from './support/server.js';
 import { SmtpPeer } from './support/smtp-peer.js';
 import { waitFor } from './support/wait.js';
 
 const {
-  BasePropertySet,
-  BodyType,
-  EmailMessage,
-  ExchangeService,
-  ExchangeVersion,
-  FolderId,
-  ItemView,
-  MessageBody,
-  MessageDisposition,
-  PropertySet,
-  SendInvitationsMode,
-  ServiceResult,
-  Uri,
-  WebCredentials,
-  WellKnownFolderName,
-  EmailMessageSchema,
-  ItemSchema,
+  BasePropertySet, BodyType, EmailMessage, FolderId, ItemView, MessageBody, MessageDisposition, PropertySet, SendInvitationsMode, ServiceResult, WellKnownFolderName, EmailMessageSchema, ItemSchema,
 } = ews;
 
 const NO_INVITATIONS = null as unknown as (typeof SendInvitationsMode)[keyof typeof SendInvitationsMode];
 
-type Service = InstanceType<typeof ExchangeService>;
-
-function serviceFor(url: string, user: TestUser): Service {
-  const service = new ExchangeService(ExchangeVersion.Exchange2013_SP1);
-  service.Credentials = new WebCredentials(user.email, user.password);
-  service.Url = new Uri(url);
-  return service;
-}
+type Service = EwsJsService;
+const serviceFor = ewsJsService;
 
 async function subjectsIn(service: Service, folder: number): Promise<string[]> {
   const found = await service.FindItems(new FolderId(folder), new ItemView(100));

@@ -2,20 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ews from 'ews-javascript-api';
 import { createItems, message } from './support/items.js';
+import { ewsJsService, type EwsJsService } from './support/ews-js.js';
 import { startTestServer, type TestServer, type TestUser } from './support/server.js';
 
-const { BasePropertySet, ChangeType, ExchangeService, ExchangeVersion, FolderId, ItemId, PropertySet, SyncFolderItemsScope, Uri, WebCredentials, WellKnownFolderName } = ews;
+const {
+  BasePropertySet, ChangeType, FolderId, ItemId, PropertySet, SyncFolderItemsScope, WellKnownFolderName,
+} = ews;
 
 describe('SyncFolderItems and SyncFolderHierarchy through ews-javascript-api', () => {
   let server: TestServer;
   let alice: TestUser;
-  let service: InstanceType<typeof ExchangeService>;
+  let service: EwsJsService;
   before(async () => {
     server = await startTestServer();
     alice = await server.addUser('alice@example.com');
-    service = new ExchangeService(ExchangeVersion.Exchange2013_SP1);
-    service.Credentials = new WebCredentials(alice.email, alice.password);
-    service.Url = new Uri(server.url);
+    service = ewsJsService(server.url, alice);
   });
   after(() => server.stop());
 
