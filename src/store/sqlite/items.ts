@@ -221,6 +221,8 @@ export class ItemTables {
       // Read the batch at once; an item changed twice in one batch is read again for its second change.
       const preloaded = this.#loadItems(mailboxId, updates.map((u) => u.itemId));
       const seen = new Set<number>();
+      // Items whose only change was the read flag: their new state is known without reading them back.
+      const written = new Map<number, Item>();
       const results = updates.map((u) =>
         this.#attempt(() => {
           const current = seen.has(u.itemId) ? this.#item(mailboxId, u.itemId) : preloaded.get(u.itemId);
@@ -236,16 +238,25 @@ export class ItemTables {
             current.size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + current.attachments.reduce((n, a) => n + a.size, 0);
           }
           if (patch.changedFields.length > 0 && patch.changedFields.every((f) => f === READ_FLAG_FIELD) && current.hasMime && sameExtended(patch.props, current.props)) {
-            this.#writeReadFlag(current, patch.props.isRead, modseq);
+            const modifiedAt = this.#writeReadFlag(current, patch.props.isRead, modseq);
+            written.set(current.id, {
+              ...current,
+              modseq,
+              modifiedAt,
+              props: { ...current.props, isRead: patch.props.isRead },
+              fieldVersions: { ...current.fieldVersions, [READ_FLAG_FIELD]: modseq },
+            });
           } else {
             this.#writeProps(current, patch.props, versions, modseq);
+            written.delete(current.id);
           }
           touched.add(current.folderId);
           return current.id;
         }),
       );
       this.#touchFolders(mailboxId, touched);
-      return this.#reread(mailboxId, results);
+      const found = this.#loadItems(mailboxId, results.flatMap((o) => (o.ok && !written.has(o.value) ? [o.value] : [])));
+      return results.map((o): Outcome<Item> => (o.ok ? { ok: true, value: written.get(o.value) ?? found.get(o.value)! } : o));
     });
     return run.immediate();
   }
@@ -567,15 +578,18 @@ export class ItemTables {
   /**
    * A change of the read flag alone (the commonest update by far) patches the two JSON members it
    * touches instead of serialising every property again; an item kept as MIME keeps its size.
+   * Returns the new modification time, so the caller can build the written item without reading it back.
    */
-  #writeReadFlag(current: Item, isRead: boolean, modseq: number): void {
+  #writeReadFlag(current: Item, isRead: boolean, modseq: number): Date {
+    const now = Date.now();
     this.s
       .sql(
         `UPDATE items SET is_read = ?, modseq = ?, modified_at = ?,
            props = json_set(props, '$.p.isRead', json(?), '$.v."message:IsRead"', ?) WHERE id = ?`,
       )
-      .run(isRead ? 1 : 0, modseq, Date.now(), isRead ? 'true' : 'false', modseq, current.id);
+      .run(isRead ? 1 : 0, modseq, now, isRead ? 'true' : 'false', modseq, current.id);
     if (isRead !== current.props.isRead) this.#adjustCounts(current.folderId, 0, isRead ? -1 : 1);
+    return new Date(now);
   }
 
   #writeProps(current: Item, props: MessageProps, versions: Record<string, number>, modseq: number): void {
