@@ -6,9 +6,10 @@ and updates one copy in place (CreateAction Update). Prints one JSON object for 
 """
 import json
 import sys
-import traceback
 
-from exchangelib import DELEGATE, Account, Configuration, Credentials, ExtendedProperty, FileAttachment, HTMLBody, Mailbox, Message
+from exchangelib import Credentials, ExtendedProperty, FileAttachment, HTMLBody, Mailbox, Message
+
+from ewsd_interop import connect, run
 
 
 class Flag(ExtendedProperty):
@@ -22,8 +23,7 @@ Message.register("flag_status", Flag)
 def main():
     url, email, password = sys.argv[1:4]
     out = {}
-    config = Configuration(service_endpoint=url, credentials=Credentials(email, password))
-    account = Account(email, config=config, autodiscover=False, access_type=DELEGATE)
+    account = connect(url, email, Credentials(email, password))
 
     items = []
     for i in range(3):
@@ -64,8 +64,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:  # noqa: BLE001
-        traceback.print_exc()
-        sys.exit(1)
+    run(main)

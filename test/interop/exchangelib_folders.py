@@ -5,10 +5,12 @@ Prints one JSON object with what the client saw; the node test asserts on it.
 """
 import json
 import sys
-import traceback
 
-from exchangelib import DELEGATE, Account, Configuration, Credentials, Folder, Q
+from exchangelib import Credentials, Folder, Q
+
 from exchangelib.folders import FolderCollection
+
+from ewsd_interop import connect, run
 
 
 def on_server(account, folder, q=None, depth="Shallow"):
@@ -20,8 +22,7 @@ def on_server(account, folder, q=None, depth="Shallow"):
 def main():
     url, email, password = sys.argv[1:4]
     out = {}
-    config = Configuration(service_endpoint=url, credentials=Credentials(email, password))
-    account = Account(email, config=config, autodiscover=False, access_type=DELEGATE)
+    account = connect(url, email, Credentials(email, password))
     out["auth_type"] = account.protocol.auth_type
     out["api_version"] = account.version.api_version
     out["inbox"] = {"name": account.inbox.name, "class": type(account.inbox).__name__, "total": account.inbox.total_count}
@@ -64,8 +65,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:  # the node test shows the traceback
-        traceback.print_exc()
-        sys.exit(1)
+    run(main)

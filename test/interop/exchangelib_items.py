@@ -5,16 +5,16 @@ Prints one JSON object with what the client saw; the node test asserts on it.
 """
 import json
 import sys
-import traceback
 
-from exchangelib import DELEGATE, Account, Configuration, Credentials, FileAttachment, HTMLBody, Mailbox, Message
+from exchangelib import Credentials, FileAttachment, HTMLBody, Mailbox, Message
+
+from ewsd_interop import connect, run
 
 
 def main():
     url, email, password = sys.argv[1:4]
     out = {}
-    config = Configuration(service_endpoint=url, credentials=Credentials(email, password))
-    account = Account(email, config=config, autodiscover=False, access_type=DELEGATE)
+    account = connect(url, email, Credentials(email, password))
 
     # bulk_create into Drafts (CreateItem SaveOnly), then fetch (GetItem with every field exchangelib knows).
     drafts = [
@@ -88,8 +88,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:  # noqa: BLE001
-        traceback.print_exc()
-        sys.exit(1)
+    run(main)

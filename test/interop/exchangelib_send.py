@@ -6,21 +6,17 @@ Prints one JSON object with what the client saw; the node test asserts on it.
 """
 import json
 import sys
-import traceback
 
-from exchangelib import DELEGATE, Account, Configuration, Credentials, HTMLBody, Mailbox, Message
+from exchangelib import Credentials, HTMLBody, Mailbox, Message
 
-
-def account(url, email, credentials):
-    config = Configuration(service_endpoint=url, credentials=credentials)
-    return Account(email, config=config, autodiscover=False, access_type=DELEGATE)
+from ewsd_interop import connect, run
 
 
 def main():
     url, alice_email, alice_pw, bob_email, bob_pw = sys.argv[1:6]
     out = {}
-    alice = account(url, alice_email, Credentials(alice_email, alice_pw))
-    bob = account(url, bob_email, Credentials(bob_email, bob_pw))
+    alice = connect(url, alice_email, Credentials(alice_email, alice_pw))
+    bob = connect(url, bob_email, Credentials(bob_email, bob_pw))
     to_bob = [Mailbox(email_address=bob_email)]
 
     # Message.send() of a new message: exchangelib saves a copy in Sent (CreateItem SendAndSaveCopy).
@@ -58,7 +54,7 @@ def main():
 
     # Delegate send: Bob opens Alice's mailbox, saves a draft in her Drafts and sends it; the copy
     # goes to her Sent folder. From = Alice, Sender = Bob.
-    alice_as_bob = account(url, alice_email, Credentials(bob_email, bob_pw))
+    alice_as_bob = connect(url, alice_email, Credentials(bob_email, bob_pw))
     d = Message(account=alice_as_bob, folder=alice_as_bob.drafts, subject="el delegate", body="on behalf", to_recipients=to_bob)
     d.save()
     d.send()
@@ -72,8 +68,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:  # noqa: BLE001
-        traceback.print_exc()
-        sys.exit(1)
+    run(main)

@@ -6,7 +6,9 @@ Prints one JSON object with what the client saw; the node test asserts on it.
 import json
 import sys
 
-from exchangelib import DELEGATE, Account, Configuration, Credentials, Folder, Message
+from exchangelib import Credentials, Folder, Message
+
+from ewsd_interop import connect, run
 
 
 def changes(gen):
@@ -25,8 +27,7 @@ def changes(gen):
 def main():
     url, email, password = sys.argv[1:4]
     out = {}
-    config = Configuration(service_endpoint=url, credentials=Credentials(email, password))
-    account = Account(email, config=config, autodiscover=False, access_type=DELEGATE)
+    account = connect(url, email, Credentials(email, password))
     inbox = account.inbox
 
     items = [Message(account=account, folder=inbox, subject=f"sync {i}") for i in range(5)]
@@ -70,4 +71,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
