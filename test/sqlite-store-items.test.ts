@@ -101,4 +101,35 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     assert.deepEqual([arch.totalCount, arch.unreadCount], [1, 1]);
     assert.equal(inb.unreadCount, 2);
   });
+  it('keeps the body in its own table: listings leave it out, copies, moves and updates keep it', async () => {
+    const inbox = await folder('inbox');
+    const drafts = await folder('drafts');
+    const item = newItem('with a body');
+    item.props.body = { type: 'HTML', content: '<p>Grüße, ' + 'x'.repeat(20000) + '</p>' };
+    const [created] = values(await store.createItems(mailboxId, inbox.id, [item]));
+    assert.deepEqual(created!.props.body, item.props.body);
+    const row = store.db.prepare('SELECT props FROM items WHERE id = ?').pluck().get(created!.id) as string;
+    assert.ok(row.length < 2000, 'the items row does not carry the body');
+
+    const listing = await store.folderItems(mailboxId, inbox.id, { order: [{ column: 'id', descending: false }], offset: 0, limit: 50, withBody: false });
+    assert.equal(listing.find((i) => i.id === created!.id)?.props.body, undefined);
+    const full = await store.folderItems(mailboxId, inbox.id, { order: [{ column: 'id', descending: false }], offset: 0, limit: 50 });
+    assert.deepEqual(full.find((i) => i.id === created!.id)?.props.body, item.props.body);
+
+    const [copy] = values(await store.copyItems(mailboxId, [created!.id], drafts.id));
+    const [moved] = values(await store.moveItems(mailboxId, [created!.id], drafts.id));
+    const [renamed] = values(await store.updateItems(mailboxId, [{ itemId: moved!.id, change: (c) => ({ props: { ...c.props, subject: 'renamed' }, changedFields: ['item:Subject'] }) }]));
+    const [rewritten] = values(
+      await store.updateItems(mailboxId, [{ itemId: copy!.id, change: (c) => ({ props: { ...c.props, body: { type: 'Text', content: 'new' } }, changedFields: ['item:Body'] }) }]),
+    );
+    const [again] = await store.items(mailboxId, [moved!.id]);
+    assert.deepEqual([copy!.props.body, moved!.props.body, renamed!.props.body, again!.props.body], [item.props.body, item.props.body, item.props.body, item.props.body]);
+    assert.deepEqual(rewritten!.props.body, { type: 'Text', content: 'new' });
+    const [cleared] = values(
+      await store.updateItems(mailboxId, [{ itemId: copy!.id, change: (c) => ({ props: { ...c.props, body: undefined }, changedFields: ['item:Body'] }) }]),
+    );
+    assert.equal(cleared!.props.body, undefined);
+    values(await store.deleteItems(mailboxId, [moved!.id, copy!.id], 'hard'));
+    assert.equal(store.db.prepare('SELECT count(*) FROM item_bodies WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned bodies');
+  });
 });

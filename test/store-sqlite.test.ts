@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { emptyMessageProps } from '../src/domain/item.js';
 import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
@@ -57,6 +58,28 @@ describe('SQLite store specifics', () => {
       assert.deepEqual(again.db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), versions);
       await again.close();
       assert.equal(dirname(nested), join(dir, 'a'));
+    }));
+
+  it('moves bodies written inside items.props before schema 14 into item_bodies', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
+      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
+      const props = { ...emptyMessageProps(), subject: 'old', body: { type: 'Text' as const, content: 'kept from before' } };
+      const [created] = await store.createItems(account.id, inbox.id, [{ props, attachments: [] }]);
+      assert.ok(created?.ok);
+      // Back to how schema 13 kept it: the body inside props, no item_bodies table.
+      store.db.exec(`UPDATE items SET props = json_set(props, '$.p.body', json('{"type":"Text","content":"kept from before"}'));
+        DROP TABLE item_bodies; DELETE FROM schema_migrations WHERE version = 14;`);
+      await store.close();
+      const reopened = SqliteStore.open(dir);
+      try {
+        const [item] = await reopened.items(account.id, [created.value.id]);
+        assert.deepEqual(item?.props.body, { type: 'Text', content: 'kept from before' });
+        assert.equal(reopened.db.prepare("SELECT json_type(props, '$.p.body') FROM items WHERE id = ?").pluck().get(created.value.id), null);
+      } finally {
+        await reopened.close();
+      }
     }));
 
   it('refuses a database written by a newer ewsd', () =>

@@ -170,6 +170,8 @@ export interface ItemListQuery {
   softDeleted?: boolean;
   offset: number;
   limit?: number;
+  /** `false` for listings that never show the body (FindItem pages): it is then not read at all. */
+  withBody?: boolean;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };

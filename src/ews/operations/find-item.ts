@@ -67,7 +67,7 @@ async function listPage(
   if (sqlOrder && !filter && !softDeleted) {
     const total = folder.totalCount;
     const window = pageWindow(view, total);
-    const items = window.count > 0 ? await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder, offset: window.start, limit: window.count }) : [];
+    const items = window.count > 0 ? await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder, offset: window.start, limit: window.count, withBody: false }) : [];
     return { items, attrs: window.attrs };
   }
   let all: Item[] = await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder ?? [{ column: 'id', descending: false }], offset: 0, softDeleted });

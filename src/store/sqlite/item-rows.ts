@@ -1,4 +1,4 @@
-import type { AttachedItem, Attachment, ExtendedProperty, Item, MessageProps, NewAttachment } from '../../domain/item.js';
+import type { AttachedItem, Attachment, BodyKind, ExtendedProperty, Item, MessageProps, NewAttachment } from '../../domain/item.js';
 
 /** The indexed columns of an item row plus its JSON `props`. */
 export interface ItemRow {
@@ -22,6 +22,9 @@ export interface ItemRow {
   modified_at: number;
   props: string;
   has_mime: number;
+  /** From item_bodies (NULL when the item has no body or the query left bodies out). */
+  body_type: string | null;
+  body_content: string | null;
 }
 
 export interface AttachmentRow {
@@ -45,8 +48,17 @@ export interface PropRow {
   vals: string | null;
 }
 
-/** Columns for an {@link ItemRow}; `i` is the items table alias. */
-export const ITEM_COLUMNS = `i.*, EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime`;
+/**
+ * `SELECT ... FROM` for {@link ItemRow}s; `i` is the items table alias. The body lives in its own
+ * table (item_bodies) so that listings never read it and a flag change never rewrites it; a query
+ * for a listing leaves it out (`withBody` false: the items come back without `props.body`).
+ */
+export function selectItemRows(withBody: boolean): string {
+  const mime = 'EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime';
+  return withBody
+    ? `SELECT i.*, ${mime}, b.type AS body_type, b.content AS body_content FROM items i LEFT JOIN item_bodies b ON b.item_id = i.id`
+    : `SELECT i.*, ${mime}, NULL AS body_type, NULL AS body_content FROM items i`;
+}
 
 /** What `props` holds: the properties without their indexed columns' duplicates, dates as epoch ms. */
 interface PropsJson {
@@ -56,6 +68,12 @@ interface PropsJson {
 }
 
 const DATE_FIELDS = ['dateTimeSent', 'dateTimeReceived'] as const;
+
+/** The items row's `props`: {@link propsToJson} without the body, which item_bodies holds. */
+export function rowPropsJson(props: MessageProps, fieldVersions: Record<string, number>): string {
+  const { body: _body, ...rest } = props;
+  return propsToJson(rest, fieldVersions);
+}
 
 /** Serialises properties (extended properties excluded: they have their own table). */
 export function propsToJson(props: MessageProps, fieldVersions: Record<string, number>): string {
@@ -89,6 +107,7 @@ export function toAttachment(r: AttachmentRow): Attachment {
 
 export function toItem(r: ItemRow, extended: ExtendedProperty[], attachments: Attachment[]): Item {
   const { props, fieldVersions } = propsFromJson(r.props, extended);
+  if (r.body_type !== null && r.body_content !== null) props.body = { type: r.body_type as BodyKind, content: r.body_content };
   return {
     id: r.id,
     mailboxId: r.mailbox_id,

@@ -18,7 +18,8 @@ import {
   attachedItemFromJson,
   attachedItemToJson,
   attachmentSize,
-  ITEM_COLUMNS,
+  rowPropsJson,
+  selectItemRows,
   propsToJson,
   toAttachment,
   toExtended,
@@ -188,7 +189,7 @@ export class ItemTables {
           id: number;
         }>
       ).map((r) => r.id);
-      const found = this.#loadItems(mailboxId, ids);
+      const found = this.#loadItems(mailboxId, ids, query.withBody !== false);
       return ids.map((id) => found.get(id)!);
     });
     return read.deferred();
@@ -443,6 +444,7 @@ export class ItemTables {
       )
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
+    this.s.sql('INSERT INTO item_bodies (item_id, type, content) SELECT ?, type, content FROM item_bodies WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
       .sql(
@@ -469,7 +471,7 @@ export class ItemTables {
            has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
-    for (const table of ['item_mime', 'item_props', 'attachments']) {
+    for (const table of ['item_mime', 'item_bodies', 'item_props', 'attachments']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
     this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
@@ -504,7 +506,7 @@ export class ItemTables {
   #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
-    for (const table of ['attachments', 'item_props', 'item_mime']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
     const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
@@ -520,8 +522,7 @@ export class ItemTables {
   /** The item columns from item_class to props, in table order. */
   #columns(item: NewItem, now: number): Array<string | number | null> {
     const props = item.props;
-    const propsJson = propsToJson(props, {});
-    const size = item.size ?? (item.mime ? item.mime.length : Buffer.byteLength(propsJson) + item.attachments.reduce((n, a) => n + attachmentSize(a), 0));
+    const size = item.size ?? (item.mime ? item.mime.length : Buffer.byteLength(propsToJson(props, {})) + item.attachments.reduce((n, a) => n + attachmentSize(a), 0));
     return [
       props.itemClass,
       props.subject ?? null,
@@ -536,7 +537,7 @@ export class ItemTables {
       props.dateTimeSent?.getTime() ?? null,
       item.createdAt?.getTime() ?? now,
       item.modifiedAt?.getTime() ?? now,
-      propsJson,
+      rowPropsJson(props, {}),
     ];
   }
 
@@ -544,6 +545,7 @@ export class ItemTables {
     this.#insertExtended(itemId, item.props);
     item.attachments.forEach((a, i) => this.#insertAttachment(itemId, i, a, now));
     if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, item.mime);
+    if (item.props.body) this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, item.props.body.type, item.props.body.content);
   }
 
   #insertAttachment(itemId: number, position: number, a: NewAttachment, now: number): void {
@@ -593,8 +595,9 @@ export class ItemTables {
   }
 
   #writeProps(current: Item, props: MessageProps, versions: Record<string, number>, modseq: number): void {
-    const propsJson = propsToJson(props, versions);
-    const size = current.hasMime ? current.size : Math.max(current.size - Buffer.byteLength(propsToJson(current.props, current.fieldVersions)), 0) + Buffer.byteLength(propsJson);
+    const size = current.hasMime
+      ? current.size
+      : Math.max(current.size - Buffer.byteLength(propsToJson(current.props, current.fieldVersions)), 0) + Buffer.byteLength(propsToJson(props, versions));
     this.s
       .sql(
         `UPDATE items SET modseq = ?, content_modseq = CASE WHEN ? THEN content_modseq ELSE ? END, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
@@ -615,9 +618,13 @@ export class ItemTables {
         props.dateTimeSent?.getTime() ?? null,
         Date.now(),
         size,
-        propsJson,
+        rowPropsJson(props, versions),
         current.id,
       );
+    if (props.body?.type !== current.props.body?.type || props.body?.content !== current.props.body?.content) {
+      if (props.body) this.s.sql('INSERT OR REPLACE INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(current.id, props.body.type, props.body.content);
+      else this.s.sql('DELETE FROM item_bodies WHERE item_id = ?').run(current.id);
+    }
     // Most updates (read flags, categories) leave the extended properties alone: keep their rows then.
     if (!sameExtended(props, current.props)) {
       this.s.sql('DELETE FROM item_props WHERE item_id = ?').run(current.id);
@@ -638,16 +645,16 @@ export class ItemTables {
   }
 
   /** Items by id (those of the mailbox only), with three statements for the whole list instead of three per item. */
-  #loadItems(mailboxId: number, itemIds: readonly number[]): Map<number, Item> {
+  #loadItems(mailboxId: number, itemIds: readonly number[], withBody = true): Map<number, Item> {
     const out = new Map<number, Item>();
     if (itemIds.length === 0) return out;
     if (itemIds.length === 1) {
-      const item = this.#item(mailboxId, itemIds[0]!);
+      const item = this.#item(mailboxId, itemIds[0]!, withBody);
       if (item) out.set(item.id, item);
       return out;
     }
     const ids = JSON.stringify(itemIds);
-    const rows = this.s.sql(`SELECT ${ITEM_COLUMNS} FROM items i WHERE i.id IN (SELECT value FROM json_each(?)) AND i.mailbox_id = ?`).all(ids, mailboxId) as ItemRow[];
+    const rows = this.s.sql(`${selectItemRows(withBody)} WHERE i.id IN (SELECT value FROM json_each(?)) AND i.mailbox_id = ?`).all(ids, mailboxId) as ItemRow[];
     if (rows.length === 0) return out;
     const props = new Map<number, PropRow[]>();
     for (const r of this.s.sql('SELECT * FROM item_props WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY rowid').all(ids) as PropRow[]) {
@@ -667,8 +674,8 @@ export class ItemTables {
     return out;
   }
 
-  #item(mailboxId: number, itemId: number): Item | undefined {
-    const row = this.s.sql(`SELECT ${ITEM_COLUMNS} FROM items i WHERE i.id = ? AND i.mailbox_id = ?`).get(itemId, mailboxId) as ItemRow | undefined;
+  #item(mailboxId: number, itemId: number, withBody = true): Item | undefined {
+    const row = this.s.sql(`${selectItemRows(withBody)} WHERE i.id = ? AND i.mailbox_id = ?`).get(itemId, mailboxId) as ItemRow | undefined;
     if (!row) return undefined;
     const props = (this.s.sql('SELECT * FROM item_props WHERE item_id = ? ORDER BY rowid').all(itemId) as PropRow[]).map(toExtended);
     const attachments = (

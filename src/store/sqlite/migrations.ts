@@ -159,6 +159,24 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'sync bookkeeping',
     up: (db) => db.exec(SYNC_SCHEMA),
   },
+  {
+    version: 14,
+    name: 'item bodies apart from the items row',
+    // The body was a member of items.props. Kept there, every listing read it and every flag
+    // change rewrote it (SQLite rewrites a whole row on UPDATE).
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE item_bodies (
+          item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+          type    TEXT NOT NULL,                      -- 'HTML' | 'Text'
+          content TEXT NOT NULL
+        );
+        INSERT INTO item_bodies (item_id, type, content)
+          SELECT id, json_extract(props, '$.p.body.type'), json_extract(props, '$.p.body.content') FROM items
+          WHERE json_type(props, '$.p.body') = 'object';
+        UPDATE items SET props = json_remove(props, '$.p.body') WHERE json_type(props, '$.p.body') IS NOT NULL;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
