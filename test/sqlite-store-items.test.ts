@@ -132,4 +132,37 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     values(await store.deleteItems(mailboxId, [moved!.id, copy!.id], 'hard'));
     assert.equal(store.db.prepare('SELECT count(*) FROM item_bodies WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned bodies');
   });
+  it('pages deep into a big folder exactly as OFFSET does, before and after the folder changes', async () => {
+    const big = await store.createFolder(mailboxId, (await folder('inbox')).id, { displayName: 'big', folderClass: 'IPF.Note' });
+    const make = (n: number, base: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const item = newItem(`m${base + i}`);
+        item.attachments = [];
+        // Many equal received times: the id breaks ties, as in the SQL order.
+        item.props.dateTimeReceived = new Date(Date.UTC(2026, 0, 1) + Math.floor((base + i) / 3) * 1000 * ((base + i) % 7 === 0 ? -1 : 1));
+        return item;
+      });
+    for (let b = 0; b < 2600; b += 650) values(await store.createItems(mailboxId, big.id, make(650, b)));
+    const expected = async (descending: boolean, column: 'received' | 'uid') => {
+      const all = await store.folderItems(mailboxId, big.id, { order: [{ column, descending }], offset: 0, withBody: false });
+      return all.map((i) => i.id);
+    };
+    const check = async () => {
+      for (const column of ['received', 'uid'] as const) {
+        for (const descending of [true, false]) {
+          const all = await expected(descending, column);
+          for (const offset of [999, 1000, 1001, 1999, 2000, 2047, 2550, all.length - 3, all.length, all.length + 10]) {
+            const page = await store.folderItems(mailboxId, big.id, { order: [{ column, descending }], offset, limit: 50, withBody: false });
+            assert.deepEqual(page.map((i) => i.id), all.slice(offset, offset + 50), `${column} ${descending ? 'desc' : 'asc'} offset ${offset}`);
+          }
+        }
+      }
+    };
+    await check();
+    // The folder changes between deep reads: the remembered keys must not be used any more.
+    const listed = await expected(true, 'received');
+    values(await store.deleteItems(mailboxId, listed.slice(100, 400), 'hard'));
+    values(await store.createItems(mailboxId, big.id, make(500, 5000)));
+    await check();
+  });
 });

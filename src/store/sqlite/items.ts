@@ -14,6 +14,7 @@ import {
   type UploadResult,
 } from '../store.js';
 import { insertOutbound } from './outbound.js';
+import { ListingCheckpoints } from './listing-checkpoints.js';
 import {
   attachedItemFromJson,
   attachedItemToJson,
@@ -64,7 +65,11 @@ export interface SqlAccess {
  * batch (DavMail polls it as a ctag).
  */
 export class ItemTables {
-  constructor(private readonly s: SqlAccess) {}
+  readonly #checkpoints: ListingCheckpoints;
+
+  constructor(private readonly s: SqlAccess) {
+    this.#checkpoints = new ListingCheckpoints(s);
+  }
 
   createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Array<Outcome<Item>> {
     const run = this.s.db.transaction(() => {
@@ -184,11 +189,13 @@ export class ItemTables {
       // The folder's owner is checked once; the page itself is then read from the folder's sort
       // index alone (a mailbox_id test per row would visit every skipped row, so deep pages slowed down).
       if (!this.#folderExists(mailboxId, folderId)) return [];
-      const ids = (
-        this.s.sql(`SELECT i.id FROM items i WHERE i.${query.softDeleted ? 'deleted_from' : 'folder_id'} = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`).all(folderId, query.limit ?? -1, query.offset) as Array<{
-          id: number;
-        }>
-      ).map((r) => r.id);
+      const ids =
+        this.#checkpoints.page(folderId, query) ??
+        (
+          this.s.sql(`SELECT i.id FROM items i WHERE i.${query.softDeleted ? 'deleted_from' : 'folder_id'} = ? ORDER BY ${order.join(', ')} LIMIT ? OFFSET ?`).all(folderId, query.limit ?? -1, query.offset) as Array<{
+            id: number;
+          }>
+        ).map((r) => r.id);
       const found = this.#loadItems(mailboxId, ids, query.withBody !== false);
       return ids.map((id) => found.get(id)!);
     });
