@@ -22,6 +22,8 @@ export interface ItemRow {
   modified_at: number;
   props: string;
   has_mime: number;
+  /** The read flag's version when a narrow write set it (see read-flags.ts); null: the props JSON has it. */
+  read_version: number | null;
 }
 
 export interface AttachmentRow {
@@ -46,7 +48,8 @@ export interface PropRow {
 }
 
 /** Columns for an {@link ItemRow}; `i` is the items table alias. */
-export const ITEM_COLUMNS = `i.*, EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime`;
+export const ITEM_COLUMNS = `i.*, EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime,
+  (SELECT r.version FROM item_read_versions r WHERE r.item_id = i.id) AS read_version`;
 
 /** What `props` holds: the properties without their indexed columns' duplicates, dates as epoch ms. */
 interface PropsJson {
@@ -54,6 +57,9 @@ interface PropsJson {
   /** Field versions (AutoResolve). */
   v: Record<string, number>;
 }
+
+/** The field name the read flag's version is kept under (see applyChanges). */
+export const READ_FLAG_FIELD = 'message:IsRead';
 
 const DATE_FIELDS = ['dateTimeSent', 'dateTimeReceived'] as const;
 
@@ -89,6 +95,9 @@ export function toAttachment(r: AttachmentRow): Attachment {
 
 export function toItem(r: ItemRow, extended: ExtendedProperty[], attachments: Attachment[]): Item {
   const { props, fieldVersions } = propsFromJson(r.props, extended);
+  // The read flag is written narrowly (read-flags.ts): the column and its version row win over the JSON.
+  props.isRead = r.is_read === 1;
+  if (r.read_version !== null) fieldVersions[READ_FLAG_FIELD] = r.read_version;
   return {
     id: r.id,
     mailboxId: r.mailbox_id,

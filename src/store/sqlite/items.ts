@@ -14,12 +14,14 @@ import {
   type UploadResult,
 } from '../store.js';
 import { insertOutbound } from './outbound.js';
+import { writeReadFlag } from './read-flags.js';
 import {
   attachedItemFromJson,
   attachedItemToJson,
   attachmentSize,
   ITEM_COLUMNS,
   propsToJson,
+  READ_FLAG_FIELD,
   toAttachment,
   toExtended,
   toItem,
@@ -334,13 +336,7 @@ export class ItemTables {
           const now = Date.now();
           for (const { id } of ids) {
             // Each changed item gets its own modseq: sync reports it as a read-flag change.
-            const modseq = this.s.nextModseq(mailboxId);
-            this.s
-              .sql(
-                `UPDATE items SET is_read = ?, modseq = ?, modified_at = ?,
-                   props = json_set(props, '$.p.isRead', json(?), '$.v."message:IsRead"', ?) WHERE id = ?`,
-              )
-              .run(isRead ? 1 : 0, modseq, now, isRead ? 'true' : 'false', modseq, id);
+            writeReadFlag(this.s, id, isRead, this.s.nextModseq(mailboxId), now);
           }
           if (ids.length) {
             this.s.sql('UPDATE folders SET unread_count = CASE WHEN ? THEN 0 ELSE total_count END WHERE id = ?').run(isRead ? 1 : 0, folderId);
@@ -443,6 +439,7 @@ export class ItemTables {
       )
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
+    this.s.sql('INSERT INTO item_read_versions (item_id, version) SELECT ?, version FROM item_read_versions WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
       .sql(
@@ -469,7 +466,7 @@ export class ItemTables {
            has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
-    for (const table of ['item_mime', 'item_props', 'attachments']) {
+    for (const table of ['item_mime', 'item_props', 'attachments', 'item_read_versions']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
     this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
@@ -504,7 +501,7 @@ export class ItemTables {
   #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
-    for (const table of ['attachments', 'item_props', 'item_mime']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    for (const table of ['attachments', 'item_props', 'item_mime', 'item_read_versions']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
     const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
@@ -576,18 +573,13 @@ export class ItemTables {
   }
 
   /**
-   * A change of the read flag alone (the commonest update by far) patches the two JSON members it
-   * touches instead of serialising every property again; an item kept as MIME keeps its size.
+   * A change of the read flag alone (the commonest update by far) leaves the props JSON alone (see
+   * read-flags.ts); an item kept as MIME keeps its size.
    * Returns the new modification time, so the caller can build the written item without reading it back.
    */
   #writeReadFlag(current: Item, isRead: boolean, modseq: number): Date {
     const now = Date.now();
-    this.s
-      .sql(
-        `UPDATE items SET is_read = ?, modseq = ?, modified_at = ?,
-           props = json_set(props, '$.p.isRead', json(?), '$.v."message:IsRead"', ?) WHERE id = ?`,
-      )
-      .run(isRead ? 1 : 0, modseq, now, isRead ? 'true' : 'false', modseq, current.id);
+    writeReadFlag(this.s, current.id, isRead, modseq, now);
     if (isRead !== current.props.isRead) this.#adjustCounts(current.folderId, 0, isRead ? -1 : 1);
     return new Date(now);
   }
@@ -618,6 +610,8 @@ export class ItemTables {
         propsJson,
         current.id,
       );
+    // The JSON now holds the read flag's version again (`versions` started from the current ones).
+    this.s.sql('DELETE FROM item_read_versions WHERE item_id = ?').run(current.id);
     // Most updates (read flags, categories) leave the extended properties alone: keep their rows then.
     if (!sameExtended(props, current.props)) {
       this.s.sql('DELETE FROM item_props WHERE item_id = ?').run(current.id);
@@ -708,14 +702,16 @@ export class ItemTables {
     this.s.sql('UPDATE folders SET total_count = total_count + ?, unread_count = unread_count + ? WHERE id = ?').run(total, unread, folderId);
   }
 
+  /** Bumps the folders' modseq (a ctag for DavMail), inside the caller's transaction. */
+  touchFolders(mailboxId: number, folderIds: Iterable<number>): void {
+    this.#touchFolders(mailboxId, folderIds);
+  }
+
   #touchFolders(mailboxId: number, folderIds: Iterable<number>): void {
     const now = Date.now();
     for (const id of folderIds) this.s.sql('UPDATE folders SET modseq = ?, modified_at = ? WHERE id = ?').run(this.s.nextModseq(mailboxId), now, id);
   }
 }
-
-/** The field name the read flag's version is kept under (see applyChanges). */
-const READ_FLAG_FIELD = 'message:IsRead';
 
 function sameExtended(a: MessageProps, b: MessageProps): boolean {
   return JSON.stringify(a.extended) === JSON.stringify(b.extended);

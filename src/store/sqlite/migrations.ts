@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { DELEGATES_SCHEMA } from './delegates.js';
 import { OUTBOUND_SCHEMA } from './outbound.js';
 import { SYNC_SCHEMA } from './sync.js';
+import { READ_FLAG_SCHEMA } from './read-flags.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
 interface Migration {
@@ -158,6 +159,11 @@ const MIGRATIONS: readonly Migration[] = [
     version: 13,
     name: 'sync bookkeeping',
     up: (db) => db.exec(SYNC_SCHEMA),
+  },
+  {
+    version: 14,
+    name: 'read-flag versions',
+    up: (db) => db.exec(READ_FLAG_SCHEMA),
   },
 ];
 
