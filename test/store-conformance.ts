@@ -10,6 +10,7 @@ import { DISTINGUISHED_FOLDERS, type Folder } from '../src/domain/folder.js';
 import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
 import type { Account } from '../src/domain/mailbox.js';
 import { StoreError, type Store, type StoreErrorKind } from '../src/store/store.js';
+import { FIRST_SYNC } from '../src/domain/sync.js';
 import { syncConformance } from './store-conformance-sync.js';
 
 export interface StoreHarness {
@@ -581,6 +582,163 @@ export function storeConformance(backend: string, harness: StoreHarness): void {
         open.splice(open.indexOf(store), 1, reopened);
         const [persisted] = await reopened.uploadItems(a.id, [{ folderId: inbox.id, item: item('one'), importKey: 'k:1' }]);
         assert.ok(persisted?.ok && persisted.value.skipped, 'the key survives a restart');
+      });
+    });
+
+    describe('read flags (setReadFlags)', () => {
+      const message = (subject: string, mime: boolean): NewItem => {
+        const props = emptyMessageProps();
+        props.subject = subject;
+        props.isRead = false;
+        return { props, attachments: [], ...(mime ? { mime: Buffer.from(`Subject: ${subject}\r\n\r\nbody\r\n`) } : {}) };
+      };
+      const created = async (store: Store, a: Account, folder: Folder, items: NewItem[]) =>
+        (await store.createItems(a.id, folder.id, items)).map((r) => {
+          assert.ok(r.ok);
+          return r.value;
+        });
+      const set = (itemId: number, isRead: boolean) => ({ itemId, decide: () => isRead });
+
+      it('sets the flag of items with and without MIME: new versions, counters, the field version, durably', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const inbox = await folderOf(store, a, 'inbox');
+        const [m, p] = await created(store, a, inbox, [message('mime', true), message('props', false)]);
+        const before = await reread(store, inbox);
+        assert.equal(before.unreadCount, 2);
+        const results = await store.setReadFlags(a.id, [set(m!.id, true), set(p!.id, true)]);
+        assert.deepEqual(
+          results.map((r) => r.ok && [r.value.id, r.value.itemClass]),
+          [
+            [m!.id, 'IPM.Note'],
+            [p!.id, 'IPM.Note'],
+          ],
+        );
+        const after = await reread(store, inbox);
+        assert.equal(after.unreadCount, 0);
+        assert.equal(after.totalCount, 2);
+        assert.ok(after.modseq > before.modseq, 'the folder shows the change (ctag)');
+        const reopened = await harness.reopen(store);
+        open.splice(open.indexOf(store), 1, reopened);
+        const items = await reopened.items(a.id, [m!.id, p!.id]);
+        items.forEach((item, k) => {
+          const r = results[k]!;
+          assert.ok(item && r.ok);
+          assert.equal(item.props.isRead, true);
+          assert.equal(item.modseq, r.value.modseq);
+          assert.ok(item.modseq > (k === 0 ? m! : p!).modseq);
+          assert.equal(item.fieldVersions['message:IsRead'], item.modseq);
+          assert.equal(item.props.subject, k === 0 ? 'mime' : 'props');
+        });
+        assert.equal(items[0]!.hasMime, true, 'the MIME stays');
+        // Setting the flag it already has is still a new version, and counters stay right.
+        const [again] = await reopened.setReadFlags(a.id, [set(m!.id, true)]);
+        assert.ok(again?.ok && results[1]!.ok && again.value.modseq > results[1]!.value.modseq);
+        const [back] = await reopened.setReadFlags(a.id, [set(m!.id, false)]);
+        assert.ok(back?.ok);
+        assert.equal((await reread(reopened, inbox)).unreadCount, 1);
+      });
+
+      it('fails a missing, foreign or refused entry alone, leaving it unchanged', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const b = await account(store, 'bob@example.com');
+        const inbox = await folderOf(store, a, 'inbox');
+        const [x, y, z] = await created(store, a, inbox, [message('x', true), message('y', true), message('z', false)]);
+        const [foreign] = await created(store, b, await folderOf(store, b, 'inbox'), [message('b', true)]);
+        const refusal = new Error('conflict');
+        const results = await store.setReadFlags(a.id, [
+          set(x!.id, true),
+          set(999_999, true),
+          set(foreign!.id, true),
+          {
+            itemId: y!.id,
+            decide: () => {
+              throw refusal;
+            },
+          },
+          {
+            itemId: z!.id,
+            decide: () => {
+              throw refusal;
+            },
+          },
+          set(y!.id, true),
+        ]);
+        assert.deepEqual(
+          results.map((r) => r.ok),
+          [true, false, false, false, false, true],
+        );
+        for (const r of [results[1]!, results[2]!]) assert.ok(!r.ok && r.error instanceof StoreError && r.error.kind === 'not-found');
+        for (const r of [results[3]!, results[4]!]) assert.ok(!r.ok && r.error === refusal);
+        const [, , zNow] = await store.items(a.id, [x!.id, y!.id, z!.id]);
+        assert.equal(zNow!.modseq, z!.modseq, 'a refused entry writes nothing');
+        assert.equal(zNow!.props.isRead, false);
+        const [foreignNow] = await store.items(b.id, [foreign!.id]);
+        assert.equal(foreignNow!.props.isRead, false);
+        assert.equal(foreignNow!.modseq, foreign!.modseq);
+        assert.equal((await reread(store, inbox)).unreadCount, 1);
+      });
+
+      it('shows decide the item version and the flag version, and keeps them through other writes', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const inbox = await folderOf(store, a, 'inbox');
+        const drafts = await folderOf(store, a, 'drafts');
+        const [m] = await created(store, a, inbox, [message('m', true)]);
+        const seen: Array<[number, number]> = [];
+        const look = (itemId: number, isRead: boolean) => ({
+          itemId,
+          decide: (s: { modseq: number; fieldVersion(f: string): number }) => (seen.push([s.modseq, s.fieldVersion('message:IsRead')]), isRead),
+        });
+        const [first] = await store.setReadFlags(a.id, [look(m!.id, true), look(m!.id, false)]);
+        assert.ok(first?.ok);
+        assert.deepEqual(seen, [
+          [m!.modseq, 0],
+          [first.value.modseq, first.value.modseq],
+        ]);
+        // A full update (another field) keeps the flag and its version.
+        const [u] = await store.updateItems(a.id, [{ itemId: m!.id, change: (c) => ({ props: { ...c.props, subject: 'renamed' }, changedFields: ['item:Subject'] }) }]);
+        assert.ok(u?.ok);
+        assert.equal(u.value.props.isRead, false);
+        assert.equal(u.value.fieldVersions['message:IsRead'], first.value.modseq + 1);
+        assert.equal(u.value.fieldVersions['item:Subject'], u.value.modseq);
+        // Moved and copied items keep the flag and its version; MarkAllItemsRead sets both.
+        const [moved] = await store.moveItems(a.id, [m!.id], drafts.id);
+        assert.ok(moved?.ok);
+        assert.equal(moved.value.props.isRead, false);
+        assert.equal(moved.value.fieldVersions['message:IsRead'], first.value.modseq + 1);
+        const [copy] = await store.copyItems(a.id, [moved.value.id], inbox.id);
+        assert.ok(copy?.ok);
+        assert.equal(copy.value.fieldVersions['message:IsRead'], first.value.modseq + 1);
+        await store.markAllItemsRead(a.id, [drafts.id], true);
+        const [marked] = await store.items(a.id, [moved.value.id]);
+        assert.equal(marked!.props.isRead, true);
+        assert.equal(marked!.fieldVersions['message:IsRead'], marked!.modseq);
+        assert.equal((await reread(store, drafts)).unreadCount, 0);
+        assert.equal((await reread(store, inbox)).unreadCount, 1);
+      });
+
+      it('is reported by sync as a read-flag change, not an update', async () => {
+        const store = await fresh();
+        const a = await account(store, 'alice@example.com');
+        const inbox = await folderOf(store, a, 'inbox');
+        const [m, p] = await created(store, a, inbox, [message('m', true), message('p', false)]);
+        let cursor = FIRST_SYNC;
+        for (;;) {
+          const page = await store.itemChanges(a.id, inbox.id, cursor, 10);
+          cursor = page.next;
+          if (page.complete) break;
+        }
+        await store.setReadFlags(a.id, [set(m!.id, true), set(p!.id, true)]);
+        const page = await store.itemChanges(a.id, inbox.id, cursor, 10);
+        assert.deepEqual(
+          page.changes.map((c) => (c.kind === 'read-flag' ? [c.kind, c.itemId, c.isRead] : [c.kind])),
+          [
+            ['read-flag', m!.id, true],
+            ['read-flag', p!.id, true],
+          ],
+        );
       });
     });
 

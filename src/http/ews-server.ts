@@ -31,6 +31,19 @@ const CONTENT_TYPE = 'text/xml; charset=utf-8';
 /** How long the rest of a refused (too large) body is read and thrown away before the connection is dropped. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
+/** Request ids: 8 random bytes each, drawn from a pool (one randomBytes call per 512 requests instead of one each). */
+const ID_BYTES = 8;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+function nextRequestId(): string {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 512);
+    idOffset = 0;
+  }
+  idOffset += ID_BYTES;
+  return idPool.toString('hex', idOffset - ID_BYTES, idOffset);
+}
+
 /** What the request's log line reports beyond method, status and duration; filled in as the request is served. */
 interface RequestSummary {
   user?: string;
@@ -43,7 +56,7 @@ interface RequestSummary {
 export function createEwsServer(opts: EwsServerOptions): Server {
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const requestId = randomBytes(8).toString('hex');
+    const requestId = nextRequestId();
     const summary: RequestSummary = {};
     res.setHeader('X-Request-Id', requestId);
     opts.log.debug({ requestId, method: req.method, url: req.url }, 'request received');

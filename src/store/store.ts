@@ -75,6 +75,14 @@ export interface Store {
    * `change` may throw to fail that entry only; `not-found` when the item does not exist.
    */
   updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Promise<Array<Outcome<Item>>>;
+  /**
+   * UpdateItem's commonest request, narrowly: sets IsRead on each item (a new version of it, kept
+   * as a read-flag change for sync) without reading or rewriting its other properties. `decide`
+   * sees the item's version inside the transaction and returns the new flag, or throws to fail that
+   * entry only (a ChangeKey conflict); `not-found` when the item does not exist. Same semantics as
+   * an {@link updateItems} change of the flag alone, in one transaction, results in input order.
+   */
+  setReadFlags(mailboxId: number, updates: readonly ReadFlagUpdate[]): Promise<Array<Outcome<ItemVersion>>>;
   /** Deletes or moves to the recoverable/deleted-items folders; `false` where the item did not exist. */
   deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Promise<Array<Outcome<boolean>>>;
   /** Moves items (each gets a NEW id, as in Exchange; history such as dates is kept). `not-found` per missing item or folder. */
@@ -198,6 +206,25 @@ export interface ItemUpdate {
   itemId: number;
   /** Returns the new properties and the names of the fields it changed (for per-field versions). */
   change(current: Item): ItemPatch;
+}
+
+export interface ReadFlagUpdate {
+  itemId: number;
+  decide(current: ReadFlagState): boolean;
+}
+
+/** What a read-flag change may look at (the conflict check of its ChangeKey). */
+export interface ReadFlagState {
+  modseq: number;
+  /** The modseq of the field's last change (0: not since the item was created); read only when asked for. */
+  fieldVersion(field: string): number;
+}
+
+/** An item's identity after a write. */
+export interface ItemVersion {
+  id: number;
+  modseq: number;
+  itemClass: string;
 }
 
 export interface ItemPatch {

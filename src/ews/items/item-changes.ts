@@ -1,6 +1,6 @@
 import type { ExtendedProperty, Item, MessageProps } from '../../domain/item.js';
 import type { XmlElement } from '../../soap/xml-element.js';
-import type { ItemPatch } from '../../store/store.js';
+import type { ItemPatch, ReadFlagState } from '../../store/store.js';
 import { EwsError, SoapFault } from '../errors.js';
 import { extendedFieldKey, parseExtendedFieldUri } from '../extended-field.js';
 import { decodeChangeKey } from '../ids.js';
@@ -70,6 +70,36 @@ function changeKeyOf(c: FieldChange): string {
 }
 
 /**
+ * The ChangeKey check of `mode` (see applyChanges) against the item's current version; throws
+ * ErrorInvalidChangeKey or ErrorIrresolvableConflict.
+ */
+export function checkChangeKey(current: ReadFlagState, changes: readonly FieldChange[], changeKey: string | undefined, mode: ConflictResolution): void {
+  if (mode === 'AlwaysOverwrite' || changeKey === undefined) return;
+  const seen = decodeChangeKey(changeKey, 'I');
+  if (seen === undefined) throw new EwsError('ErrorInvalidChangeKey');
+  if (seen === current.modseq) return;
+  const collides = mode === 'NeverOverwrite' || seen > current.modseq || changes.some((c) => current.fieldVersion(changeKeyOf(c)) > seen);
+  if (collides) throw new EwsError('ErrorIrresolvableConflict');
+}
+
+/**
+ * When the changes are exactly one SetItemField of message:IsRead (what mail clients send when a
+ * message is opened or marked), the new value's element: such a change can take the store's
+ * narrow read-flag path (Store.setReadFlags).
+ */
+export function readFlagOnly(changes: readonly FieldChange[]): XmlElement | undefined {
+  const [c] = changes;
+  return changes.length === 1 && c!.kind === 'set' && c!.spec.uri === 'message:IsRead' && !c!.spec.draftOnly ? c!.value : undefined;
+}
+
+/** The new IsRead of a {@link readFlagOnly} change; a value that is no boolean fails as applyChanges would. */
+export function readFlagValue(value: XmlElement): boolean {
+  const props = { isRead: false } as MessageProps;
+  WRITABLE_FIELDS.get('message:IsRead')!.set(props, value);
+  return props.isRead;
+}
+
+/**
  * Applies changes to the current state, after the ChangeKey check of `mode`:
  * - AlwaysOverwrite: the ChangeKey is not looked at (DavMail sends folder keys).
  * - NeverOverwrite: any key other than the current one is ErrorIrresolvableConflict.
@@ -78,14 +108,7 @@ function changeKeyOf(c: FieldChange): string {
  * A missing ChangeKey is taken as the current version.
  */
 export function applyChanges(current: Item, changes: readonly FieldChange[], changeKey: string | undefined, mode: ConflictResolution): ItemPatch {
-  if (mode !== 'AlwaysOverwrite' && changeKey !== undefined) {
-    const seen = decodeChangeKey(changeKey, 'I');
-    if (seen === undefined) throw new EwsError('ErrorInvalidChangeKey');
-    if (seen !== current.modseq) {
-      const collides = mode === 'NeverOverwrite' || seen > current.modseq || changes.some((c) => (current.fieldVersions[changeKeyOf(c)] ?? 0) > seen);
-      if (collides) throw new EwsError('ErrorIrresolvableConflict');
-    }
-  }
+  checkChangeKey({ modseq: current.modseq, fieldVersion: (field) => current.fieldVersions[field] ?? 0 }, changes, changeKey, mode);
   const props: MessageProps = structuredClone(current.props);
   let dropMime = false;
   for (const c of changes) {

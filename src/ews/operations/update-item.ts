@@ -1,10 +1,10 @@
 // UpdateItem: https://learn.microsoft.com/exchange/client-developer/web-service-reference/updateitem-operation
 import type { Item } from '../../domain/item.js';
-import type { Outcome } from '../../store/store.js';
+import type { ItemVersion, Outcome, ReadFlagUpdate } from '../../store/store.js';
 import { EwsError, SoapFault } from '../errors.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
-import { applyChanges, parseUpdates, type ConflictResolution } from '../items/item-changes.js';
+import { applyChanges, checkChangeKey, parseUpdates, readFlagOnly, readFlagValue, type ConflictResolution } from '../items/item-changes.js';
 import { resolveItemRef, itemIdAttrs, type ItemRef } from '../items/item-ids.js';
 import { itemElement } from '../items/item-xml.js';
 import { storeFailure } from '../items/store-errors.js';
@@ -48,19 +48,40 @@ export const updateItem: Operation = {
 
     if (disposition !== 'SaveOnly') return sendUpdated(ctx, prepared, mode as ConflictResolution, disposition === 'SendAndSaveCopy', request.child('SavedItemFolderId'));
 
-    // One transaction per mailbox touched (in practice one): all changes or per-item failures.
-    const results: Array<Outcome<Item> | EwsError> = prepared.map((p) => (p instanceof EwsError ? p : { ok: false, error: undefined }));
+    // One transaction per mailbox touched (in practice one) and kind of change: all changes or per-item failures.
+    const results: Array<Outcome<ItemVersion> | EwsError> = prepared.map((p) => (p instanceof EwsError ? p : { ok: false, error: undefined }));
     const byMailbox = new Map<number, number[]>();
     prepared.forEach((p, i) => {
       if (!(p instanceof EwsError)) byMailbox.set(p.ref.mailbox.id, [...(byMailbox.get(p.ref.mailbox.id) ?? []), i]);
     });
     for (const [mailboxId, indexes] of byMailbox) {
-      const updates = indexes.map((i) => {
-        const p = prepared[i] as Prepared;
-        return { itemId: p.ref.itemId, change: (current: Item) => applyChanges(current, p.changes, p.ref.changeKey, mode as ConflictResolution) };
-      });
-      const done = await ctx.store.updateItems(mailboxId, updates);
-      indexes.forEach((idx, k) => (results[idx] = done[k]!));
+      const { flags, others } = splitReadFlagChanges(prepared as Prepared[], indexes);
+      if (flags.length > 0) {
+        const updates = flags.map((i): ReadFlagUpdate => {
+          const p = prepared[i] as Prepared;
+          const value = readFlagOnly(p.changes)!;
+          return {
+            itemId: p.ref.itemId,
+            decide: (current) => {
+              checkChangeKey(current, p.changes, p.ref.changeKey, mode as ConflictResolution);
+              return readFlagValue(value);
+            },
+          };
+        });
+        const done = await ctx.store.setReadFlags(mailboxId, updates);
+        flags.forEach((idx, k) => (results[idx] = done[k]!));
+      }
+      if (others.length > 0) {
+        const updates = others.map((i) => {
+          const p = prepared[i] as Prepared;
+          return { itemId: p.ref.itemId, change: (current: Item) => applyChanges(current, p.changes, p.ref.changeKey, mode as ConflictResolution) };
+        });
+        const done = await ctx.store.updateItems(mailboxId, updates);
+        others.forEach((idx, k) => {
+          const o = done[k]!;
+          results[idx] = o.ok ? { ok: true, value: { id: o.value.id, modseq: o.value.modseq, itemClass: o.value.props.itemClass } } : o;
+        });
+      }
     }
 
     return batchResponse({
@@ -72,7 +93,7 @@ export const updateItem: Operation = {
         if (result instanceof EwsError) throw result;
         if (!result.ok) throw storeFailure(result.error);
         const { ref } = prepared[i] as Prepared;
-        const el = `t:${itemElement(result.value.props.itemClass)}`;
+        const el = `t:${itemElement(result.value.itemClass)}`;
         w.open('m:Items').open(el).empty('t:ItemId', itemIdAttrs(ref.mailbox, result.value)).close(el).close('m:Items');
         w.open('m:ConflictResults').leaf('t:Count', 0).close('m:ConflictResults');
       },
@@ -131,6 +152,20 @@ async function sendUpdated(
       w.open('m:ConflictResults').leaf('t:Count', 0).close('m:ConflictResults');
     },
   });
+}
+
+/**
+ * Which changes (indexes into `prepared`) take the store's narrow read-flag path: those that only set
+ * IsRead, unless another change of the batch touches the same item in another way (the two paths
+ * run one after the other, and the item's changes must apply in request order).
+ */
+function splitReadFlagChanges(prepared: readonly Prepared[], indexes: readonly number[]): { flags: number[]; others: number[] } {
+  const isFlag = (i: number) => readFlagOnly(prepared[i]!.changes) !== undefined;
+  const otherwiseChanged = new Set(indexes.filter((i) => !isFlag(i)).map((i) => prepared[i]!.ref.itemId));
+  const flags: number[] = [];
+  const others: number[] = [];
+  for (const i of indexes) (isFlag(i) && !otherwiseChanged.has(prepared[i]!.ref.itemId) ? flags : others).push(i);
+  return { flags, others };
 }
 
 function asEwsError(err: unknown): EwsError {

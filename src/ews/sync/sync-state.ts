@@ -67,14 +67,15 @@ export async function encodeSyncState(store: Store, binding: SyncBinding, cursor
 
 /** The cursor inside a state issued for exactly this binding; anything else is ErrorInvalidSyncStateData. */
 export async function decodeSyncState(store: Store, binding: SyncBinding, state: string): Promise<SyncCursor> {
-  const invalid = new EwsError('ErrorInvalidSyncStateData');
-  if (state.length !== Math.ceil((BODY + MAC) / 3) * 4 || !/^[A-Za-z0-9+/]+={0,2}$/.test(state)) throw invalid;
+  // Made only when needed: an error captures a stack trace, and every incremental sync comes through here.
+  const invalid = () => new EwsError('ErrorInvalidSyncStateData');
+  if (state.length !== Math.ceil((BODY + MAC) / 3) * 4 || !/^[A-Za-z0-9+/]+={0,2}$/.test(state)) throw invalid();
   const buf = Buffer.from(state, 'base64');
-  if (buf.length !== BODY + MAC) throw invalid;
+  if (buf.length !== BODY + MAC) throw invalid();
   const data = buf.subarray(0, BODY);
-  if (!timingSafeEqual(buf.subarray(BODY), mac(await secret(store), data))) throw invalid;
+  if (!timingSafeEqual(buf.subarray(BODY), mac(await secret(store), data))) throw invalid();
   // Signed by us: now check it was issued for this mailbox, folder, operation and scope.
   const cursor = { known: Number(data.readBigUInt64BE(27)), through: Number(data.readBigUInt64BE(35)), base: Number(data.readBigUInt64BE(43)) };
-  if (!body(binding, cursor).equals(data)) throw invalid;
+  if (!body(binding, cursor).equals(data)) throw invalid();
   return cursor;
 }

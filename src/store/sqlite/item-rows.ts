@@ -25,6 +25,8 @@ export interface ItemRow {
   /** From item_bodies (NULL when the item has no body or the query left bodies out). */
   body_type: string | null;
   body_content: string | null;
+  /** The read flag's version when a narrow write set it (see read-flags.ts); null: the props JSON has it. */
+  read_version: number | null;
 }
 
 export interface AttachmentRow {
@@ -54,10 +56,11 @@ export interface PropRow {
  * for a listing leaves it out (`withBody` false: the items come back without `props.body`).
  */
 export function selectItemRows(withBody: boolean): string {
-  const mime = 'EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime';
+  const extra = `EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime,
+    (SELECT r.version FROM item_read_versions r WHERE r.item_id = i.id) AS read_version`;
   return withBody
-    ? `SELECT i.*, ${mime}, b.type AS body_type, b.content AS body_content FROM items i LEFT JOIN item_bodies b ON b.item_id = i.id`
-    : `SELECT i.*, ${mime}, NULL AS body_type, NULL AS body_content FROM items i`;
+    ? `SELECT i.*, ${extra}, b.type AS body_type, b.content AS body_content FROM items i LEFT JOIN item_bodies b ON b.item_id = i.id`
+    : `SELECT i.*, ${extra}, NULL AS body_type, NULL AS body_content FROM items i`;
 }
 
 /** What `props` holds: the properties without their indexed columns' duplicates, dates as epoch ms. */
@@ -66,6 +69,9 @@ interface PropsJson {
   /** Field versions (AutoResolve). */
   v: Record<string, number>;
 }
+
+/** The field name the read flag's version is kept under (see applyChanges). */
+export const READ_FLAG_FIELD = 'message:IsRead';
 
 const DATE_FIELDS = ['dateTimeSent', 'dateTimeReceived'] as const;
 
@@ -108,6 +114,9 @@ export function toAttachment(r: AttachmentRow): Attachment {
 export function toItem(r: ItemRow, extended: ExtendedProperty[], attachments: Attachment[]): Item {
   const { props, fieldVersions } = propsFromJson(r.props, extended);
   if (r.body_type !== null && r.body_content !== null) props.body = { type: r.body_type as BodyKind, content: r.body_content };
+  // The read flag is written narrowly (read-flags.ts): the column and its version row win over the JSON.
+  props.isRead = r.is_read === 1;
+  if (r.read_version !== null) fieldVersions[READ_FLAG_FIELD] = r.read_version;
   return {
     id: r.id,
     mailboxId: r.mailbox_id,

@@ -15,6 +15,7 @@ import {
 } from '../store.js';
 import { insertOutbound } from './outbound.js';
 import { ListingCheckpoints } from './listing-checkpoints.js';
+import { writeReadFlag } from './read-flags.js';
 import {
   attachedItemFromJson,
   attachedItemToJson,
@@ -22,6 +23,7 @@ import {
   rowPropsJson,
   selectItemRows,
   propsToJson,
+  READ_FLAG_FIELD,
   toAttachment,
   toExtended,
   toItem,
@@ -342,13 +344,7 @@ export class ItemTables {
           const now = Date.now();
           for (const { id } of ids) {
             // Each changed item gets its own modseq: sync reports it as a read-flag change.
-            const modseq = this.s.nextModseq(mailboxId);
-            this.s
-              .sql(
-                `UPDATE items SET is_read = ?, modseq = ?, modified_at = ?,
-                   props = json_set(props, '$.p.isRead', json(?), '$.v."message:IsRead"', ?) WHERE id = ?`,
-              )
-              .run(isRead ? 1 : 0, modseq, now, isRead ? 'true' : 'false', modseq, id);
+            writeReadFlag(this.s, id, isRead, this.s.nextModseq(mailboxId), now);
           }
           if (ids.length) {
             this.s.sql('UPDATE folders SET unread_count = CASE WHEN ? THEN 0 ELSE total_count END WHERE id = ?').run(isRead ? 1 : 0, folderId);
@@ -452,6 +448,7 @@ export class ItemTables {
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_bodies (item_id, type, content) SELECT ?, type, content FROM item_bodies WHERE item_id = ?').run(copy.id, row.id);
+    this.s.sql('INSERT INTO item_read_versions (item_id, version) SELECT ?, version FROM item_read_versions WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
       .sql(
@@ -478,7 +475,7 @@ export class ItemTables {
            has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
-    for (const table of ['item_mime', 'item_bodies', 'item_props', 'attachments']) {
+    for (const table of ['item_mime', 'item_bodies', 'item_props', 'attachments', 'item_read_versions']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
     this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
@@ -513,7 +510,7 @@ export class ItemTables {
   #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
-    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_read_versions']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
     const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
@@ -585,18 +582,13 @@ export class ItemTables {
   }
 
   /**
-   * A change of the read flag alone (the commonest update by far) patches the two JSON members it
-   * touches instead of serialising every property again; an item kept as MIME keeps its size.
+   * A change of the read flag alone (the commonest update by far) leaves the props JSON alone (see
+   * read-flags.ts); an item kept as MIME keeps its size.
    * Returns the new modification time, so the caller can build the written item without reading it back.
    */
   #writeReadFlag(current: Item, isRead: boolean, modseq: number): Date {
     const now = Date.now();
-    this.s
-      .sql(
-        `UPDATE items SET is_read = ?, modseq = ?, modified_at = ?,
-           props = json_set(props, '$.p.isRead', json(?), '$.v."message:IsRead"', ?) WHERE id = ?`,
-      )
-      .run(isRead ? 1 : 0, modseq, now, isRead ? 'true' : 'false', modseq, current.id);
+    writeReadFlag(this.s, current.id, isRead, modseq, now);
     if (isRead !== current.props.isRead) this.#adjustCounts(current.folderId, 0, isRead ? -1 : 1);
     return new Date(now);
   }
@@ -632,6 +624,8 @@ export class ItemTables {
       if (props.body) this.s.sql('INSERT OR REPLACE INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(current.id, props.body.type, props.body.content);
       else this.s.sql('DELETE FROM item_bodies WHERE item_id = ?').run(current.id);
     }
+    // The JSON now holds the read flag's version again (`versions` started from the current ones).
+    this.s.sql('DELETE FROM item_read_versions WHERE item_id = ?').run(current.id);
     // Most updates (read flags, categories) leave the extended properties alone: keep their rows then.
     if (!sameExtended(props, current.props)) {
       this.s.sql('DELETE FROM item_props WHERE item_id = ?').run(current.id);
@@ -722,14 +716,16 @@ export class ItemTables {
     this.s.sql('UPDATE folders SET total_count = total_count + ?, unread_count = unread_count + ? WHERE id = ?').run(total, unread, folderId);
   }
 
+  /** Bumps the folders' modseq (a ctag for DavMail), inside the caller's transaction. */
+  touchFolders(mailboxId: number, folderIds: Iterable<number>): void {
+    this.#touchFolders(mailboxId, folderIds);
+  }
+
   #touchFolders(mailboxId: number, folderIds: Iterable<number>): void {
     const now = Date.now();
     for (const id of folderIds) this.s.sql('UPDATE folders SET modseq = ?, modified_at = ? WHERE id = ?').run(this.s.nextModseq(mailboxId), now, id);
   }
 }
-
-/** The field name the read flag's version is kept under (see applyChanges). */
-const READ_FLAG_FIELD = 'message:IsRead';
 
 function sameExtended(a: MessageProps, b: MessageProps): boolean {
   return JSON.stringify(a.extended) === JSON.stringify(b.extended);

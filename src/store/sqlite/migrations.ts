@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { DELEGATES_SCHEMA } from './delegates.js';
 import { OUTBOUND_SCHEMA } from './outbound.js';
 import { SYNC_SCHEMA } from './sync.js';
+import { READ_FLAG_SCHEMA } from './read-flags.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
 interface Migration {
@@ -176,6 +177,11 @@ const MIGRATIONS: readonly Migration[] = [
           WHERE json_type(props, '$.p.body') = 'object';
         UPDATE items SET props = json_remove(props, '$.p.body') WHERE json_type(props, '$.p.body') IS NOT NULL;
       `),
+  },
+  {
+    version: 15,
+    name: 'read-flag versions',
+    up: (db) => db.exec(READ_FLAG_SCHEMA),
   },
 ];
 

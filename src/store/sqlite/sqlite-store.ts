@@ -13,6 +13,8 @@ import {
   type ItemListQuery,
   type ItemUpdate,
   type ItemUpload,
+  type ItemVersion,
+  type ReadFlagUpdate,
   type UploadResult,
   type NewAccount,
   type NewFolder,
@@ -24,6 +26,7 @@ import {
 import type { DelegateGrant, Delegation } from '../../domain/delegate.js';
 import { DelegateQueries } from './delegates.js';
 import { ItemTables } from './items.js';
+import { ReadFlagWrites } from './read-flags.js';
 import { SyncTables } from './sync.js';
 import type { FolderChangeSet, ItemChangePage, ItemSyncCursor } from '../../domain/sync.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
@@ -44,11 +47,14 @@ export class SqliteStore implements Store {
   readonly #delegates: DelegateQueries;
 
   readonly #items: ItemTables;
+  readonly #readFlags: ReadFlagWrites;
   readonly #sync: SyncTables;
 
   private constructor(db: Database) {
     this.db = db;
-    this.#items = new ItemTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) });
+    const access = { db, sql: (text: string) => this.sql(text), nextModseq: (mailboxId: number) => this.nextModseq(mailboxId) };
+    this.#items = new ItemTables(access);
+    this.#readFlags = new ReadFlagWrites(access, this.#items);
     this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
     this.#delegates = new DelegateQueries((text) => this.sql(text));
     this.#sync = new SyncTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) }, (m, id) => this.#items.item(m, id));
@@ -267,6 +273,10 @@ export class SqliteStore implements Store {
 
   async updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Promise<Array<Outcome<Item>>> {
     return this.#items.updateItems(mailboxId, updates);
+  }
+
+  async setReadFlags(mailboxId: number, updates: readonly ReadFlagUpdate[]): Promise<Array<Outcome<ItemVersion>>> {
+    return this.#readFlags.setReadFlags(mailboxId, updates);
   }
 
   async deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Promise<Array<Outcome<boolean>>> {

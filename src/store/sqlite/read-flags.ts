@@ -1,0 +1,113 @@
+import { StoreError, type ItemVersion, type Outcome, type ReadFlagState, type ReadFlagUpdate } from '../store.js';
+import { READ_FLAG_FIELD } from './item-rows.js';
+import type { ItemTables, SqlAccess } from './items.js';
+
+/**
+ * Setting the read flag is by far the commonest write, and an item row is large: its `props` JSON
+ * holds the body. Rewriting that JSON (even with json_set) parses it and, as its length changes,
+ * makes SQLite write the whole record and its overflow pages again. So the flag is written
+ * narrowly: `items.is_read` (already a column) and its version (AutoResolve) in this small table.
+ * An UPDATE that changes only fixed-width columns overwrites the record in place, dirtying one page.
+ * Once a row exists here, the props JSON's `p.isRead` and `v."message:IsRead"` are stale: readers
+ * take `items.is_read` and this version (item-rows.ts toItem); a full rewrite of the props folds
+ * the version back into the JSON and drops the row.
+ */
+export const READ_FLAG_SCHEMA = `
+  CREATE TABLE item_read_versions (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL                    -- mailbox modseq of the read flag's last change
+  );
+`;
+
+/** Writes an item's read flag and the flag's version (modseq); the caller keeps the folder counters. */
+export function writeReadFlag(s: SqlAccess, itemId: number, isRead: boolean, modseq: number, now: number): void {
+  s.sql('UPDATE items SET is_read = ?, modseq = ?, modified_at = ? WHERE id = ?').run(isRead ? 1 : 0, modseq, now, itemId);
+  s.sql('INSERT INTO item_read_versions (item_id, version) VALUES (?, ?) ON CONFLICT (item_id) DO UPDATE SET version = excluded.version').run(itemId, modseq);
+}
+
+interface FlagRow {
+  id: number;
+  folder_id: number;
+  is_read: number;
+  modseq: number;
+  item_class: string;
+  has_mime: number;
+}
+
+export class ReadFlagWrites {
+  constructor(
+    private readonly s: SqlAccess,
+    private readonly items: ItemTables,
+  ) {}
+
+  /**
+   * One transaction; per entry a few columns are read, `decide` runs, and the flag is written. An
+   * entry that fails does so in `decide`, before it wrote anything, so no savepoint is needed.
+   */
+  setReadFlags(mailboxId: number, updates: readonly ReadFlagUpdate[]): Array<Outcome<ItemVersion>> {
+    const run = this.s.db.transaction(() => {
+      const now = Date.now();
+      const touched = new Set<number>();
+      const unread = new Map<number, number>();
+      const results = updates.map((u): Outcome<ItemVersion> => {
+        const row = this.s
+          .sql(
+            `SELECT id, folder_id, is_read, modseq, item_class, EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime
+             FROM items i WHERE id = ? AND mailbox_id = ?`,
+          )
+          .get(u.itemId, mailboxId) as FlagRow | undefined;
+        if (!row) return { ok: false, error: new StoreError('not-found', 'item not found') };
+        // An item kept without MIME is sized by its props JSON, which the flag is part of: the full path keeps that exact.
+        if (!row.has_mime) return this.#viaFullUpdate(mailboxId, u);
+        let isRead: boolean;
+        try {
+          isRead = u.decide(this.#state(row));
+        } catch (error) {
+          return { ok: false, error };
+        }
+        const modseq = this.s.nextModseq(mailboxId);
+        writeReadFlag(this.s, row.id, isRead, modseq, now);
+        if (isRead !== (row.is_read === 1)) unread.set(row.folder_id, (unread.get(row.folder_id) ?? 0) + (isRead ? -1 : 1));
+        touched.add(row.folder_id);
+        return { ok: true, value: { id: row.id, modseq, itemClass: row.item_class } };
+      });
+      for (const [folderId, delta] of unread) {
+        if (delta !== 0) this.s.sql('UPDATE folders SET unread_count = unread_count + ? WHERE id = ?').run(delta, folderId);
+      }
+      this.items.touchFolders(mailboxId, touched);
+      return results;
+    });
+    return run.immediate();
+  }
+
+  #state(row: FlagRow): ReadFlagState {
+    return {
+      modseq: row.modseq,
+      // Only a stale ChangeKey under AutoResolve asks, so the props JSON is read only then.
+      fieldVersion: (field) => {
+        if (field === READ_FLAG_FIELD) {
+          const v = this.s.sql('SELECT version FROM item_read_versions WHERE item_id = ?').get(row.id) as { version: number } | undefined;
+          if (v) return v.version;
+        }
+        const { props } = this.s.sql('SELECT props FROM items WHERE id = ?').get(row.id) as { props: string };
+        return (JSON.parse(props) as { v?: Record<string, number> }).v?.[field] ?? 0;
+      },
+    };
+  }
+
+  /** The flag change as an ordinary update (a nested transaction: a savepoint of ours). */
+  #viaFullUpdate(mailboxId: number, u: ReadFlagUpdate): Outcome<ItemVersion> {
+    const [done] = this.items.updateItems(mailboxId, [
+      {
+        itemId: u.itemId,
+        change: (current) => {
+          const isRead = u.decide({ modseq: current.modseq, fieldVersion: (field) => current.fieldVersions[field] ?? 0 });
+          return { props: { ...current.props, isRead }, changedFields: [READ_FLAG_FIELD] };
+        },
+      },
+    ]);
+    if (!done!.ok) return done!;
+    const item = done!.value;
+    return { ok: true, value: { id: item.id, modseq: item.modseq, itemClass: item.props.itemClass } };
+  }
+}
