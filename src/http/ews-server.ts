@@ -193,7 +193,9 @@ function fault(code: string, message: string): string {
  */
 function send(res: ServerResponse, status: number, xml: string | readonly XmlChunk[]): void {
   let body: Buffer;
+  if (typeof xml !== 'string' && xml.every((c) => typeof c === 'string')) xml = xml.join('');
   if (typeof xml === 'string') {
+    // Markup only: one encoding pass (measuring the UTF-8 length first would be a second one).
     body = Buffer.from(xml, 'utf8');
   } else {
     body = Buffer.allocUnsafe(chunksByteLength(xml));
