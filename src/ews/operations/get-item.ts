@@ -10,9 +10,8 @@ import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
 import { itemIdElements, resolveItemRef, type ItemRef } from '../items/item-ids.js';
 import { composeItemMime } from '../items/item-mime.js';
-import { parseItemShape } from '../items/item-shape.js';
+import { parseItemShape, type ItemShape } from '../items/item-shape.js';
 import { isMimeOnlyShape, writeItem, writeItemHead, type ItemExtras } from '../items/item-xml.js';
-import type { ItemShape } from '../items/item-shape.js';
 
 export const getItem: Operation = {
   name: 'GetItem',
