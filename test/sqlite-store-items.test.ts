@@ -59,6 +59,26 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     assert.deepEqual([counts.totalCount, counts.unreadCount], [3, 1]);
   });
 
+  it('reads version, class and stored MIME of a batch in request order (itemsWithMime), only in the given mailbox', async () => {
+    const junk = await folder('junkemail');
+    const raw = Buffer.from('Subject: m\r\n\r\nbody \u00e9\r\n', 'utf8');
+    const [withMime, without] = values(await store.createItems(mailboxId, junk.id, [{ ...newItem('mime'), mime: raw }, newItem('plain')]));
+    const other = (await store.createAccount({ email: 'other@example.com', displayName: 'O', passwordHash: 'x' })).id;
+    const [foreign] = values(await store.createItems(other, (await store.distinguishedFolder(other, 'inbox'))!.id, [{ ...newItem('f'), mime: raw }]));
+    const got = await store.itemsWithMime(mailboxId, [without!.id, foreign!.id, withMime!.id, 999_999]);
+    assert.deepEqual(
+      got.map((g) => g && { id: g.id, modseq: g.modseq, itemClass: g.itemClass, mime: g.mime?.toString('utf8') }),
+      [
+        { id: without!.id, modseq: without!.modseq, itemClass: 'IPM.Note', mime: undefined },
+        undefined,
+        { id: withMime!.id, modseq: withMime!.modseq, itemClass: 'IPM.Note', mime: raw.toString('utf8') },
+        undefined,
+      ],
+    );
+    assert.deepEqual(got[2]!.mime, await store.itemMime(mailboxId, withMime!.id));
+    assert.deepEqual(await store.itemsWithMime(mailboxId, []), []);
+  });
+
   it('leaves nothing of a failed batch entry while the others commit', async () => {
     const drafts = await folder('drafts');
     const [x, y] = values(await store.createItems(mailboxId, drafts.id, [newItem('x'), newItem('y')]));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseXml } from '../src/soap/xml-parser.js';
-import { esc, XmlWriter } from '../src/soap/xml-writer.js';
+import { AsciiChunk, chunksByteLength, esc, XmlWriter } from '../src/soap/xml-writer.js';
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function rng(seed: number): () => number {
@@ -81,5 +81,22 @@ describe('XML writer', () => {
   it('leaves out undefined attributes and undefined leaves', () => {
     const w = new XmlWriter().open('r', { a: undefined, b: 1, c: false }).leaf('x', undefined).empty('e').close('r');
     assert.equal(w.toString(), '<r b="1" c="false"><e/></r>');
+  });
+
+  it('keeps base64 payloads as chunks of their own, through nested writers, in document order', () => {
+    const bytes = Buffer.from('Grüße, 東京 😀\r\n'.repeat(50));
+    const inner = new XmlWriter().open('t:Message').base64('t:MimeContent', bytes, { CharacterSet: 'UTF-8' }).leaf('t:Subject', 'Grüße 😀').base64('t:Data', Buffer.alloc(0)).close('t:Message');
+    const outer = new XmlWriter().open('m:Items').leaf('m:X', 'é').append(inner).append(new XmlWriter().empty('e')).close('m:Items');
+    const b64 = bytes.toString('base64');
+    const whole = `<m:Items><m:X>é</m:X><t:Message><t:MimeContent CharacterSet="UTF-8">${b64}</t:MimeContent><t:Subject>Grüße 😀</t:Subject><t:Data></t:Data></t:Message><e/></m:Items>`;
+    assert.equal(outer.toString(), whole);
+    const chunks = outer.chunks();
+    assert.equal(chunks.map((c) => (typeof c === 'string' ? c : c.text)).join(''), whole);
+    assert.deepEqual(chunks.filter((c) => c instanceof AsciiChunk).map((c) => (c as AsciiChunk).text), [b64, '']);
+    // Markup counts as UTF-8, payloads one byte per character: the sum is the document's size.
+    assert.equal(chunksByteLength(chunks), Buffer.byteLength(whole, 'utf8'));
+    // A writer without payloads is one plain string.
+    assert.deepEqual(new XmlWriter().leaf('a', 'ü').chunks(), ['<a>ü</a>']);
+    assert.deepEqual(new XmlWriter().chunks(), []);
   });
 });

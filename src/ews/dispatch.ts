@@ -1,6 +1,7 @@
 import type { XmlElement } from '../soap/xml-element.js';
-import { EnvelopeError, readEnvelope, writeEnvelope, writeFault } from '../soap/envelope.js';
+import { EnvelopeError, envelopeChunks, readEnvelope, writeFault } from '../soap/envelope.js';
 import { NS } from '../soap/namespaces.js';
+import type { XmlChunk } from '../soap/xml-writer.js';
 import type { RequestContext } from './context.js';
 import { SoapFault } from './errors.js';
 import { KNOWN_OPERATIONS, OPERATIONS } from './registry.js';
@@ -14,7 +15,8 @@ const SERVER_VERSIONS = new Set([
 
 export interface DispatchResult {
   status: number;
-  xml: string;
+  /** The response document: markup and base64 payloads in order (see XmlWriter.chunks()). */
+  xml: string | readonly XmlChunk[];
   operation: string | undefined;
 }
 
@@ -29,7 +31,7 @@ export async function dispatch(root: XmlElement, ctx: RequestContext): Promise<D
     }
     const op = envelope.operation.ns === NS.messages ? OPERATIONS.get(operation) : undefined;
     if (!op) throw unknownOperation(envelope.operation);
-    return { status: 200, xml: writeEnvelope(await op.handle(envelope.operation, ctx)), operation };
+    return { status: 200, xml: envelopeChunks((await op.handle(envelope.operation, ctx)).chunks()), operation };
   } catch (err) {
     if (err instanceof SoapFault) return { status: err.detail.httpStatus ?? 500, xml: faultXml(err), operation };
     ctx.log.error({ err, requestId: ctx.requestId, operation }, 'request failed with an internal error');

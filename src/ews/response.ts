@@ -23,7 +23,7 @@ export function openResponse(w: XmlWriter, op: string): XmlWriter {
  * The one way batch responses are built: one response message per request item, in request
  * order. An item that fails gets its own error message; the rest of the batch carries on.
  */
-export async function batchResponse<T>(batch: Batch<T>): Promise<string> {
+export async function batchResponse<T>(batch: Batch<T>): Promise<XmlWriter> {
   const { op, ctx } = batch;
   const w = openResponse(new XmlWriter(), op).open('m:ResponseMessages');
   for (let i = 0; i < batch.items.length; i++) {
@@ -42,10 +42,10 @@ export async function batchResponse<T>(batch: Batch<T>): Promise<string> {
       writeErrorMessage(w, op, error, batch.errorPayload);
     } else {
       ctx.stats.classes.Success++;
-      w.open(`m:${op}ResponseMessage`, { ResponseClass: 'Success' }).leaf('m:ResponseCode', 'NoError').raw(body.toString()).close(`m:${op}ResponseMessage`);
+      w.open(`m:${op}ResponseMessage`, { ResponseClass: 'Success' }).leaf('m:ResponseCode', 'NoError').append(body).close(`m:${op}ResponseMessage`);
     }
   }
-  return w.close('m:ResponseMessages').close(`m:${op}Response`).toString();
+  return w.close('m:ResponseMessages').close(`m:${op}Response`);
 }
 
 export function writeErrorMessage(w: XmlWriter, op: string, error: EwsError, payload?: (w: XmlWriter) => void): void {

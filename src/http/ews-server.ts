@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { XML_DECLARATION } from '../soap/envelope.js';
 import { NS } from '../soap/namespaces.js';
 import { DEFAULT_XML_LIMITS, XmlParseError, XmlStreamParser, type XmlLimits } from '../soap/xml-parser.js';
+import { chunksByteLength, type XmlChunk } from '../soap/xml-writer.js';
 import type { XmlElement } from '../soap/xml-element.js';
 import type { Store } from '../store/store.js';
 
@@ -108,7 +109,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
     return;
   }
   let status: number;
-  let xml: string;
+  let xml: string | readonly XmlChunk[];
   if (body.kind === 'too-large') {
     drainRest(req);
     status = 413;
@@ -197,8 +198,25 @@ function fault(code: string, message: string): string {
   return faultXml(new SoapFault(code, message));
 }
 
-function send(res: ServerResponse, status: number, xml: string): void {
-  const body = Buffer.from(xml, 'utf8');
+/**
+ * Writes a response document. A document in chunks (XmlWriter.chunks()) is copied piece by piece
+ * into one buffer of its exact size: markup encoded as UTF-8, base64 payloads copied byte per
+ * character. Joining it into one string first would make V8 flatten megabytes and UTF-8 encode
+ * them again, the largest cost of a GetItem with MIME content.
+ */
+function send(res: ServerResponse, status: number, xml: string | readonly XmlChunk[]): void {
+  let body: Buffer;
+  if (typeof xml !== 'string' && xml.every((c) => typeof c === 'string')) xml = xml.join('');
+  if (typeof xml === 'string') {
+    // Markup only: one encoding pass (measuring the UTF-8 length first would be a second one).
+    body = Buffer.from(xml, 'utf8');
+  } else {
+    body = Buffer.allocUnsafe(chunksByteLength(xml));
+    let at = 0;
+    for (const c of xml) at += typeof c === 'string' ? body.write(c, at, 'utf8') : body.write(c.text, at, 'latin1');
+    // A short write would leave uninitialised memory in the response: never send that.
+    if (at !== body.length) throw new Error(`response size mismatch: wrote ${at} of ${body.length} bytes`);
+  }
   res.writeHead(status, { 'Content-Type': CONTENT_TYPE, 'Content-Length': body.length });
   res.end(body);
 }

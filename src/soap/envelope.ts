@@ -1,5 +1,5 @@
 import { NS } from './namespaces.js';
-import { esc } from './xml-writer.js';
+import { esc, type XmlChunk } from './xml-writer.js';
 import type { XmlElement } from './xml-element.js';
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
@@ -20,12 +20,19 @@ const SERVER_VERSION_INFO =
   `<h:ServerVersionInfo xmlns:h="${NS.types}" MajorVersion="${SERVER_VERSION.MajorVersion}" MinorVersion="${SERVER_VERSION.MinorVersion}"` +
   ` MajorBuildNumber="${SERVER_VERSION.MajorBuildNumber}" MinorBuildNumber="${SERVER_VERSION.MinorBuildNumber}" Version="${SERVER_VERSION.Version}"/>`;
 
+const ENVELOPE_START =
+  `${XML_DECLARATION}<s:Envelope xmlns:s="${NS.soap}"><s:Header>${SERVER_VERSION_INFO}</s:Header>` +
+  `<s:Body xmlns:xsi="${NS.xsi}" xmlns:xsd="${NS.xsd}">`;
+const ENVELOPE_END = '</s:Body></s:Envelope>';
+
 /** Wraps a serialised body element into a complete response document. */
 export function writeEnvelope(bodyXml: string): string {
-  return (
-    `${XML_DECLARATION}<s:Envelope xmlns:s="${NS.soap}"><s:Header>${SERVER_VERSION_INFO}</s:Header>` +
-    `<s:Body xmlns:xsi="${NS.xsi}" xmlns:xsd="${NS.xsd}">${bodyXml}</s:Body></s:Envelope>`
-  );
+  return ENVELOPE_START + bodyXml + ENVELOPE_END;
+}
+
+/** {@link writeEnvelope} for a body in chunks (XmlWriter.chunks()): the same document, still in chunks. */
+export function envelopeChunks(body: readonly XmlChunk[]): XmlChunk[] {
+  return [ENVELOPE_START, ...body, ENVELOPE_END];
 }
 
 export interface FaultInput {

@@ -31,8 +31,26 @@ function attrString(attrs: Attrs | undefined): string {
   return out;
 }
 
-/** A small forward-only XML writer; element names carry their prefix (`t:Subject`). */
+/**
+ * Text known to be ASCII (base64): one byte per character, so its length is its size in bytes,
+ * and it is written as is, never escaped, concatenated into the markup or re-encoded as UTF-8.
+ */
+export class AsciiChunk {
+  constructor(readonly text: string) {}
+}
+
+/** A piece of a serialised document: markup (any Unicode, sent as UTF-8) or ASCII payload. */
+export type XmlChunk = string | AsciiChunk;
+
+/**
+ * A small forward-only XML writer; element names carry their prefix (`t:Subject`).
+ *
+ * Markup accumulates in one string; large base64 payloads (MIME content, attachments, item
+ * streams) are kept as separate {@link AsciiChunk}s, so a response of megabytes is never one
+ * string that has to be flattened and UTF-8 encoded as a whole (see {@link chunks}).
+ */
 export class XmlWriter {
+  #chunks: XmlChunk[] = [];
   #out = '';
 
   open(name: string, attrs?: Attrs): this {
@@ -58,20 +76,52 @@ export class XmlWriter {
     return this;
   }
 
-  /** `<name attrs>base64 of bytes</name>`: base64 never needs escaping, so the (large) text skips {@link esc}. */
+  /** `<name attrs>base64 of bytes</name>`: base64 never needs escaping, and it stays a chunk of its own. */
   base64(name: string, bytes: Uint8Array, attrs?: Attrs): this {
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    this.#out += `<${name}${attrString(attrs)}>${text}</${name}>`;
+    this.#out += `<${name}${attrString(attrs)}>`;
+    this.#flush();
+    this.#chunks.push(new AsciiChunk(text));
+    this.#out = `</${name}>`;
     return this;
   }
 
-  /** Already-serialised XML, such as another writer's output. */
+  /** Already-serialised XML. */
   raw(xml: string): this {
     this.#out += xml;
     return this;
   }
 
-  toString(): string {
-    return this.#out;
+  /** Another writer's output, its payload chunks kept as they are. */
+  append(other: XmlWriter): this {
+    if (other.#chunks.length > 0) {
+      this.#flush();
+      this.#chunks.push(...other.#chunks);
+    }
+    this.#out += other.#out;
+    return this;
   }
+
+  /** The output so far, in order: what {@link toString} would return, without joining it. */
+  chunks(): XmlChunk[] {
+    return this.#out ? [...this.#chunks, this.#out] : [...this.#chunks];
+  }
+
+  toString(): string {
+    let out = '';
+    for (const c of this.#chunks) out += typeof c === 'string' ? c : c.text;
+    return out + this.#out;
+  }
+
+  #flush(): void {
+    if (this.#out) this.#chunks.push(this.#out);
+    this.#out = '';
+  }
+}
+
+/** The size in bytes of chunks written out: markup as UTF-8, ASCII chunks one byte per character. */
+export function chunksByteLength(chunks: readonly XmlChunk[]): number {
+  let n = 0;
+  for (const c of chunks) n += typeof c === 'string' ? Buffer.byteLength(c, 'utf8') : c.text.length;
+  return n;
 }

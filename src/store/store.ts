@@ -68,6 +68,12 @@ export interface Store {
   folderItems(mailboxId: number, folderId: number, query: ItemListQuery): Promise<Item[]>;
   /** The MIME an item was created from, if it was. */
   itemMime(mailboxId: number, itemId: number): Promise<Buffer | undefined>;
+  /**
+   * Items' version, class and stored MIME (undefined where the item is missing, `mime` undefined
+   * where it was not created from MIME), in one read: what GetItem of ids and MimeContent needs,
+   * without loading whole items.
+   */
+  itemsWithMime(mailboxId: number, itemIds: readonly number[]): Promise<Array<ItemWithMime | undefined>>;
   /** Bytes of file attachments / messages of item attachments, by attachment id. */
   attachmentContents(mailboxId: number, itemId: number): Promise<Map<number, AttachmentContent>>;
   /**
@@ -180,6 +186,13 @@ export interface ItemListQuery {
   limit?: number;
   /** `false` for listings that never show the body (FindItem pages): it is then not read at all. */
   withBody?: boolean;
+}
+
+export interface ItemWithMime {
+  id: number;
+  modseq: number;
+  itemClass: string;
+  mime: Buffer | undefined;
 }
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };

@@ -50,7 +50,10 @@ export async function postRaw(url: string, user: TestUser | undefined, xml: stri
     headers: { 'Content-Type': 'text/xml; charset=utf-8', ...(user ? { Authorization: basicAuth(user) } : {}) },
     body: xml,
   });
-  const text = await res.text();
+  const bytes = Buffer.from(await res.arrayBuffer());
+  // The whole body arrived, as announced (responses are written in chunks: see send() in ews-server.ts).
+  if (res.headers.get('content-length') !== String(bytes.length)) throw new Error(`Content-Length ${res.headers.get('content-length')} but ${bytes.length} bytes received`);
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   if (res.headers.get('content-type') !== 'text/xml; charset=utf-8') throw new Error(`bad content type ${res.headers.get('content-type')}`);
   if (!text.startsWith('<?xml version="1.0" encoding="utf-8"?>')) throw new Error('response lacks the XML declaration');
   const doc = parseXml(text);

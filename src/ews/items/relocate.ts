@@ -2,6 +2,7 @@ import type { Folder } from '../../domain/folder.js';
 import type { Item } from '../../domain/item.js';
 import type { Mailbox } from '../../domain/mailbox.js';
 import type { XmlElement } from '../../soap/xml-element.js';
+import type { XmlWriter } from '../../soap/xml-writer.js';
 import type { Outcome } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
 import { EwsError, SoapFault } from '../errors.js';
@@ -16,7 +17,7 @@ import { storeFailure } from './store-errors.js';
  * transaction; each answer carries the new ItemId (exchangelib reads it; `ReturnNewItemIds`
  * false leaves `m:Items` empty).
  */
-export async function relocateItems(request: XmlElement, ctx: RequestContext, op: 'MoveItem' | 'CopyItem'): Promise<string> {
+export async function relocateItems(request: XmlElement, ctx: RequestContext, op: 'MoveItem' | 'CopyItem'): Promise<XmlWriter> {
   const toEl = request.child('ToFolderId')?.children[0];
   if (!toEl) throw SoapFault.schema("The element 'ToFolderId' is required.", request.line);
   const ids = itemIdElements(request.child('ItemIds'), request.line);

@@ -62,7 +62,7 @@ type Target = { mailbox: Mailbox; folder: Folder };
  * SavedItemFolderId given with it is not used). With t:MimeContent the MIME goes out as given
  * (minus Bcc, plus Message-ID/Date when missing): DavMail and Evolution send that way.
  */
-async function sendNewItems(ctx: RequestContext, elements: readonly XmlElement[], keepCopy: boolean, savedEl: XmlElement | undefined): Promise<string> {
+async function sendNewItems(ctx: RequestContext, elements: readonly XmlElement[], keepCopy: boolean, savedEl: XmlElement | undefined): Promise<XmlWriter> {
   let saveTo: Target | EwsError | undefined;
   const idEl = savedEl?.children[0];
   if (keepCopy) saveTo = await (idEl ? resolveFolder(ctx, idEl, 'sent-copy') : sentItemsOf(ctx, ctx.account)).catch(asEwsError);

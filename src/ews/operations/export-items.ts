@@ -29,7 +29,7 @@ export const exportItems: Operation = {
         const current = itemIdAttrs(ref.mailbox, item);
         if (ref.changeKey !== undefined && ref.changeKey !== current.ChangeKey) throw new EwsError('ErrorInvalidChangeKey');
         const data = encodeItemStream(itemToMessage(await loadExportSource(ctx.store, ref.mailbox.id, item)));
-        w.empty('m:ItemId', current).leaf('m:Data', data.toString('base64'));
+        w.empty('m:ItemId', current).base64('m:Data', data);
       },
     });
   },

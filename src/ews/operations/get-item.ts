@@ -2,14 +2,16 @@
 import type { Folder } from '../../domain/folder.js';
 import type { Item } from '../../domain/item.js';
 import type { Mailbox } from '../../domain/mailbox.js';
+import type { XmlWriter } from '../../soap/xml-writer.js';
+import type { ItemWithMime } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
 import { EwsError } from '../errors.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
 import { itemIdElements, resolveItemRef, type ItemRef } from '../items/item-ids.js';
 import { composeItemMime } from '../items/item-mime.js';
-import { parseItemShape } from '../items/item-shape.js';
-import { writeItem, type ItemExtras } from '../items/item-xml.js';
+import { parseItemShape, type ItemShape } from '../items/item-shape.js';
+import { isMimeOnlyShape, writeItem, writeItemHead, type ItemExtras } from '../items/item-xml.js';
 
 export const getItem: Operation = {
   name: 'GetItem',
@@ -17,6 +19,7 @@ export const getItem: Operation = {
     const shape = parseItemShape(request.child('ItemShape'));
     const ids = itemIdElements(request.child('ItemIds'), request.line);
     const refs = await Promise.all(ids.map((el) => resolveItemRef(ctx, el).catch((err: unknown) => asEwsError(err))));
+    if (isMimeOnlyShape(shape)) return mimeOnlyResponse(ctx, refs, shape);
     const items = await loadItems(ctx, refs);
     const folders = new Map<string, Folder | undefined>();
     return batchResponse({
@@ -44,9 +47,43 @@ export const getItem: Operation = {
   },
 };
 
+/**
+ * GetItem of ids and MimeContent only (what sync clients fetch messages with): one narrow read
+ * per mailbox for id, version, class and stored MIME, instead of whole items. Items that were
+ * not created from MIME get their MIME composed from the full item, as on the general path.
+ */
+async function mimeOnlyResponse(ctx: RequestContext, refs: ReadonlyArray<ItemRef | EwsError>, shape: ItemShape): Promise<XmlWriter> {
+  const heads = await loadPerMailbox<ItemWithMime>(refs, (mailboxId, itemIds) => ctx.store.itemsWithMime(mailboxId, itemIds));
+  return batchResponse({
+    op: 'GetItem',
+    items: refs,
+    ctx,
+    errorPayload: (w) => w.empty('m:Items'),
+    async handle(ref, w, i) {
+      if (ref instanceof EwsError) throw ref;
+      const head = heads[i];
+      if (!head) throw new EwsError('ErrorItemNotFound');
+      let mime = head.mime;
+      if (!mime) {
+        const [item] = await ctx.store.items(ref.mailbox.id, [ref.itemId]);
+        if (!item) throw new EwsError('ErrorItemNotFound');
+        mime = await itemMime(ctx, ref.mailbox, item);
+      }
+      w.open('m:Items');
+      writeItemHead(w, ref.mailbox, head, shape, mime);
+      w.close('m:Items');
+    },
+  });
+}
+
 /** One store read per mailbox for the whole batch. */
-async function loadItems(ctx: RequestContext, refs: ReadonlyArray<ItemRef | EwsError>): Promise<Array<Item | undefined>> {
-  const out: Array<Item | undefined> = new Array(refs.length);
+function loadItems(ctx: RequestContext, refs: ReadonlyArray<ItemRef | EwsError>): Promise<Array<Item | undefined>> {
+  return loadPerMailbox(refs, (mailboxId, itemIds) => ctx.store.items(mailboxId, itemIds));
+}
+
+/** Runs `read` once per mailbox named by `refs` and spreads its results back in request order. */
+async function loadPerMailbox<T>(refs: ReadonlyArray<ItemRef | EwsError>, read: (mailboxId: number, itemIds: number[]) => Promise<Array<T | undefined>>): Promise<Array<T | undefined>> {
+  const out: Array<T | undefined> = new Array(refs.length);
   const byMailbox = new Map<number, number[]>();
   refs.forEach((r, i) => {
     if (r instanceof EwsError) return;
@@ -55,7 +92,7 @@ async function loadItems(ctx: RequestContext, refs: ReadonlyArray<ItemRef | EwsE
     byMailbox.set(r.mailbox.id, list);
   });
   for (const [mailboxId, indexes] of byMailbox) {
-    const found = await ctx.store.items(mailboxId, indexes.map((i) => (refs[i] as ItemRef).itemId));
+    const found = await read(mailboxId, indexes.map((i) => (refs[i] as ItemRef).itemId));
     indexes.forEach((idx, k) => (out[idx] = found[k]));
   }
   return out;

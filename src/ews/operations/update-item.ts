@@ -12,6 +12,7 @@ import { commitSends, prepareSend, sendFailure, sentItemsOf, storedContent } fro
 import { isSendable } from '../../items/send.js';
 import type { Submission } from '../../store/store.js';
 import type { XmlElement } from '../../soap/xml-element.js';
+import type { XmlWriter } from '../../soap/xml-writer.js';
 import type { RequestContext } from '../context.js';
 import { resolveFolder } from '../folders/resolve-folder.js';
 
@@ -112,7 +113,7 @@ async function sendUpdated(
   mode: ConflictResolution,
   keepCopy: boolean,
   savedEl: XmlElement | undefined,
-): Promise<string> {
+): Promise<XmlWriter> {
   const idEl = savedEl?.children[0];
   const saveTo = idEl && keepCopy ? await resolveFolder(ctx, idEl, 'sent-copy').catch(asEwsError) : undefined;
   const submissions: Array<Submission | EwsError> = [];

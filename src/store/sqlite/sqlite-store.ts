@@ -15,6 +15,7 @@ import {
   type ItemUpload,
   type ItemVersion,
   type ReadFlagUpdate,
+  type ItemWithMime,
   type UploadResult,
   type NewAccount,
   type NewFolder,
@@ -27,6 +28,7 @@ import type { DelegateGrant, Delegation } from '../../domain/delegate.js';
 import { DelegateQueries } from './delegates.js';
 import { ItemTables } from './items.js';
 import { ReadFlagWrites } from './read-flags.js';
+import { itemsWithMime } from './item-mime-read.js';
 import { SyncTables } from './sync.js';
 import type { FolderChangeSet, ItemChangePage, ItemSyncCursor } from '../../domain/sync.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
@@ -265,6 +267,10 @@ export class SqliteStore implements Store {
 
   async itemMime(mailboxId: number, itemId: number): Promise<Buffer | undefined> {
     return this.#items.itemMime(mailboxId, itemId);
+  }
+
+  async itemsWithMime(mailboxId: number, itemIds: readonly number[]): Promise<Array<ItemWithMime | undefined>> {
+    return itemsWithMime((text) => this.sql(text), mailboxId, itemIds);
   }
 
   async attachmentContents(mailboxId: number, itemId: number): Promise<Map<number, AttachmentContent>> {
