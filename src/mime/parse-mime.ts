@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
+import { cutBase64Attachments } from './native-base64.js';
 import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
@@ -14,10 +15,46 @@ export class MimeParseError extends Error {
   override readonly name = 'MimeParseError';
 }
 
-export async function parseMime(raw: Buffer): Promise<MimeMessage> {
+/** `nativeBase64: false` parses with postal-mime alone (the reference the tests compare against). */
+export async function parseMime(raw: Buffer, options: { nativeBase64?: boolean } = {}): Promise<MimeMessage> {
+  const input = legacyHeadersToUtf8(raw);
+  const email = (options.nativeBase64 === false ? undefined : await parseWithNativeBase64(input)) ?? (await postalParse(input));
+  return toMimeMessage(email);
+}
+
+/**
+ * The parse with base64 attachment bodies decoded natively (see native-base64.ts); undefined
+ * when there was nothing to cut or the parse did not confirm every cut (then parse as is).
+ */
+async function parseWithNativeBase64(input: Buffer): Promise<Email | undefined> {
+  const cut = cutBase64Attachments(input);
+  if (!cut) return undefined;
   let email: Email;
   try {
-    email = await PostalMime.parse(legacyHeadersToUtf8(raw), {
+    email = await postalParse(cut.raw);
+  } catch {
+    return undefined;
+  }
+  const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
+  const markerLength = cut.parts[0]!.marker.length;
+  const found = new Map<Attachment, Buffer>();
+  for (const a of email.attachments) {
+    const c = a.content;
+    if (!(c instanceof ArrayBuffer) || c.byteLength !== markerLength) continue;
+    const part = byMarker.get(Buffer.from(c).toString('latin1'));
+    if (!part) continue;
+    byMarker.delete(part.marker);
+    found.set(a, part.content);
+  }
+  if (byMarker.size > 0) return undefined;
+  for (const [a, content] of found) a.content = content;
+  return email;
+}
+
+/** Parses with postal-mime, our options. */
+async function postalParse(input: Buffer): Promise<Email> {
+  try {
+    return await PostalMime.parse(input, {
       // An attached message stays an attachment (EWS ItemAttachment), its raw bytes kept,
       // instead of being merged into the outer body as postal-mime does by default.
       forceRfc822Attachments: true,
@@ -27,6 +64,9 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
     // postal-mime only rejects on its safety limits (nesting depth, header size).
     throw new MimeParseError(`MIME content could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+function toMimeMessage(email: Email): MimeMessage {
   const headers = email.headers;
   return {
     subject: repairC1(email.subject),
