@@ -11,6 +11,12 @@ import { fixture } from './support/mime.js';
 async function assertSameParse(raw: Buffer, label: string): Promise<void> {
   const reference = await parseMime(raw, { nativeBase64: false });
   const fast = await parseMime(raw);
+  // The native path also says where each decoded part came from: that range must decode to the content.
+  for (const a of fast.attachments) {
+    if (!a.source) continue;
+    assert.deepStrictEqual(Buffer.from(raw.toString('latin1', a.source.start, a.source.end), 'base64'), a.content, label);
+    delete a.source;
+  }
   assert.deepStrictEqual(fast, reference, label);
 }
 
@@ -72,6 +78,7 @@ describe('native base64 decoding of attachment parts', () => {
       m.attachments.map((a) => a.content),
       [bytes(2000, 2), att],
     );
+    assert.ok(m.attachments.every((a) => a.source), 'both parts carry their place in the message');
   });
 
   it('leaves odd parts to postal-mime', () => {

@@ -36,6 +36,9 @@ export interface CutPart {
   marker: string;
   /** The part's natively decoded content. */
   content: Buffer;
+  /** Where its base64 text lies in the scanned message: [start, end). */
+  start: number;
+  end: number;
 }
 
 export interface CutMessage {
@@ -66,7 +69,7 @@ export function cutBase64Attachments(raw: Buffer): CutMessage | undefined {
     if (!STRICT_BASE64.test(text)) continue;
     // Same-length markers (index padded), so a lookup after the parse is by length first.
     const marker = `ewsd-native-base64:${nonce}:${String(parts.length).padStart(6, '0')}`;
-    parts.push({ marker, content: Buffer.from(text, 'base64') });
+    parts.push({ marker, content: Buffer.from(text, 'base64'), start: r.start, end: r.end });
     pieces.push(raw.subarray(pos, r.start), Buffer.from(`${Buffer.from(marker, 'latin1').toString('base64')}\r\n`, 'latin1'));
     pos = r.end;
   }

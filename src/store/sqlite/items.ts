@@ -204,15 +204,28 @@ export class ItemTables {
   attachmentContents(mailboxId: number, itemId: number): Map<number, AttachmentContent> {
     const rows = this.s
       .sql(
-        `SELECT a.id, a.kind, a.content, a.attached_item FROM attachments a JOIN items i ON i.id = a.item_id
+        `SELECT a.id, a.kind, a.content, a.attached_item, ${MIME_SLICE} AS encoded FROM attachments a JOIN items i ON i.id = a.item_id
          WHERE a.item_id = ? AND i.mailbox_id = ? ORDER BY a.position`,
       )
-      .all(itemId, mailboxId) as Array<{ id: number; kind: 'file' | 'item'; content: Buffer | null; attached_item: string | null }>;
+      .all(itemId, mailboxId) as Array<{ id: number; kind: 'file' | 'item'; content: Buffer | null; attached_item: string | null; encoded: Buffer | null }>;
     const out = new Map<number, AttachmentContent>();
     for (const r of rows) {
-      out.set(r.id, r.kind === 'file' ? { kind: 'file', content: r.content ?? Buffer.alloc(0) } : { kind: 'item', item: attachedItemFromJson(r.attached_item!) });
+      out.set(r.id, r.kind === 'file' ? { kind: 'file', content: r.content ?? decodeSlice(r.encoded) } : { kind: 'item', item: attachedItemFromJson(r.attached_item!) });
     }
     return out;
+  }
+
+  /**
+   * Writes the content of attachments that refer into the item's MIME into their rows: called
+   * before that MIME row is deleted (the references would dangle).
+   */
+  #materialiseAttachments(itemId: number): void {
+    const rows = this.s.sql(`SELECT a.id, ${MIME_SLICE} AS encoded FROM attachments a WHERE a.item_id = ? AND a.mime_start IS NOT NULL`).all(itemId) as Array<{
+      id: number;
+      encoded: Buffer | null;
+    }>;
+    const write = this.s.sql('UPDATE attachments SET content = ?, mime_start = NULL, mime_end = NULL WHERE id = ?');
+    for (const r of rows) write.run(decodeSlice(r.encoded), r.id);
   }
 
   updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Array<Outcome<Item>> {
@@ -233,6 +246,7 @@ export class ItemTables {
           const versions = { ...current.fieldVersions };
           for (const f of patch.changedFields) versions[f] = modseq;
           if (patch.dropMime && current.hasMime) {
+            this.#materialiseAttachments(current.id);
             this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(current.id);
             current.hasMime = false;
             current.size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + current.attachments.reduce((n, a) => n + a.size, 0);
@@ -417,6 +431,7 @@ export class ItemTables {
       bytes: number;
       visible: number;
     };
+    this.#materialiseAttachments(current.id);
     this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(current.id);
     const size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + stats.bytes;
     const modseq = this.s.nextModseq(mailboxId);
@@ -446,8 +461,8 @@ export class ItemTables {
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
       .sql(
-        `INSERT INTO attachments (item_id, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at)
-         SELECT ?, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at
+        `INSERT INTO attachments (item_id, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at, mime_start, mime_end)
+         SELECT ?, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at, mime_start, mime_end
          FROM attachments WHERE item_id = ? ORDER BY position`,
       )
       .run(copy.id, row.id);
@@ -542,15 +557,17 @@ export class ItemTables {
 
   #insertContent(itemId: number, item: NewItem, now: number): void {
     this.#insertExtended(itemId, item.props);
-    item.attachments.forEach((a, i) => this.#insertAttachment(itemId, i, a, now));
+    item.attachments.forEach((a, i) => this.#insertAttachment(itemId, i, a, now, item.mime));
     if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, item.mime);
   }
 
-  #insertAttachment(itemId: number, position: number, a: NewAttachment, now: number): void {
+  /** `mime`: the MIME stored with the item, which a file attachment's bytes may be kept in (see mimeSource). */
+  #insertAttachment(itemId: number, position: number, a: NewAttachment, now: number, mime?: Buffer): void {
+    const source = a.kind === 'file' && mime ? keptInMime(a, mime) : undefined;
     this.s
       .sql(
-        `INSERT INTO attachments (item_id, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO attachments (item_id, position, kind, name, content_type, content_id, content_location, is_inline, size, content, attached_item, modified_at, mime_start, mime_end)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         itemId,
@@ -562,9 +579,11 @@ export class ItemTables {
         a.kind === 'file' ? (a.contentLocation ?? null) : null,
         a.isInline ? 1 : 0,
         attachmentSize(a),
-        a.kind === 'file' ? a.content : null,
+        a.kind === 'file' && !source ? a.content : null,
         a.kind === 'item' ? attachedItemToJson(a.item) : null,
         a.lastModified?.getTime() ?? now,
+        source?.start ?? null,
+        source?.end ?? null,
       );
   }
 
@@ -712,6 +731,24 @@ export class ItemTables {
     const now = Date.now();
     for (const id of folderIds) this.s.sql('UPDATE folders SET modseq = ?, modified_at = ? WHERE id = ?').run(this.s.nextModseq(mailboxId), now, id);
   }
+}
+
+/** The base64 text of an attachment kept inside its item's MIME (NULL for any other row). */
+const MIME_SLICE = `CASE WHEN a.mime_start IS NULL THEN NULL ELSE
+  (SELECT substr(m.bytes, a.mime_start + 1, a.mime_end - a.mime_start) FROM item_mime m WHERE m.item_id = a.item_id) END`;
+
+function decodeSlice(encoded: Buffer | null): Buffer {
+  return encoded ? Buffer.from(encoded.toString('latin1'), 'base64') : Buffer.alloc(0);
+}
+
+/**
+ * The range of `mime` an attachment's bytes can be read back from, if the parse said so and the
+ * range really decodes to them: a second native decode costs little next to writing the bytes twice.
+ */
+function keptInMime(a: NewAttachment & { kind: 'file' }, mime: Buffer): { start: number; end: number } | undefined {
+  const s = a.mimeSource;
+  if (!s || s.start < 0 || s.end > mime.length || s.start >= s.end) return undefined;
+  return Buffer.from(mime.toString('latin1', s.start, s.end), 'base64').equals(a.content) ? s : undefined;
 }
 
 /** The field name the read flag's version is kept under (see applyChanges). */
