@@ -90,6 +90,11 @@ export type NewAttachment =
       contentLocation?: string;
       isInline: boolean;
       content: Buffer;
+      /**
+       * From a parse of the item's own MIME: the content is the base64 decoding of these bytes
+       * [start, end) of `NewItem.mime`, so the store may refer to them instead of keeping a copy.
+       */
+      mimeSource?: { start: number; end: number };
       /** Kept from an upload (ExportItems data); otherwise the time of the write. */
       lastModified?: Date;
     }

@@ -54,6 +54,8 @@ async function attachmentFromMime(a: MimeAttachment, depth: number): Promise<New
   }
   const file: NewAttachment = { kind: 'file', name, contentType: a.contentType, isInline: a.inline, content: a.content };
   if (a.contentId) file.contentId = a.contentId;
+  // Offsets into the top-level message only: an attached message's parts live inside its own bytes.
+  if (a.source && depth === 0) file.mimeSource = a.source;
   return file;
 }
 

@@ -15,6 +15,11 @@ export interface MimeAttachment {
   /** Content-Disposition inline (or a related part referenced by cid:). */
   inline: boolean;
   content: Buffer;
+  /**
+   * Parse output only: the content is the base64 decoding of exactly these bytes [start, end) of
+   * the parsed message (a base64 part decoded natively), so a store may keep a reference to it.
+   */
+  source?: { start: number; end: number };
 }
 
 export interface MimeHeader {

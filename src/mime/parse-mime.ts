@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
+import { cutBase64Attachments, type CutPart } from './native-base64.js';
 import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
@@ -14,10 +15,52 @@ export class MimeParseError extends Error {
   override readonly name = 'MimeParseError';
 }
 
-export async function parseMime(raw: Buffer): Promise<MimeMessage> {
+/** `nativeBase64: false` parses with postal-mime alone (the reference the tests compare against). */
+export async function parseMime(raw: Buffer, options: { nativeBase64?: boolean } = {}): Promise<MimeMessage> {
+  const input = legacyHeadersToUtf8(raw);
+  const native = options.nativeBase64 === false ? undefined : await parseWithNativeBase64(input);
+  if (!native) return toMimeMessage(await postalParse(input), new Map());
+  // Offsets are into `input`; they only describe `raw` when the headers needed no repair.
+  return toMimeMessage(native.email, input === raw ? native.sources : new Map());
+}
+
+/**
+ * The parse with base64 attachment bodies decoded natively (see native-base64.ts); undefined
+ * when there was nothing to cut or the parse did not confirm every cut (then parse as is).
+ */
+async function parseWithNativeBase64(input: Buffer): Promise<{ email: Email; sources: Map<Attachment, { start: number; end: number }> } | undefined> {
+  const cut = cutBase64Attachments(input);
+  if (!cut) return undefined;
   let email: Email;
   try {
-    email = await PostalMime.parse(legacyHeadersToUtf8(raw), {
+    email = await postalParse(cut.raw);
+  } catch {
+    return undefined;
+  }
+  const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
+  const markerLength = cut.parts[0]!.marker.length;
+  const found = new Map<Attachment, CutPart>();
+  for (const a of email.attachments) {
+    const c = a.content;
+    if (!(c instanceof ArrayBuffer) || c.byteLength !== markerLength) continue;
+    const part = byMarker.get(Buffer.from(c).toString('latin1'));
+    if (!part) continue;
+    byMarker.delete(part.marker);
+    found.set(a, part);
+  }
+  if (byMarker.size > 0) return undefined;
+  const sources = new Map<Attachment, { start: number; end: number }>();
+  for (const [a, part] of found) {
+    a.content = part.content;
+    sources.set(a, { start: part.start, end: part.end });
+  }
+  return { email, sources };
+}
+
+/** Parses with postal-mime, our options. */
+async function postalParse(input: Buffer): Promise<Email> {
+  try {
+    return await PostalMime.parse(input, {
       // An attached message stays an attachment (EWS ItemAttachment), its raw bytes kept,
       // instead of being merged into the outer body as postal-mime does by default.
       forceRfc822Attachments: true,
@@ -27,6 +70,9 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
     // postal-mime only rejects on its safety limits (nesting depth, header size).
     throw new MimeParseError(`MIME content could not be parsed: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+function toMimeMessage(email: Email, sources: ReadonlyMap<Attachment, { start: number; end: number }>): MimeMessage {
   const headers = email.headers;
   return {
     subject: repairC1(email.subject),
@@ -47,7 +93,7 @@ export async function parseMime(raw: Buffer): Promise<MimeMessage> {
     readReceiptRequested: hasHeader(headers, 'disposition-notification-to'),
     deliveryReceiptRequested: hasHeader(headers, 'return-receipt-to'),
     headers: topLevelHeaders(email),
-    attachments: email.attachments.map(toAttachment),
+    attachments: email.attachments.map((a) => toAttachment(a, sources.get(a))),
   };
 }
 
@@ -186,7 +232,7 @@ function sensitivityOf(headers: Header[]): 'Normal' | 'Personal' | 'Private' | '
   }
 }
 
-function toAttachment(a: Attachment): MimeAttachment {
+function toAttachment(a: Attachment, source: { start: number; end: number } | undefined): MimeAttachment {
   let content = bytesOf(a);
   if (/^message\/rfc822$/i.test(a.mimeType)) content = canonicalMessage(content);
   const contentId = a.contentId?.trim().replace(/^<|>$/g, '') || undefined;
@@ -197,6 +243,7 @@ function toAttachment(a: Attachment): MimeAttachment {
   };
   if (a.filename) out.filename = repairC1(a.filename);
   if (contentId) out.contentId = contentId;
+  if (source) out.source = source;
   return out;
 }
 

@@ -148,9 +148,15 @@ function attachedToPlain(item: AttachedItem): AttachedJson {
     props: propsToJson(item.props, {}),
     extended: item.props.extended,
     attachments: item.attachments.map((a) =>
-      a.kind === 'file' ? { ...a, content: a.content.toString('base64') } : { ...a, item: attachedToPlain(a.item) },
+      a.kind === 'file' ? { ...withoutMimeSource(a), content: a.content.toString('base64') } : { ...a, item: attachedToPlain(a.item) },
     ),
   };
+}
+
+/** A reference into the MIME of the item being stored means nothing inside an attached message's JSON. */
+function withoutMimeSource(a: NewAttachment & { kind: 'file' }): Omit<NewAttachment & { kind: 'file' }, 'mimeSource'> {
+  const { mimeSource: _source, ...rest } = a;
+  return rest;
 }
 
 function attachedFromPlain(j: AttachedJson): AttachedItem {

@@ -183,6 +183,18 @@ const MIGRATIONS: readonly Migration[] = [
     name: 'read-flag versions',
     up: (db) => db.exec(READ_FLAG_SCHEMA),
   },
+  {
+    version: 16,
+    name: 'attachment content kept inside the item MIME',
+    up: (db) =>
+      db.exec(`
+        -- A file attachment of an item kept as MIME may have no copy of its bytes (content NULL):
+        -- they are the base64 decoding of item_mime.bytes[mime_start, mime_end). Before the MIME
+        -- row goes, the content is written into the attachment row (see items.ts).
+        ALTER TABLE attachments ADD COLUMN mime_start INTEGER;
+        ALTER TABLE attachments ADD COLUMN mime_end INTEGER;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

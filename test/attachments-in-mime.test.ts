@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { messages, outcomes, post } from './support/soap.js';
+import { createItems, getItems, idOf, type ItemIdPair } from './support/items.js';
+import { exportData, folderId, upload } from './support/export.js';
+
+/**
+ * Attachments of an item created from MIME are kept once, inside the MIME (store: attachments
+ * rows refer to the base64 text in item_mime). Every way of reading them must still give the
+ * exact bytes, also after the MIME goes away or the item is copied, moved, exported.
+ */
+const bytes = (n: number, seed: number): Buffer => {
+  const b = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+};
+const b64 = (buf: Buffer) => (buf.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+
+const PDF = bytes(50_000, 1);
+const PNG = bytes(3_000, 2);
+const SMALL = bytes(40, 3);
+const RAW = Buffer.from(
+  [
+    'From: Alice <alice@example.com>',
+    'To: Bob <bob@example.org>',
+    'Subject: with attachments',
+    'Date: Mon, 23 Nov 2026 10:00:00 +0000',
+    'Message-ID: <att-in-mime@example.com>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="outer"',
+    '',
+    '--outer',
+    'Content-Type: multipart/related; boundary="rel"',
+    '',
+    '--rel',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    '<p>see <img src="cid:logo@x"></p>',
+    '--rel',
+    'Content-Type: image/png',
+    'Content-Transfer-Encoding: base64',
+    'Content-ID: <logo@x>',
+    '',
+    b64(PNG),
+    '--rel--',
+    '--outer',
+    'Content-Type: application/pdf; name="report.pdf"',
+    'Content-Transfer-Encoding: base64',
+    'Content-Disposition: attachment; filename="report.pdf"',
+    '',
+    b64(PDF),
+    '--outer',
+    'Content-Type: application/octet-stream; name="small.bin"',
+    'Content-Transfer-Encoding: base64',
+    'Content-Disposition: attachment; filename="small.bin"',
+    '',
+    b64(SMALL),
+    '--outer--',
+    '',
+  ].join('\r\n'),
+);
+const EXPECTED = [PNG, PDF, SMALL];
+
+const mimeItem = `<t:Message><t:MimeContent CharacterSet="UTF-8">${RAW.toString('base64')}</t:MimeContent></t:Message>`;
+const SHAPE = '<t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent><t:AdditionalProperties><t:FieldURI FieldURI="item:Attachments"/></t:AdditionalProperties>';
+
+describe('attachment bytes kept inside the item MIME', () => {
+  let server: TestServer;
+  let alice: TestUser;
+  before(async () => {
+    server = await startTestServer();
+    alice = await server.addUser('alice@example.com');
+  });
+  after(() => server.stop());
+
+  /** GetItem (MIME and attachment ids), then GetAttachment of each; returns the MIME and the contents. */
+  async function read(item: ItemIdPair): Promise<{ mime: Buffer | undefined; contents: Buffer[] }> {
+    const { items } = await getItems(server.url, alice, [item], SHAPE);
+    const el = items[0]!;
+    const mimeText = el.childText('MimeContent');
+    const ids = el.child('Attachments')!.children.map((a) => a.child('AttachmentId')!.attr('Id')!);
+    const got = await post(server.url, alice, `<m:GetAttachment><m:AttachmentIds>${ids.map((id) => `<t:AttachmentId Id="${id}"/>`).join('')}</m:AttachmentIds></m:GetAttachment>`);
+    assert.deepEqual(outcomes(got.body), ids.map(() => ['Success', 'NoError']));
+    const contents = messages(got.body).map((m) => Buffer.from(m.child('Attachments')!.children[0]!.childText('Content')!, 'base64'));
+    return { mime: mimeText === undefined ? undefined : Buffer.from(mimeText, 'base64'), contents };
+  }
+
+  const create = async () => (await createItems(server.url, alice, [mimeItem]))[0]!;
+
+  it('keeps the big parts once (no copy in the attachment rows) and gives back the exact bytes and MIME', async () => {
+    const item = await create();
+    const { mime, contents } = await read(item);
+    assert.ok(mime?.equals(RAW), 'MimeContent byte for byte');
+    assert.deepEqual(contents, EXPECTED);
+    const db = new Database(join(server.dataDir, 'ewsd.sqlite'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT name, content IS NULL AS kept_in_mime FROM attachments ORDER BY id DESC LIMIT 3').all() as Array<{ name: string; kept_in_mime: number }>;
+      assert.deepEqual(rows.reverse(), [
+        { name: 'attachment', kept_in_mime: 1 },
+        { name: 'report.pdf', kept_in_mime: 1 },
+        { name: 'small.bin', kept_in_mime: 0 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('copies and moves keep the bytes', async () => {
+    const item = await create();
+    const copied = await post(server.url, alice, `<m:CopyItem><m:ToFolderId><t:DistinguishedFolderId Id="inbox"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:CopyItem>`);
+    const copy = idOf(messages(copied.body)[0]!.child('Items')!.children[0]!);
+    const moved = await post(server.url, alice, `<m:MoveItem><m:ToFolderId><t:DistinguishedFolderId Id="archive"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:MoveItem>`);
+    const move = idOf(messages(moved.body)[0]!.child('Items')!.children[0]!);
+    for (const it of [copy, move]) {
+      const { mime, contents } = await read(it);
+      assert.ok(mime?.equals(RAW));
+      assert.deepEqual(contents, EXPECTED);
+    }
+  });
+
+  it('an update that drops the MIME keeps the bytes', async () => {
+    const item = await create();
+    const updated = await post(
+      server.url,
+      alice,
+      `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${item.id}"/><t:Updates>
+        <t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>changed</t:Subject></t:Message></t:SetItemField>
+      </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
+    );
+    assert.deepEqual(outcomes(updated.body), [['Success', 'NoError']]);
+    const { mime, contents } = await read(item);
+    assert.ok(mime && !mime.equals(RAW), 'the MIME is composed anew');
+    assert.match(mime.toString('latin1'), /Subject: changed/);
+    assert.deepEqual(contents, EXPECTED);
+  });
+
+  it('deleting one attachment and adding another keep the other bytes', async () => {
+    const item = await create();
+    const { items } = await getItems(server.url, alice, [item], SHAPE);
+    const pdfId = items[0]!.child('Attachments')!.children[1]!.child('AttachmentId')!.attr('Id')!;
+    const deleted = await post(server.url, alice, `<m:DeleteAttachment><m:AttachmentIds><t:AttachmentId Id="${pdfId}"/></m:AttachmentIds></m:DeleteAttachment>`);
+    assert.deepEqual(outcomes(deleted.body), [['Success', 'NoError']]);
+    assert.deepEqual((await read(item)).contents, [PNG, SMALL]);
+
+    const other = await create();
+    const added = await post(
+      server.url,
+      alice,
+      `<m:CreateAttachment><m:ParentItemId Id="${other.id}"/><m:Attachments><t:FileAttachment><t:Name>extra.bin</t:Name><t:Content>${SMALL.toString('base64')}</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>`,
+    );
+    assert.deepEqual(outcomes(added.body), [['Success', 'NoError']]);
+    assert.deepEqual((await read(other)).contents, [...EXPECTED, SMALL]);
+  });
+
+  it('export and upload round trip keeps the bytes', async () => {
+    const item = await create();
+    const exported = await exportData(server.url, alice, [item]);
+    const folder = await folderId(server.url, alice, 'inbox');
+    const up = await upload(server.url, alice, exported.map((e) => ({ folder, data: e.data })));
+    assert.deepEqual(up.outcomes, [['Success', 'NoError']]);
+    const { mime, contents } = await read(up.ids[0]!);
+    assert.ok(mime?.equals(RAW));
+    assert.deepEqual(contents, EXPECTED);
+    const again = await exportData(server.url, alice, [up.ids[0]!]);
+    assert.equal(again[0]!.data, exported[0]!.data, 'the re-export is identical');
+  });
+});

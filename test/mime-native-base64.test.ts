@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { generateCorpus } from '../bench/corpus.js';
+import { cutBase64Attachments } from '../src/mime/native-base64.js';
+import { parseMime } from '../src/mime/parse-mime.js';
+import { fixture } from './support/mime.js';
+
+/** The native path must give exactly what postal-mime alone gives, attachment bytes included. */
+async function assertSameParse(raw: Buffer, label: string): Promise<void> {
+  const reference = await parseMime(raw, { nativeBase64: false });
+  const fast = await parseMime(raw);
+  // The native path also says where each decoded part came from: that range must decode to the content.
+  for (const a of fast.attachments) {
+    if (!a.source) continue;
+    assert.deepStrictEqual(Buffer.from(raw.toString('latin1', a.source.start, a.source.end), 'base64'), a.content, label);
+    delete a.source;
+  }
+  assert.deepStrictEqual(fast, reference, label);
+}
+
+const bytes = (n: number, seed: number): Buffer => {
+  const b = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+};
+const b64Lines = (buf: Buffer, eol = '\r\n'): string => (buf.toString('base64').match(/.{1,76}/g) ?? []).join(eol);
+
+const head = (type = 'multipart/mixed; boundary="outer"') =>
+  `From: a@example.com\r\nTo: b@example.com\r\nSubject: odd\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\n`;
+const textPart = 'Content-Type: text/plain; charset=utf-8\r\n\r\nHello there\r\n';
+const filePart = (content: Buffer, type = 'application/pdf', extra = '', eol = '\r\n') =>
+  `Content-Type: ${type}; name="f.pdf"${eol}Content-Transfer-Encoding: base64${eol}Content-Disposition: attachment; filename="f.pdf"${eol}${extra}${eol}${b64Lines(content, eol)}${eol}`;
+
+const att = bytes(3000, 1);
+const ODD: Record<string, string> = {
+  'plain mixed': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att)}--outer--\r\n`,
+  'nested multiparts': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n--inner\r\n${textPart}--inner\r\nContent-Type: multipart/related; boundary="rel"\r\n\r\n--rel\r\nContent-Type: text/html\r\n\r\n<p>x<img src="cid:logo"></p>\r\n--rel\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <logo>\r\n\r\n${b64Lines(bytes(2000, 2))}\r\n--rel--\r\n--inner--\r\n--outer\r\n${filePart(att)}--outer--\r\n`,
+  'boundary prefix of another': `${head('multipart/mixed; boundary="B"')}--B\r\nContent-Type: multipart/mixed; boundary="B2"\r\n\r\n--B2\r\n${filePart(bytes(1500, 3))}--B2--\r\n--B\r\n${filePart(att)}--B--\r\n`,
+  'message/rfc822 with an attachment inside': `${head()}--outer\r\n${textPart}--outer\r\nContent-Type: message/rfc822\r\n\r\n${head('multipart/mixed; boundary="in"')}--in\r\n${textPart}--in\r\n${filePart(bytes(5000, 4))}--in--\r\n\r\n--outer\r\n${filePart(att)}--outer--\r\n`,
+  'padded on every line': `${head()}--outer\r\n${textPart}--outer\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${Array.from({ length: 40 }, (_, i) => bytes(56, i).toString('base64').replace(/=*$/, '==')).join('\r\n')}\r\n--outer--\r\n`,
+  'one = in the middle': `${head()}--outer\r\n${filePart(att).replace(/(\r\n[A-Za-z0-9+/]{10})/, '$1=')}--outer--\r\n`,
+  'spaces and junk in the base64': `${head()}--outer\r\n${filePart(att).replace(/\r\n([A-Za-z0-9+/]{20})/g, '\r\n $1 !')}--outer--\r\n`,
+  'no close delimiter': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att)}`,
+  'no close delimiter, no final line break': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att).trimEnd()}`,
+  'trailing whitespace on delimiters and an epilogue': `${head()}--outer \t\r\n${textPart}--outer\t\r\n${filePart(att)}--outer--  \r\nepilogue\r\n--outer\r\nnot a part\r\n`,
+  'delimiter look-alike inside a part': `${head()}--outer\r\n${filePart(att)}--outerX\r\nQUJD\r\n--outer--\r\n`,
+  'LF line ends': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att)}--outer--\r\n`.replace(/\r\n/g, '\n'),
+  'text parts in base64': `${head()}--outer\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(Buffer.from('Hello '.repeat(300)))}\r\n--outer\r\nContent-Type: text/csv\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=a.csv\r\n\r\n${b64Lines(Buffer.from('a,b\r\n'.repeat(300)))}\r\n--outer\r\nContent-Type: text/calendar; method=REQUEST\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(Buffer.from('BEGIN:VCALENDAR\r\n'.repeat(100)))}\r\n--outer\r\nContent-Type: application/ics\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(Buffer.from('BEGIN:VCALENDAR\r\n'.repeat(100)))}\r\n--outer--\r\n`,
+  'comment and RFC 2231 in Content-Type': `${head('multipart/mixed (comment); boundary="outer"')}--outer\r\n${filePart(att)}--outer\r\n${filePart(bytes(900, 5), 'application/pdf', '').replace('name="f.pdf"', "name*0=a; name*1=b")}--outer--\r\n`,
+  'duplicate headers: the first wins': `${head()}--outer\r\n${filePart(att, 'application/pdf', 'Content-Transfer-Encoding: 7bit\r\nContent-Type: text/plain\r\n')}--outer--\r\n`,
+  'leading folded line read as a header by postal-mime': `${head()}--outer\r\n Content-Type: text/plain\r\n${filePart(att)}--outer--\r\n`,
+  'root part is base64': `${head('application/octet-stream')}`.replace('\r\n\r\n', '\r\nContent-Transfer-Encoding: base64\r\n\r\n') + b64Lines(att) + '\r\n',
+  'empty and tiny base64 parts': `${head()}--outer\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n\r\n--outer\r\n${filePart(bytes(10, 6))}--outer\r\n${filePart(att)}--outer--\r\n`,
+  'a part that decodes to a marker-like text': `${head()}--outer\r\n${filePart(Buffer.from('ewsd-native-base64:000000000000000000000000:000000'))}--outer\r\n${filePart(att)}--outer--\r\n`,
+  'header block never ends': `${head()}--outer\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n--outer--\r\n`,
+  'digest with a base64 part': `${head('multipart/digest; boundary="d"')}--d\r\n${filePart(att)}--d\r\n\r\n${head('text/plain')}hi\r\n--d--\r\n`,
+  'CRLF blank line with extra CR': `${head()}--outer\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: BASE64\r\n\r\r\n${b64Lines(att)}\r\n--outer--\r\n`,
+};
+
+describe('native base64 decoding of attachment parts', () => {
+  for (const [name, text] of Object.entries(ODD)) {
+    it(`gives the same parse as postal-mime alone: ${name}`, async () => {
+      await assertSameParse(Buffer.from(text, 'latin1'), name);
+    });
+  }
+
+  it('is used for ordinary attachments (and the bytes are right)', async () => {
+    const raw = Buffer.from(ODD['nested multiparts']!, 'latin1');
+    assert.equal(cutBase64Attachments(raw)?.parts.length, 2);
+    const m = await parseMime(raw);
+    assert.deepEqual(
+      m.attachments.map((a) => a.content),
+      [bytes(2000, 2), att],
+    );
+    assert.ok(m.attachments.every((a) => a.source), 'both parts carry their place in the message');
+  });
+
+  it('leaves odd parts to postal-mime', () => {
+    assert.equal(cutBase64Attachments(Buffer.from(ODD['padded on every line']!, 'latin1')), undefined);
+    assert.equal(cutBase64Attachments(Buffer.from(ODD['spaces and junk in the base64']!, 'latin1')), undefined);
+    assert.equal(cutBase64Attachments(Buffer.from(ODD['text parts in base64']!, 'latin1')), undefined);
+  });
+
+  it('gives the same parse over the benchmark corpus', async () => {
+    const corpus = await generateCorpus(120, 7);
+    let cut = 0;
+    for (const m of corpus.messages) {
+      if (cutBase64Attachments(m.raw)) cut++;
+      await assertSameParse(m.raw, `corpus message ${m.index}`);
+    }
+    assert.ok(cut >= 10, `only ${cut} corpus messages took the native path`);
+  });
+
+  it('gives the same parse over the MIME fixtures and the seeds', async () => {
+    const dir = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'mime');
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.eml'))) await assertSameParse(fixture(name), name);
+    const seeds = '/work/shared/seeds/xml';
+    let files: string[] = [];
+    try {
+      files = readdirSync(seeds);
+    } catch {
+      return;
+    }
+    for (const f of files) {
+      const xml = readFileSync(join(seeds, f), 'utf8');
+      for (const m of xml.matchAll(/<t:MimeContent[^>]*>([^<]+)<\/t:MimeContent>/g)) await assertSameParse(Buffer.from(m[1]!, 'base64'), f);
+    }
+  });
+});
