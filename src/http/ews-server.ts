@@ -11,6 +11,7 @@ import { DEFAULT_XML_LIMITS, XmlParseError, XmlStreamParser, type XmlLimits } fr
 import { chunksByteLength, type XmlChunk } from '../soap/xml-writer.js';
 import type { XmlElement } from '../soap/xml-element.js';
 import type { Store } from '../store/store.js';
+import { Utf8Body } from './utf8-body.js';
 
 export interface EwsServerOptions {
   store: Store;
@@ -135,7 +136,7 @@ type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: '
 function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
   if (Number(req.headers['content-length'] ?? 0) > opts.maxBodyBytes) return Promise.resolve({ kind: 'too-large' });
   const parser = new XmlStreamParser(opts.xmlLimits ?? DEFAULT_XML_LIMITS);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new Utf8Body();
   let bytes = 0;
   let failure: SoapFault | undefined;
   const feed = (decode: () => string) => {
@@ -155,10 +156,10 @@ function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
         resolve({ kind: 'too-large' });
         return;
       }
-      feed(() => decoder.decode(chunk, { stream: true }));
+      feed(() => decoder.decode(chunk));
     };
     const onEnd = () => {
-      feed(() => decoder.decode());
+      feed(() => decoder.end());
       if (failure) return resolve({ kind: 'invalid', fault: failure });
       try {
         resolve({ kind: 'ok', root: parser.close() });
