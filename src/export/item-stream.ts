@@ -68,12 +68,15 @@ export interface DecodedItemStream {
 
 export function encodeItemStream(msg: ExportedMessage, opts: ItemStreamOptions = {}): Buffer {
   const content = writeMessageContent(msg, opts.maxDepth ?? DEFAULT_MAX_DEPTH);
-  const records: Buffer[] = [];
+  // Records go straight into one buffer of the final size (header first): no concatenation
+  // copies of what may be megabytes of content.
+  const transferBuffers = Math.ceil(content.length / TRANSFER_BUFFER_SIZE);
+  const out = Buffer.allocUnsafe(HEADER_SIZE + 8 * 3 + 8 + 24 + 6 + 8 * transferBuffers + content.length);
+  let at = HEADER_SIZE;
   const record = (op: number, payload: Buffer): void => {
-    const head = Buffer.allocUnsafe(8);
-    head.writeUInt32LE(op, 0);
-    head.writeUInt32LE(payload.length, 4);
-    records.push(head, payload);
+    out.writeUInt32LE(op, at);
+    out.writeUInt32LE(payload.length, at + 4);
+    at += 8 + payload.copy(out, at + 8);
   };
   const config = Buffer.alloc(8);
   config.writeUInt32LE(TRANSFER_METHOD_COPYTO, 4);
@@ -86,16 +89,16 @@ export function encodeItemStream(msg: ExportedMessage, opts: ItemStreamOptions =
   const version = Buffer.alloc(6);
   PARTNER_VERSION.forEach((v, i) => version.writeUInt16LE(v, i * 2));
   record(FxOpcode.TellPartnerVersion, version);
-  for (let at = 0; at < content.length; at += TRANSFER_BUFFER_SIZE) {
-    record(FxOpcode.TransferBuffer, content.subarray(at, at + TRANSFER_BUFFER_SIZE));
+  for (let from = 0; from < content.length; from += TRANSFER_BUFFER_SIZE) {
+    record(FxOpcode.TransferBuffer, content.subarray(from, from + TRANSFER_BUFFER_SIZE));
   }
-  const body = Buffer.concat(records);
-  const header = Buffer.alloc(HEADER_SIZE);
-  ITEM_STREAM_MAGIC.copy(header, 0);
-  header.writeUInt16LE(ITEM_STREAM_VERSION, 4);
-  header.writeUInt32LE(body.length, 8);
-  header.writeUInt32LE(crc32(body) >>> 0, 12);
-  return Buffer.concat([header, body]);
+  if (at !== out.length) throw new Error(`item stream size mismatch: ${at} of ${out.length} bytes`);
+  ITEM_STREAM_MAGIC.copy(out, 0);
+  out.writeUInt16LE(ITEM_STREAM_VERSION, 4);
+  out.writeUInt16LE(0, 6);
+  out.writeUInt32LE(out.length - HEADER_SIZE, 8);
+  out.writeUInt32LE(crc32(out.subarray(HEADER_SIZE)) >>> 0, 12);
+  return out;
 }
 
 export function decodeItemStream(data: Buffer, opts: ItemStreamOptions = {}): ExportedMessage {
