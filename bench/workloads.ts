@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { Corpus } from './corpus.js';
 import { TreeMonitor } from './proc-stats.js';
@@ -102,6 +103,10 @@ export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promi
     const t0 = performance.now();
     state.filled = await fillMailbox(driver, user, opts);
     opts.log(`  ${driver.name} c=${opts.concurrency}: filled with ${state.filled} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // The fill leaves gigabytes of dirty pages for the kernel to write back; timed workloads
+    // running meanwhile would measure that writeback (every fsync waits behind it), not the
+    // mailbox size. Flush them first, as a mailbox that size would be at rest.
+    execFileSync('sync');
   }
   const results: WorkloadResult[] = [];
   for (const workload of WORKLOADS) {

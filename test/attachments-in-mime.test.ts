@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 import { createItems, getItems, idOf, type ItemIdPair } from './support/items.js';
 import { exportData, folderId, upload } from './support/export.js';
@@ -72,34 +72,28 @@ const mimeItem = `<t:Message><t:MimeContent CharacterSet="UTF-8">${RAW.toString(
 const SHAPE = '<t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent><t:AdditionalProperties><t:FieldURI FieldURI="item:Attachments"/></t:AdditionalProperties>';
 
 describe('attachment bytes kept inside the item MIME', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   /** GetItem (MIME and attachment ids), then GetAttachment of each; returns the MIME and the contents. */
   async function read(item: ItemIdPair): Promise<{ mime: Buffer | undefined; contents: Buffer[] }> {
-    const { items } = await getItems(server.url, alice, [item], SHAPE);
+    const { items } = await getItems(env.server.url, env.users.alice, [item], SHAPE);
     const el = items[0]!;
     const mimeText = el.childText('MimeContent');
     const ids = el.child('Attachments')!.children.map((a) => a.child('AttachmentId')!.attr('Id')!);
-    const got = await post(server.url, alice, `<m:GetAttachment><m:AttachmentIds>${ids.map((id) => `<t:AttachmentId Id="${id}"/>`).join('')}</m:AttachmentIds></m:GetAttachment>`);
+    const got = await post(env.server.url, env.users.alice, `<m:GetAttachment><m:AttachmentIds>${ids.map((id) => `<t:AttachmentId Id="${id}"/>`).join('')}</m:AttachmentIds></m:GetAttachment>`);
     assert.deepEqual(outcomes(got.body), ids.map(() => ['Success', 'NoError']));
     const contents = messages(got.body).map((m) => Buffer.from(m.child('Attachments')!.children[0]!.childText('Content')!, 'base64'));
     return { mime: mimeText === undefined ? undefined : Buffer.from(mimeText, 'base64'), contents };
   }
 
-  const create = async () => (await createItems(server.url, alice, [mimeItem]))[0]!;
+  const create = async () => (await createItems(env.server.url, env.users.alice, [mimeItem]))[0]!;
 
   it('keeps the big parts once (no copy in the attachment rows) and gives back the exact bytes and MIME', async () => {
     const item = await create();
     const { mime, contents } = await read(item);
     assert.ok(mime?.equals(RAW), 'MimeContent byte for byte');
     assert.deepEqual(contents, EXPECTED);
-    const db = new Database(join(server.dataDir, 'ewsd.sqlite'), { readonly: true });
+    const db = new Database(join(env.server.dataDir, 'ewsd.sqlite'), { readonly: true });
     try {
       const rows = db.prepare('SELECT name, content IS NULL AS kept_in_mime FROM attachments ORDER BY id DESC LIMIT 3').all() as Array<{ name: string; kept_in_mime: number }>;
       assert.deepEqual(rows.reverse(), [
@@ -114,9 +108,9 @@ describe('attachment bytes kept inside the item MIME', () => {
 
   it('copies and moves keep the bytes', async () => {
     const item = await create();
-    const copied = await post(server.url, alice, `<m:CopyItem><m:ToFolderId><t:DistinguishedFolderId Id="inbox"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:CopyItem>`);
+    const copied = await post(env.server.url, env.users.alice, `<m:CopyItem><m:ToFolderId><t:DistinguishedFolderId Id="inbox"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:CopyItem>`);
     const copy = idOf(messages(copied.body)[0]!.child('Items')!.children[0]!);
-    const moved = await post(server.url, alice, `<m:MoveItem><m:ToFolderId><t:DistinguishedFolderId Id="archive"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:MoveItem>`);
+    const moved = await post(env.server.url, env.users.alice, `<m:MoveItem><m:ToFolderId><t:DistinguishedFolderId Id="archive"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:MoveItem>`);
     const move = idOf(messages(moved.body)[0]!.child('Items')!.children[0]!);
     for (const it of [copy, move]) {
       const { mime, contents } = await read(it);
@@ -128,8 +122,8 @@ describe('attachment bytes kept inside the item MIME', () => {
   it('an update that drops the MIME keeps the bytes', async () => {
     const item = await create();
     const updated = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${item.id}"/><t:Updates>
         <t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>changed</t:Subject></t:Message></t:SetItemField>
       </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
@@ -143,16 +137,16 @@ describe('attachment bytes kept inside the item MIME', () => {
 
   it('deleting one attachment and adding another keep the other bytes', async () => {
     const item = await create();
-    const { items } = await getItems(server.url, alice, [item], SHAPE);
+    const { items } = await getItems(env.server.url, env.users.alice, [item], SHAPE);
     const pdfId = items[0]!.child('Attachments')!.children[1]!.child('AttachmentId')!.attr('Id')!;
-    const deleted = await post(server.url, alice, `<m:DeleteAttachment><m:AttachmentIds><t:AttachmentId Id="${pdfId}"/></m:AttachmentIds></m:DeleteAttachment>`);
+    const deleted = await post(env.server.url, env.users.alice, `<m:DeleteAttachment><m:AttachmentIds><t:AttachmentId Id="${pdfId}"/></m:AttachmentIds></m:DeleteAttachment>`);
     assert.deepEqual(outcomes(deleted.body), [['Success', 'NoError']]);
     assert.deepEqual((await read(item)).contents, [PNG, SMALL]);
 
     const other = await create();
     const added = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:CreateAttachment><m:ParentItemId Id="${other.id}"/><m:Attachments><t:FileAttachment><t:Name>extra.bin</t:Name><t:Content>${SMALL.toString('base64')}</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>`,
     );
     assert.deepEqual(outcomes(added.body), [['Success', 'NoError']]);
@@ -161,14 +155,14 @@ describe('attachment bytes kept inside the item MIME', () => {
 
   it('export and upload round trip keeps the bytes', async () => {
     const item = await create();
-    const exported = await exportData(server.url, alice, [item]);
-    const folder = await folderId(server.url, alice, 'inbox');
-    const up = await upload(server.url, alice, exported.map((e) => ({ folder, data: e.data })));
+    const exported = await exportData(env.server.url, env.users.alice, [item]);
+    const folder = await folderId(env.server.url, env.users.alice, 'inbox');
+    const up = await upload(env.server.url, env.users.alice, exported.map((e) => ({ folder, data: e.data })));
     assert.deepEqual(up.outcomes, [['Success', 'NoError']]);
     const { mime, contents } = await read(up.ids[0]!);
     assert.ok(mime?.equals(RAW));
     assert.deepEqual(contents, EXPECTED);
-    const again = await exportData(server.url, alice, [up.ids[0]!]);
+    const again = await exportData(env.server.url, env.users.alice, [up.ids[0]!]);
     assert.equal(again[0]!.data, exported[0]!.data, 'the re-export is identical');
   });
 });

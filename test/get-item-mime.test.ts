@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { emptyMessageProps, type Item } from '../src/domain/item.js';
 import type { Mailbox } from '../src/domain/mailbox.js';
 import { parseMime } from '../src/mime/parse-mime.js';
@@ -7,7 +7,7 @@ import { parseItemShape } from '../src/ews/items/item-shape.js';
 import { isMimeOnlyShape, writeItem, writeItemHead } from '../src/ews/items/item-xml.js';
 import { parseXml } from '../src/soap/xml-parser.js';
 import { XmlWriter } from '../src/soap/xml-writer.js';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { envelope, messages, outcomes, post } from './support/soap.js';
 import { createItems, getItems, itemIdXml, message, type ItemIdPair } from './support/items.js';
 
@@ -24,9 +24,7 @@ const mimeXml = (raw: Buffer) => `<t:Message><t:MimeContent CharacterSet="UTF-8"
 const ID_AND_MIME = '<t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>';
 
 describe('GetItem with MimeContent (ids and MIME only)', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
+  const env = useTestServer('alice', 'bob');
   const stored: Buffer[] = [
     mimeMessage('first', 'Grüße aus Köln\r\n'),
     // Large enough to be written as a payload chunk of its own many times over (~400 KB of base64).
@@ -34,22 +32,16 @@ describe('GetItem with MimeContent (ids and MIME only)', () => {
     mimeMessage('third', 'plain ascii\r\n'),
   ];
 
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-    bob = await server.addUser('bob@example.com');
-  });
-  after(() => server.stop());
 
   it('returns each stored MIME byte for byte, in request order, with per-item errors kept', async () => {
-    const withMime = await createItems(server.url, alice, stored.map(mimeXml));
-    const [composed, gone] = await createItems(server.url, alice, [message('Grüße – composed'), message('to delete')]);
-    const [bobs] = await createItems(server.url, bob, [message('bob private')]);
-    await post(server.url, alice, `<m:DeleteItem DeleteType="HardDelete"><m:ItemIds>${itemIdXml([gone!])}</m:ItemIds></m:DeleteItem>`);
+    const withMime = await createItems(env.server.url, env.users.alice, stored.map(mimeXml));
+    const [composed, gone] = await createItems(env.server.url, env.users.alice, [message('Grüße – composed'), message('to delete')]);
+    const [bobs] = await createItems(env.server.url, env.users.bob, [message('bob private')]);
+    await post(env.server.url, env.users.alice, `<m:DeleteItem DeleteType="HardDelete"><m:ItemIds>${itemIdXml([gone!])}</m:ItemIds></m:DeleteItem>`);
     const garbled: ItemIdPair = { id: 'not-an-id', changeKey: 'x' };
     const ids = [withMime[0]!, gone!, withMime[1]!, garbled, composed!, bobs!, withMime[2]!];
 
-    const { reply, items } = await getItems(server.url, alice, ids, ID_AND_MIME);
+    const { reply, items } = await getItems(env.server.url, env.users.alice, ids, ID_AND_MIME);
     assert.deepEqual(outcomes(reply.body), [
       ['Success', 'NoError'],
       ['Error', 'ErrorItemNotFound'],
@@ -76,11 +68,11 @@ describe('GetItem with MimeContent (ids and MIME only)', () => {
   });
 
   it('gives the same bytes as the general path (ItemClass asked for, or a field that needs the whole item)', async () => {
-    const [id] = await createItems(server.url, alice, [mimeXml(stored[0]!)]);
-    const fast = await getItems(server.url, alice, [id!], `${ID_AND_MIME}<t:AdditionalProperties><t:FieldURI FieldURI="item:ItemClass"/></t:AdditionalProperties>`);
+    const [id] = await createItems(env.server.url, env.users.alice, [mimeXml(stored[0]!)]);
+    const fast = await getItems(env.server.url, env.users.alice, [id!], `${ID_AND_MIME}<t:AdditionalProperties><t:FieldURI FieldURI="item:ItemClass"/></t:AdditionalProperties>`);
     const full = await getItems(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       [id!],
       `${ID_AND_MIME}<t:AdditionalProperties><t:FieldURI FieldURI="item:ItemClass"/><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties>`,
     );
@@ -91,11 +83,11 @@ describe('GetItem with MimeContent (ids and MIME only)', () => {
 
   it('writes non-ASCII markup next to base64 payloads with the right Content-Length', async () => {
     const subject = 'Grüße aus 東京 😀';
-    const [id] = await createItems(server.url, alice, [message(subject)]);
-    const [mimeId] = await createItems(server.url, alice, [mimeXml(stored[1]!)]);
-    const res = await fetch(server.url, {
+    const [id] = await createItems(env.server.url, env.users.alice, [message(subject)]);
+    const [mimeId] = await createItems(env.server.url, env.users.alice, [mimeXml(stored[1]!)]);
+    const res = await fetch(env.server.url, {
       method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: 'Basic ' + Buffer.from(`${alice.email}:${alice.password}`).toString('base64') },
+      headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: 'Basic ' + Buffer.from(`${env.users.alice.email}:${env.users.alice.password}`).toString('base64') },
       body: envelope(
         `<m:GetItem><m:ItemShape><t:BaseShape>Default</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape><m:ItemIds>${itemIdXml([id!, mimeId!, id!])}</m:ItemIds></m:GetItem>`,
       ),

@@ -2,9 +2,9 @@
 // these tests hold it to what the general path does, for items kept as MIME and items kept as
 // properties alike.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createItems, getItems, idOf, message, type ItemIdPair } from './support/items.js';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 
 const INBOX = '<t:DistinguishedFolderId Id="inbox"/>';
@@ -20,39 +20,33 @@ const setRead = (key: ItemIdPair, isRead = true) => setField(key, 'message:IsRea
 const setSubject = (key: ItemIdPair, subject: string) => setField(key, 'item:Subject', `<t:Subject>${subject}</t:Subject>`);
 
 describe('UpdateItem of the read flag alone', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   async function update(mode: string, changes: string[]) {
-    const reply = await post(server.url, alice, `<m:UpdateItem ConflictResolution="${mode}" MessageDisposition="SaveOnly"><m:ItemChanges>${changes.join('')}</m:ItemChanges></m:UpdateItem>`);
+    const reply = await post(env.server.url, env.users.alice, `<m:UpdateItem ConflictResolution="${mode}" MessageDisposition="SaveOnly"><m:ItemChanges>${changes.join('')}</m:ItemChanges></m:UpdateItem>`);
     const keys = messages(reply.body).map((m) => (m.child('Items')?.children[0] ? idOf(m.child('Items')!.children[0]!) : undefined));
     return { outcomes: outcomes(reply.body), keys, reply };
   }
 
   async function readState(ids: ItemIdPair[]) {
-    const { items } = await getItems(server.url, alice, ids, '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:IsRead"/><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties>');
+    const { items } = await getItems(env.server.url, env.users.alice, ids, '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:IsRead"/><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties>');
     return items.map((m) => ({ key: idOf(m!), isRead: m!.childText('IsRead'), subject: m!.childText('Subject') }));
   }
 
   it('sets flags that GetItem, FindItem and the unread count show; a missing item fails alone, in request order', async () => {
     const folder = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:CreateFolder><m:ParentFolderId>${INBOX}</m:ParentFolderId><m:Folders><t:Folder><t:DisplayName>flags</t:DisplayName></t:Folder></m:Folders></m:CreateFolder>`,
     );
     const folderId = messages(folder.body)[0]!.child('Folders')!.children[0]!.child('FolderId')!.attr('Id')!;
     const where = `<t:FolderId Id="${folderId}"/>`;
-    const [m1, m2, gone, m3] = await createItems(server.url, alice, [mimeMessage('m1'), mimeMessage('m2'), mimeMessage('gone'), mimeMessage('m3')], where);
-    const [p1] = await createItems(server.url, alice, [message('p1', '<t:IsRead>false</t:IsRead>')], where);
-    await post(server.url, alice, `<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="${gone!.id}"/></m:ItemIds></m:DeleteItem>`);
+    const [m1, m2, gone, m3] = await createItems(env.server.url, env.users.alice, [mimeMessage('m1'), mimeMessage('m2'), mimeMessage('gone'), mimeMessage('m3')], where);
+    const [p1] = await createItems(env.server.url, env.users.alice, [message('p1', '<t:IsRead>false</t:IsRead>')], where);
+    await post(env.server.url, env.users.alice, `<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="${gone!.id}"/></m:ItemIds></m:DeleteItem>`);
     const counts = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds>${where}</m:FolderIds></m:GetFolder>`,
     );
     assert.equal(messages(counts.body)[0]!.child('Folders')!.children[0]!.childText('UnreadCount'), '4');
@@ -86,15 +80,15 @@ describe('UpdateItem of the read flag alone', () => {
     assert.notEqual(done.keys[0]!.changeKey, m1!.changeKey);
 
     const after = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds>${where}</m:FolderIds></m:GetFolder>`,
     );
     const f = messages(after.body)[0]!.child('Folders')!.children[0]!;
     assert.deepEqual([f.childText('TotalCount'), f.childText('UnreadCount')], ['4', '1']);
     const found = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:IsRead"/></t:AdditionalProperties></m:ItemShape>` +
         `<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="message:IsRead"/><t:FieldURIOrConstant><t:Constant Value="false"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>` +
         `<m:ParentFolderIds>${where}</m:ParentFolderIds></m:FindItem>`,
@@ -105,13 +99,13 @@ describe('UpdateItem of the read flag alone', () => {
       [m2!.id],
     );
     // The MIME stays what it was: the flag is not part of it.
-    const { items } = await getItems(server.url, alice, [m1!], '<t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>');
+    const { items } = await getItems(env.server.url, env.users.alice, [m1!], '<t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>');
     assert.match(Buffer.from(items[0]!.childText('MimeContent')!, 'base64').toString(), /^From: a@example.com\r\n[\s\S]*body of m1/);
   });
 
   for (const kind of ['MIME', 'properties'] as const) {
     it(`keeps the ChangeKey rules of every conflict mode (an item kept as ${kind})`, async () => {
-      const [v1] = await createItems(server.url, alice, [kind === 'MIME' ? mimeMessage(`conflicts ${kind}`) : message(`conflicts ${kind}`, '<t:IsRead>false</t:IsRead>')], INBOX);
+      const [v1] = await createItems(env.server.url, env.users.alice, [kind === 'MIME' ? mimeMessage(`conflicts ${kind}`) : message(`conflicts ${kind}`, '<t:IsRead>false</t:IsRead>')], INBOX);
       const v2 = await update('NeverOverwrite', [setRead(v1!)]);
       assert.deepEqual(v2.outcomes, [['Success', 'NoError']]);
       // NeverOverwrite: any stale key conflicts.
@@ -140,7 +134,7 @@ describe('UpdateItem of the read flag alone', () => {
   }
 
   it('keeps request order in batches mixing flag changes with other changes, of the same item too', async () => {
-    const [a, b, c] = await createItems(server.url, alice, [mimeMessage('a'), mimeMessage('b'), message('c', '<t:IsRead>false</t:IsRead>')], INBOX);
+    const [a, b, c] = await createItems(env.server.url, env.users.alice, [mimeMessage('a'), mimeMessage('b'), message('c', '<t:IsRead>false</t:IsRead>')], INBOX);
     const mixed = await update('AutoResolve', [setSubject(b!, 'b2'), setRead(a!), setRead(c!), setRead(b!)]);
     assert.deepEqual(mixed.outcomes, Array(4).fill(['Success', 'NoError']));
     assert.deepEqual(
@@ -151,7 +145,7 @@ describe('UpdateItem of the read flag alone', () => {
     const [bNow] = await readState([b!]);
     assert.deepEqual([bNow!.isRead, bNow!.subject, bNow!.key.changeKey], ['true', 'b2', mixed.keys[3]!.changeKey]);
     // The same item twice with the key it had: the second change meets a newer version (NeverOverwrite refuses).
-    const [d] = await createItems(server.url, alice, [mimeMessage('d')], INBOX);
+    const [d] = await createItems(env.server.url, env.users.alice, [mimeMessage('d')], INBOX);
     const twice = await update('NeverOverwrite', [setRead(d!), setSubject(d!, 'd2')]);
     assert.deepEqual(twice.outcomes, [
       ['Success', 'NoError'],
@@ -167,10 +161,10 @@ describe('UpdateItem of the read flag alone', () => {
   });
 
   it('is a ReadFlagChange for SyncFolderItems', async () => {
-    const bob = await server.addUser('bob@example.com');
+    const bob = await env.server.addUser('bob@example.com');
     const sync = async (state?: string) => {
       const reply = await post(
-        server.url,
+        env.server.url,
         bob,
         `<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId>${INBOX}</m:SyncFolderId>` +
           (state ? `<m:SyncState>${state}</m:SyncState>` : '') +
@@ -179,11 +173,11 @@ describe('UpdateItem of the read flag alone', () => {
       const m = messages(reply.body)[0]!;
       return { state: m.childText('SyncState')!, changes: m.child('Changes')?.children ?? [] };
     };
-    const [x, y] = await createItems(server.url, bob, [mimeMessage('x'), message('y', '<t:IsRead>false</t:IsRead>')], INBOX);
+    const [x, y] = await createItems(env.server.url, bob, [mimeMessage('x'), message('y', '<t:IsRead>false</t:IsRead>')], INBOX);
     const first = await sync();
     assert.equal(first.changes.length, 2);
     const reply = await post(
-      server.url,
+      env.server.url,
       bob,
       `<m:UpdateItem ConflictResolution="AutoResolve" MessageDisposition="SaveOnly"><m:ItemChanges>${setRead(x!)}${setRead(y!)}</m:ItemChanges></m:UpdateItem>`,
     );

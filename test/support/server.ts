@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,4 +44,18 @@ export async function startTestServer(options: TestServerOptions & { log?: Logge
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A server with the given users (`<name>@example.com`) for the tests of one describe block:
+ * started before them, stopped after them. Tests read `env.server` and `env.users.<name>`.
+ */
+export function useTestServer<const N extends string>(...names: N[]): { readonly server: TestServer; readonly users: Readonly<Record<N, TestUser>> } {
+  const env = { server: undefined as unknown as TestServer, users: {} as Record<N, TestUser> };
+  before(async () => {
+    env.server = await startTestServer();
+    for (const name of names) env.users[name] = await env.server.addUser(`${name}@example.com`);
+  });
+  after(() => env.server.stop());
+  return env;
 }
