@@ -6,22 +6,15 @@ import { useTestServer } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 import { createItems, getItems, idOf, type ItemIdPair } from './support/items.js';
 import { exportData, folderId, upload } from './support/export.js';
+import { base64Lines, pseudoRandomBytes } from './support/bytes.js';
 
 /**
  * Attachments of an item created from MIME are kept once, inside the MIME (store: attachments
  * rows refer to the base64 text in item_mime). Every way of reading them must still give the
  * exact bytes, also after the MIME goes away or the item is copied, moved, exported.
  */
-const bytes = (n: number, seed: number): Buffer => {
-  const b = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-};
-const b64 = (buf: Buffer) => (buf.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+const bytes = pseudoRandomBytes;
+const b64 = (buf: Buffer) => base64Lines(buf);
 
 const PDF = bytes(50_000, 1);
 const PNG = bytes(3_000, 2);

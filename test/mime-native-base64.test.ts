@@ -6,6 +6,7 @@ import { generateCorpus } from '../bench/corpus.js';
 import { cutBase64Attachments } from '../src/mime/native-base64.js';
 import { parseMime } from '../src/mime/parse-mime.js';
 import { fixture } from './support/mime.js';
+import { base64Lines, pseudoRandomBytes } from './support/bytes.js';
 
 /** The native path must give exactly what postal-mime alone gives, attachment bytes included. */
 async function assertSameParse(raw: Buffer, label: string): Promise<void> {
@@ -20,16 +21,8 @@ async function assertSameParse(raw: Buffer, label: string): Promise<void> {
   assert.deepStrictEqual(fast, reference, label);
 }
 
-const bytes = (n: number, seed: number): Buffer => {
-  const b = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-};
-const b64Lines = (buf: Buffer, eol = '\r\n'): string => (buf.toString('base64').match(/.{1,76}/g) ?? []).join(eol);
+const bytes = pseudoRandomBytes;
+const b64Lines = base64Lines;
 
 const head = (type = 'multipart/mixed; boundary="outer"') =>
   `From: a@example.com\r\nTo: b@example.com\r\nSubject: odd\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\n\r\n`;

@@ -22,30 +22,42 @@ export const getItem: Operation = {
     if (isMimeOnlyShape(shape)) return mimeOnlyResponse(ctx, refs, shape);
     const items = await loadItems(ctx, refs);
     const folders = new Map<string, Folder | undefined>();
-    return batchResponse({
-      op: 'GetItem',
-      items: refs,
-      ctx,
-      errorPayload: (w) => w.empty('m:Items'),
-      async handle(ref, w, i) {
-        if (ref instanceof EwsError) throw ref;
-        const item = items[i];
-        if (!item) throw new EwsError('ErrorItemNotFound');
-        const extras: ItemExtras = {};
-        if (shape.fields.has('ParentFolderId')) {
-          const key = `${ref.mailbox.id}:${item.folderId}`;
-          if (!folders.has(key)) folders.set(key, await ctx.store.folder(ref.mailbox.id, item.folderId));
-          const parent = folders.get(key);
-          if (parent) extras.parent = parent;
-        }
-        if (shape.fields.has('MimeContent')) extras.mime = await itemMime(ctx, ref.mailbox, item);
-        w.open('m:Items');
-        writeItem(w, ref.mailbox, item, shape, extras);
-        w.close('m:Items');
-      },
+    return itemsResponse(ctx, refs, items, async (w, ref, item) => {
+      const extras: ItemExtras = {};
+      if (shape.fields.has('ParentFolderId')) {
+        const key = `${ref.mailbox.id}:${item.folderId}`;
+        if (!folders.has(key)) folders.set(key, await ctx.store.folder(ref.mailbox.id, item.folderId));
+        const parent = folders.get(key);
+        if (parent) extras.parent = parent;
+      }
+      if (shape.fields.has('MimeContent')) extras.mime = await itemMime(ctx, ref.mailbox, item);
+      writeItem(w, ref.mailbox, item, shape, extras);
     });
   },
 };
+
+/** One ResponseMessage per id, in order: the id's error, ErrorItemNotFound, or what `write` puts in m:Items. */
+function itemsResponse<T>(
+  ctx: RequestContext,
+  refs: ReadonlyArray<ItemRef | EwsError>,
+  found: ReadonlyArray<T | undefined>,
+  write: (w: XmlWriter, ref: ItemRef, item: T) => Promise<void>,
+): Promise<XmlWriter> {
+  return batchResponse({
+    op: 'GetItem',
+    items: refs,
+    ctx,
+    errorPayload: (w) => w.empty('m:Items'),
+    async handle(ref, w, i) {
+      if (ref instanceof EwsError) throw ref;
+      const item = found[i];
+      if (item === undefined) throw new EwsError('ErrorItemNotFound');
+      w.open('m:Items');
+      await write(w, ref, item);
+      w.close('m:Items');
+    },
+  });
+}
 
 /**
  * GetItem of ids and MimeContent only (what sync clients fetch messages with): one narrow read
@@ -54,25 +66,14 @@ export const getItem: Operation = {
  */
 async function mimeOnlyResponse(ctx: RequestContext, refs: ReadonlyArray<ItemRef | EwsError>, shape: ItemShape): Promise<XmlWriter> {
   const heads = await loadPerMailbox<ItemWithMime>(refs, (mailboxId, itemIds) => ctx.store.itemsWithMime(mailboxId, itemIds));
-  return batchResponse({
-    op: 'GetItem',
-    items: refs,
-    ctx,
-    errorPayload: (w) => w.empty('m:Items'),
-    async handle(ref, w, i) {
-      if (ref instanceof EwsError) throw ref;
-      const head = heads[i];
-      if (!head) throw new EwsError('ErrorItemNotFound');
-      let mime = head.mime;
-      if (!mime) {
-        const [item] = await ctx.store.items(ref.mailbox.id, [ref.itemId]);
-        if (!item) throw new EwsError('ErrorItemNotFound');
-        mime = await itemMime(ctx, ref.mailbox, item);
-      }
-      w.open('m:Items');
-      writeItemHead(w, ref.mailbox, head, shape, mime);
-      w.close('m:Items');
-    },
+  return itemsResponse(ctx, refs, heads, async (w, ref, head) => {
+    let mime = head.mime;
+    if (!mime) {
+      const [item] = await ctx.store.items(ref.mailbox.id, [ref.itemId]);
+      if (!item) throw new EwsError('ErrorItemNotFound');
+      mime = await itemMime(ctx, ref.mailbox, item);
+    }
+    writeItemHead(w, ref.mailbox, head, shape, mime);
   });
 }
 
