@@ -69,6 +69,15 @@ export class EwsError extends Error {
   }
 }
 
+/**
+ * For code that collects per-item outcomes: an item's EwsError becomes its result; anything else
+ * (a bug, a store failure) is not an item's business and is thrown on.
+ */
+export function asEwsError(err: unknown): EwsError {
+  if (err instanceof EwsError) return err;
+  throw err;
+}
+
 /** A request-level failure, answered with a SOAP fault and HTTP 500 (or the given status). */
 export class SoapFault extends Error {
   constructor(

@@ -34,7 +34,7 @@ export async function batchResponse<T>(batch: Batch<T>): Promise<XmlWriter> {
       const pending = batch.handle(batch.items[i]!, body, i);
       if (pending) await pending;
     } catch (err) {
-      error = asEwsError(err, ctx);
+      error = internalItemError(err, ctx);
     }
     ctx.stats.items++;
     if (error) {
@@ -63,7 +63,7 @@ export function writeErrorMessage(w: XmlWriter, op: string, error: EwsError, pay
 }
 
 /** An unexpected failure of one item is logged with the request id and reported as an internal error. */
-function asEwsError(err: unknown, ctx: RequestContext): EwsError {
+function internalItemError(err: unknown, ctx: RequestContext): EwsError {
   if (err instanceof EwsError) return err;
   ctx.log.error({ err, requestId: ctx.requestId }, 'item failed with an internal error');
   return new EwsError('ErrorInternalServerError', undefined, [['RequestId', ctx.requestId]]);

@@ -5,7 +5,7 @@ import type { Mailbox } from '../../domain/mailbox.js';
 import type { XmlElement } from '../../soap/xml-element.js';
 import type { XmlWriter } from '../../soap/xml-writer.js';
 import type { RequestContext } from '../context.js';
-import { EwsError, SoapFault } from '../errors.js';
+import { asEwsError, EwsError, SoapFault } from '../errors.js';
 import { resolveFolder } from '../folders/resolve-folder.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
@@ -91,10 +91,6 @@ async function sendNewItems(ctx: RequestContext, elements: readonly XmlElement[]
   });
 }
 
-function asEwsError(err: unknown): EwsError {
-  if (err instanceof EwsError) return err;
-  throw err;
-}
 
 /** SavedItemFolderId, or the caller's Drafts when absent. A bad folder fails every item. */
 async function savedFolder(ctx: RequestContext, el: XmlElement | undefined): Promise<Target | EwsError> {
@@ -105,18 +101,12 @@ async function savedFolder(ctx: RequestContext, el: XmlElement | undefined): Pro
     if (!drafts) throw new EwsError('ErrorFolderNotFound');
     return { mailbox: ctx.account, folder: drafts };
   } catch (err) {
-    if (err instanceof EwsError) return err;
-    throw err;
+    return asEwsError(err);
   }
 }
 
-async function parseOrError(el: XmlElement, mailbox: Mailbox): Promise<NewItem | EwsError> {
-  try {
-    return await parseNewItem(el, mailbox);
-  } catch (err) {
-    if (err instanceof EwsError) return err;
-    throw err;
-  }
+function parseOrError(el: XmlElement, mailbox: Mailbox): Promise<NewItem | EwsError> {
+  return parseNewItem(el, mailbox).catch(asEwsError);
 }
 
 /** `m:Items` with the new ItemId (and attachment ids, which exchangelib zips with what it sent). */

@@ -5,7 +5,7 @@ import type { Mailbox } from '../../domain/mailbox.js';
 import type { XmlWriter } from '../../soap/xml-writer.js';
 import type { ItemWithMime } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
-import { EwsError } from '../errors.js';
+import { asEwsError, EwsError } from '../errors.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
 import { itemIdElements, resolveItemRef, type ItemRef } from '../items/item-ids.js';
@@ -109,7 +109,3 @@ async function itemMime(ctx: RequestContext, mailbox: Mailbox, item: Item): Prom
   return composeItemMime(item, contents);
 }
 
-function asEwsError(err: unknown): EwsError {
-  if (err instanceof EwsError) return err;
-  throw err;
-}

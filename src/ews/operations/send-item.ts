@@ -2,7 +2,7 @@
 import type { Submission } from '../../store/store.js';
 import { isSendable } from '../../items/send.js';
 import type { RequestContext } from '../context.js';
-import { EwsError, SoapFault } from '../errors.js';
+import { asEwsError, EwsError, SoapFault } from '../errors.js';
 import { resolveFolder, type ResolvedFolder } from '../folders/resolve-folder.js';
 import { decodeChangeKey } from '../ids.js';
 import { itemIdElements, resolveItemRef } from '../items/item-ids.js';
@@ -83,7 +83,3 @@ async function prepareOne(ctx: RequestContext, el: XmlElement, save: boolean, sa
   });
 }
 
-function asEwsError(err: unknown): EwsError {
-  if (err instanceof EwsError) return err;
-  throw err;
-}

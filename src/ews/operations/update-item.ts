@@ -1,7 +1,7 @@
 // UpdateItem: https://learn.microsoft.com/exchange/client-developer/web-service-reference/updateitem-operation
 import type { Item } from '../../domain/item.js';
 import type { ItemVersion, Outcome, ReadFlagUpdate } from '../../store/store.js';
-import { EwsError, SoapFault } from '../errors.js';
+import { asEwsError, EwsError, SoapFault } from '../errors.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
 import { applyChanges, checkChangeKey, parseUpdates, readFlagOnly, readFlagValue, type ConflictResolution } from '../items/item-changes.js';
@@ -169,7 +169,3 @@ function splitReadFlagChanges(prepared: readonly Prepared[], indexes: readonly n
   return { flags, others };
 }
 
-function asEwsError(err: unknown): EwsError {
-  if (err instanceof EwsError) return err;
-  throw err;
-}

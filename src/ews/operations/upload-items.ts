@@ -6,7 +6,7 @@ import { decodeItemStream, ItemStreamError } from '../../export/item-stream.js';
 import type { XmlElement } from '../../soap/xml-element.js';
 import type { ItemUpload, Outcome, UploadResult } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
-import { EwsError, SoapFault } from '../errors.js';
+import { asEwsError, EwsError, SoapFault } from '../errors.js';
 import { decodeId } from '../ids.js';
 import { itemIdAttrs } from '../items/item-ids.js';
 import { openMailboxByGuid } from '../mailbox-access.js';
@@ -112,7 +112,3 @@ async function write(ctx: RequestContext, prepared: ReadonlyArray<Prepared | Ews
   return out;
 }
 
-function asEwsError(err: unknown): EwsError {
-  if (err instanceof EwsError) return err;
-  throw err;
-}
