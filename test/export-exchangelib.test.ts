@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { REPO } from './support/soap.js';
 
 const run = promisify(execFile);
 
 describe('ExportItems / UploadItems through exchangelib', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('account.export(items) then account.upload(data): the copies read back the same and re-export identically', async () => {
     let stdout: string;
     try {
-      ({ stdout } = await run('/usr/bin/python3', [join(REPO, 'test', 'interop', 'exchangelib_export.py'), server.url, alice.email, alice.password], { timeout: 120_000 }));
+      ({ stdout } = await run('/usr/bin/python3', [join(REPO, 'test', 'interop', 'exchangelib_export.py'), env.server.url, env.users.alice.email, env.users.alice.password], { timeout: 120_000 }));
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };
       throw new Error(`exchangelib_export.py failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`);

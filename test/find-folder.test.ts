@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from './support/server.js';
 import { messages, NS, outcomes, post, postRaw } from './support/soap.js';
 import { createFolders, folderNames } from './support/folders.js';
 
@@ -13,16 +13,10 @@ const findFolder = (parents: string, extra = '', traversal = 'Shallow', shape = 
   `<m:FindFolder Traversal="${traversal}"><m:FolderShape><t:BaseShape>${shape}</t:BaseShape></m:FolderShape>${extra}<m:ParentFolderIds>${parents}</m:ParentFolderIds></m:FindFolder>`;
 
 describe('FindFolder', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('lists the children of a folder with the paging attributes always present', async () => {
-    const reply = await post(server.url, alice, findFolder('<t:DistinguishedFolderId Id="msgfolderroot"/>'));
+    const reply = await post(env.server.url, env.users.alice, findFolder('<t:DistinguishedFolderId Id="msgfolderroot"/>'));
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
     const root = messages(reply.body)[0]!.child('RootFolder')!;
     assert.equal(root.ns, NS.messages);
@@ -40,16 +34,16 @@ describe('FindFolder', () => {
   });
 
   it('walks the whole subtree with Deep, keeping the dumpster out unless asked for', async () => {
-    const deep = await folderNames(server.url, alice, 'root', 'Deep');
+    const deep = await folderNames(env.server.url, env.users.alice, 'root', 'Deep');
     for (const name of ['Top of Information Store', 'Inbox', 'Conflicts', 'Recipient Cache', 'Finder', 'Favorites']) assert.ok(deep.includes(name), name);
     for (const name of ['Recoverable Items', 'Deletions', 'Purges']) assert.ok(!deep.includes(name), name);
-    assert.deepEqual(await folderNames(server.url, alice, 'recoverableitemsroot'), ['Audits', 'Deletions', 'DiscoveryHolds', 'Purges', 'Versions']);
+    assert.deepEqual(await folderNames(env.server.url, env.users.alice, 'recoverableitemsroot'), ['Audits', 'Deletions', 'DiscoveryHolds', 'Purges', 'Versions']);
   });
 
   it('lists hidden folders with PR_ATTR_HIDDEN set, as Exchange does', async () => {
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:FindFolder Traversal="Shallow"><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="folder:DisplayName"/>` +
         `<t:ExtendedFieldURI PropertyTag="4340" PropertyType="Boolean"/></t:AdditionalProperties></m:FolderShape>` +
         `<m:ParentFolderIds><t:DistinguishedFolderId Id="contacts"/></m:ParentFolderIds></m:FindFolder>`,
@@ -62,7 +56,7 @@ describe('FindFolder', () => {
 
   it('pages with IndexedPageFolderView from the beginning and from the end', async () => {
     const page = async (view: string) => {
-      const reply = await post(server.url, alice, findFolder('<t:DistinguishedFolderId Id="msgfolderroot"/>', view));
+      const reply = await post(env.server.url, env.users.alice, findFolder('<t:DistinguishedFolderId Id="msgfolderroot"/>', view));
       const root = messages(reply.body)[0]!.child('RootFolder')!;
       return {
         names: root.child('Folders')!.children.map((f) => f.childText('DisplayName')),
@@ -105,8 +99,8 @@ describe('FindFolder', () => {
 
   it('pages with FractionalPageFolderView', async () => {
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       findFolder('<t:DistinguishedFolderId Id="msgfolderroot"/>', '<m:FractionalPageFolderView MaxEntriesReturned="3" Numerator="1" Denominator="3"/>'),
     );
     const root = messages(reply.body)[0]!.child('RootFolder')!;
@@ -118,8 +112,8 @@ describe('FindFolder', () => {
 
   it('answers one message per parent, in order, with per-parent errors', async () => {
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       findFolder('<t:DistinguishedFolderId Id="syncissues"/><t:FolderId Id="DUMMY"/><t:DistinguishedFolderId Id="publicfoldersroot"/><t:DistinguishedFolderId Id="inbox"/>'),
     );
     assert.deepEqual(outcomes(reply.body), [
@@ -134,18 +128,18 @@ describe('FindFolder', () => {
   });
 
   it("filters with DavMail's folder-class restriction and finds a subfolder by name", async () => {
-    await createFolders(server.url, alice, 'inbox', 'Lists', 'Receipts');
+    await createFolders(env.server.url, env.users.alice, 'inbox', 'Lists', 'Receipts');
     const cls = (c: string) =>
       `<t:IsEqualTo><t:ExtendedFieldURI PropertyTag="0x3613" PropertyType="String"/><t:FieldURIOrConstant><t:Constant Value="${c}"/></t:FieldURIOrConstant></t:IsEqualTo>`;
     const mailFolders = `<m:Restriction><t:Or>${cls('IPF.Note')}${cls('IPF.Note.Microsoft.Conversation')}<t:Not><t:Exists><t:ExtendedFieldURI PropertyTag="0x3613" PropertyType="String"/></t:Exists></t:Not></t:Or></m:Restriction>`;
-    const reply = await post(server.url, alice, findFolder('<t:DistinguishedFolderId Id="msgfolderroot"/>', mailFolders, 'Deep', 'IdOnly'));
+    const reply = await post(env.server.url, env.users.alice, findFolder('<t:DistinguishedFolderId Id="msgfolderroot"/>', mailFolders, 'Deep', 'IdOnly'));
     const mail = messages(reply.body)[0]!.child('RootFolder')!;
     // 13 mail folders of a new mailbox plus the two just made; no Calendar, Contacts (and its subfolders), Tasks, Notes, Journal.
     assert.equal(mail.attr('TotalItemsInView'), '15');
     assert.equal(mail.child('Folders')!.children.length, 15);
 
     const byName = `<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="folder:DisplayName"/><t:FieldURIOrConstant><t:Constant Value="receipts"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>`;
-    const found = await post(server.url, alice, findFolder('<t:DistinguishedFolderId Id="inbox"/>', byName, 'Shallow', 'AllProperties'));
+    const found = await post(env.server.url, env.users.alice, findFolder('<t:DistinguishedFolderId Id="inbox"/>', byName, 'Shallow', 'AllProperties'));
     const folders = messages(found.body)[0]!.child('RootFolder')!.child('Folders')!.children;
     assert.deepEqual(folders.map((f) => [f.childText('DisplayName'), f.childText('FolderClass')]), [['Receipts', 'IPF.Note']]);
     assert.ok(folders[0]!.child('ParentFolderId')!.attr('Id'));
@@ -160,7 +154,7 @@ describe('FindFolder', () => {
       `<AdditionalProperties><ExtendedFieldURI PropertyTag="4340" PropertyType="Boolean"/></AdditionalProperties></messages:FolderShape>` +
       `<messages:ParentFolderIds><DistinguishedFolderId Id="msgfolderroot"/></messages:ParentFolderIds></messages:FindFolder>` +
       `</SOAP-ENV:Body></SOAP-ENV:Envelope>`;
-    const reply = await postRaw(server.url, alice, xml);
+    const reply = await postRaw(env.server.url, env.users.alice, xml);
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
     const names = messages(reply.body)[0]!.child('RootFolder')!.child('Folders')!.children.map((f) => f.childText('DisplayName'));
     assert.ok(names.includes('Inbox') && names.includes('Lists') && names.includes('Recipient Cache'));
@@ -174,7 +168,7 @@ describe('FindFolder', () => {
       findFolder('<t:DistinguishedFolderId Id="inbox"/>', '<m:IndexedPageFolderView Offset="-1" BasePoint="Beginning"/>'),
       findFolder('<t:DistinguishedFolderId Id="inbox"/>', '<m:Restriction><t:Near/></m:Restriction>'),
     ]) {
-      const reply = await post(server.url, alice, body);
+      const reply = await post(env.server.url, env.users.alice, body);
       assert.equal(reply.status, 500);
       assert.equal(reply.body.child('detail', '')?.child('ResponseCode', NS.errors)?.text, 'ErrorSchemaValidation');
     }

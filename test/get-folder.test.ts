@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from './support/server.js';
 import { outcomes, post, messages } from './support/soap.js';
 
 describe('GetFolder', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('answers one message per id, in order, with per-item errors', async () => {
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:GetFolder><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape><m:FolderIds>
         <t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>alice@example.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>
         <t:DistinguishedFolderId Id="publicfoldersroot"/>

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EwsError } from '../src/ews/errors.js';
 import { decodeChangeKey, decodeId, encodeChangeKey, encodeId } from '../src/ews/ids.js';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer, type TestUser } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 
 const GUID = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -68,18 +68,10 @@ describe('ids', () => {
 });
 
 describe('ids over HTTP: mailboxes are isolated', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  let bob: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-    bob = await server.addUser('bob@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice', 'bob');
 
   const getFolder = (user: TestUser, idXml: string) =>
-    post(server.url, user, `<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>${idXml}</m:FolderIds></m:GetFolder>`);
+    post(env.server.url, user, `<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>${idXml}</m:FolderIds></m:GetFolder>`);
 
   async function inboxId(user: TestUser): Promise<string> {
     const reply = await getFolder(user, '<t:DistinguishedFolderId Id="inbox"/>');
@@ -87,21 +79,21 @@ describe('ids over HTTP: mailboxes are isolated', () => {
   }
 
   it('answers an id of another user\'s folder with ErrorAccessDenied', async () => {
-    const reply = await getFolder(alice, `<t:FolderId Id="${await inboxId(bob)}"/>`);
+    const reply = await getFolder(env.users.alice, `<t:FolderId Id="${await inboxId(env.users.bob)}"/>`);
     assert.deepEqual(outcomes(reply.body), [['Error', 'ErrorAccessDenied']]);
   });
 
   it('answers a forged id (own GUID, another user\'s folder number) with ErrorFolderNotFound', async () => {
-    const theirs = decodeId(await inboxId(bob), 'F');
-    const mine = decodeId(await inboxId(alice), 'F');
+    const theirs = decodeId(await inboxId(env.users.bob), 'F');
+    const mine = decodeId(await inboxId(env.users.alice), 'F');
     const forged = encodeId('F', mine.mailboxGuid, theirs.numbers[0]!);
-    const reply = await getFolder(alice, `<t:FolderId Id="${forged}"/>`);
+    const reply = await getFolder(env.users.alice, `<t:FolderId Id="${forged}"/>`);
     assert.deepEqual(outcomes(reply.body), [['Error', 'ErrorFolderNotFound']]);
   });
 
   it('answers a DistinguishedFolderId naming another mailbox with ErrorAccessDenied, an unknown one with ErrorNonExistentMailbox', async () => {
     const reply = await getFolder(
-      alice,
+      env.users.alice,
       '<t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>bob@example.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>' +
         '<t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>nobody@example.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>' +
         '<t:DistinguishedFolderId Id="inbox"><t:Mailbox><t:EmailAddress>ALICE@example.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>',
@@ -114,11 +106,11 @@ describe('ids over HTTP: mailboxes are isolated', () => {
   });
 
   it('answers an id of a removed user\'s mailbox with ErrorNonExistentMailbox naming the GUID', async () => {
-    const carol = await server.addUser('carol@example.com');
+    const carol = await env.server.addUser('carol@example.com');
     const id = await inboxId(carol);
     const guid = decodeId(id, 'F').mailboxGuid;
-    assert.equal(await server.store.removeAccount(carol.email), true);
-    const reply = await getFolder(alice, `<t:FolderId Id="${id}"/>`);
+    assert.equal(await env.server.store.removeAccount(carol.email), true);
+    const reply = await getFolder(env.users.alice, `<t:FolderId Id="${id}"/>`);
     assert.deepEqual(outcomes(reply.body), [['Error', 'ErrorNonExistentMailbox']]);
     const message = messages(reply.body)[0]!;
     assert.equal(message.childText('MessageText'), 'No mailbox with such guid.');
@@ -128,8 +120,8 @@ describe('ids over HTTP: mailboxes are isolated', () => {
   });
 
   it('answers garbled ids with ErrorInvalidIdMalformed, item by item', async () => {
-    const good = await inboxId(alice);
-    const reply = await getFolder(alice, `<t:FolderId Id="${good.slice(0, -4)}"/><t:FolderId Id="${good}"/><t:FolderId Id="${'A'.repeat(600)}"/><t:FolderId Id="@@@@"/>`);
+    const good = await inboxId(env.users.alice);
+    const reply = await getFolder(env.users.alice, `<t:FolderId Id="${good.slice(0, -4)}"/><t:FolderId Id="${good}"/><t:FolderId Id="${'A'.repeat(600)}"/><t:FolderId Id="@@@@"/>`);
     assert.deepEqual(outcomes(reply.body), [
       ['Error', 'ErrorInvalidIdMalformed'],
       ['Success', 'NoError'],

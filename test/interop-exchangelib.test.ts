@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { REPO } from './support/soap.js';
 
 const run = promisify(execFile);
@@ -21,16 +21,10 @@ async function exchangelib(script: string, ...args: string[]): Promise<Record<st
 }
 
 describe('exchangelib 4.9 against ewsd', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('connects without help, walks the folder tree, creates, renames and deletes a folder', async () => {
-    const out = await exchangelib('exchangelib_folders.py', server.url, alice.email, alice.password);
+    const out = await exchangelib('exchangelib_folders.py', env.server.url, env.users.alice.email, env.users.alice.password);
     assert.equal(out.auth_type, 'basic');
     assert.equal(out.api_version, 'Exchange2019');
     assert.deepEqual(out.inbox, { name: 'Inbox', class: 'Inbox', total: 0 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer, type TestUser } from './support/server.js';
 import { REPO } from './support/soap.js';
 
 const run = promisify(execFile);
@@ -21,16 +21,10 @@ async function exchangelibItems(url: string, user: TestUser): Promise<Record<str
 }
 
 describe('message items through exchangelib 4.9', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('bulk_create, fetch, bulk_update, save, order_by/slicing, attach/detach, move, copy, bulk_delete', async () => {
-    const out = await exchangelibItems(server.url, alice);
+    const out = await exchangelibItems(env.server.url, env.users.alice);
     const subjects = [0, 1, 2, 3, 4].map((i) => `draft ${i}`);
     assert.deepEqual(out.created, [true, true, true, true, true]);
     assert.deepEqual(out.fetched_subjects, subjects);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseMime } from '../src/mime/parse-mime.js';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 import { createItems, folderCounts, getItems, idOf } from './support/items.js';
 
@@ -80,13 +80,7 @@ Content-Transfer-Encoding: 7bit
 };
 
 describe('MimeContent both ways', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('creates items from MIME (DavMail APPEND style) and returns the MIME byte for byte', async () => {
     const names = Object.keys(CORPUS);
@@ -97,10 +91,10 @@ describe('MimeContent both ways', () => {
         `<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0xe06" PropertyType="SystemTime"/><t:Value>2023-01-05T06:07:08.000Z</t:Value></t:ExtendedProperty>` +
         `<t:MimeContent CharacterSet="UTF-8">${CORPUS[n]!.toString('base64')}</t:MimeContent></t:Message>`,
     );
-    const ids = await createItems(server.url, alice, items, '<t:DistinguishedFolderId Id="inbox"/>');
+    const ids = await createItems(env.server.url, env.users.alice, items, '<t:DistinguishedFolderId Id="inbox"/>');
     const { items: got } = await getItems(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       ids,
       '<t:BaseShape>AllProperties</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent><t:AdditionalProperties><t:FieldURI FieldURI="item:Attachments"/></t:AdditionalProperties>',
     );
@@ -132,14 +126,14 @@ describe('MimeContent both ways', () => {
   });
 
   it('composes MIME for items created from properties, Bcc included for drafts, and again after an update', async () => {
-    const [id] = await createItems(server.url, alice, [
+    const [id] = await createItems(env.server.url, env.users.alice, [
       `<t:Message><t:Subject>Composé</t:Subject><t:Body BodyType="HTML">&lt;p&gt;Hi&lt;/p&gt;</t:Body>
        <t:ToRecipients><t:Mailbox><t:Name>Bob</t:Name><t:EmailAddress>bob@example.com</t:EmailAddress></t:Mailbox></t:ToRecipients>
        <t:BccRecipients><t:Mailbox><t:EmailAddress>secret@example.com</t:EmailAddress></t:Mailbox></t:BccRecipients>
        <t:Attachments><t:FileAttachment><t:Name>n.txt</t:Name><t:ContentType>text/plain</t:ContentType><t:Content>${Buffer.from('note').toString('base64')}</t:Content></t:FileAttachment></t:Attachments></t:Message>`,
     ]);
     const mimeOf = async () => {
-      const { items } = await getItems(server.url, alice, [id!], '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:MimeContent"/></t:AdditionalProperties>');
+      const { items } = await getItems(env.server.url, env.users.alice, [id!], '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:MimeContent"/></t:AdditionalProperties>');
       return { item: items[0]!, mime: await parseMime(Buffer.from(items[0]!.childText('MimeContent')!, 'base64')) };
     };
     const { item, mime } = await mimeOf();
@@ -151,8 +145,8 @@ describe('MimeContent both ways', () => {
 
     const key = idOf(item);
     const upd = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:UpdateItem ConflictResolution="AutoResolve" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${key.id}" ChangeKey="${key.changeKey}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>Changed</t:Subject></t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
     );
     assert.deepEqual(outcomes(upd.body), [['Success', 'NoError']]);
@@ -160,34 +154,34 @@ describe('MimeContent both ways', () => {
   });
 
   it('recomposes the MIME of a MIME-created item once a visible property changes', async () => {
-    const [id] = await createItems(server.url, alice, [`<t:Message><t:MimeContent>${CORPUS.latin1!.toString('base64')}</t:MimeContent></t:Message>`]);
+    const [id] = await createItems(env.server.url, env.users.alice, [`<t:Message><t:MimeContent>${CORPUS.latin1!.toString('base64')}</t:MimeContent></t:Message>`]);
     const upd = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:UpdateItem ConflictResolution="AlwaysOverwrite"><m:ItemChanges><t:ItemChange><t:ItemId Id="${id!.id}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>thé</t:Subject></t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
     );
     assert.deepEqual(outcomes(upd.body), [['Success', 'NoError']]);
-    const { items } = await getItems(server.url, alice, [id!], '<t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>');
+    const { items } = await getItems(env.server.url, env.users.alice, [id!], '<t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>');
     const mime = await parseMime(Buffer.from(items[0]!.childText('MimeContent')!, 'base64'));
     assert.equal(mime.subject, 'thé');
     assert.equal(mime.text, 'café crème');
   });
 
   it('keeps the MIME of an item whose read flag alone changes, and tracks the flag, its version and the counts', async () => {
-    const [id] = await createItems(server.url, alice, [`<t:Message><t:MimeContent>${CORPUS.alternative!.toString('base64')}</t:MimeContent></t:Message>`], '<t:DistinguishedFolderId Id="inbox"/>');
-    const before = await folderCounts(server.url, alice, 'inbox');
+    const [id] = await createItems(env.server.url, env.users.alice, [`<t:Message><t:MimeContent>${CORPUS.alternative!.toString('base64')}</t:MimeContent></t:Message>`], '<t:DistinguishedFolderId Id="inbox"/>');
+    const before = await folderCounts(env.server.url, env.users.alice, 'inbox');
     const setRead = (value: boolean, key: { id: string; changeKey?: string }, mode = 'AlwaysOverwrite') =>
       post(
-        server.url,
-        alice,
+        env.server.url,
+        env.users.alice,
         `<m:UpdateItem ConflictResolution="${mode}"><m:ItemChanges><t:ItemChange><t:ItemId Id="${key.id}"${key.changeKey ? ` ChangeKey="${key.changeKey}"` : ''}/><t:Updates><t:SetItemField><t:FieldURI FieldURI="message:IsRead"/><t:Message><t:IsRead>${value}</t:IsRead></t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
       );
     const unread = await setRead(false, id!);
     assert.deepEqual(outcomes(unread.body), [['Success', 'NoError']]);
     const afterUnread = idOf(messages(unread.body)[0]!.child('Items')!.children[0]!);
     assert.notEqual(afterUnread.changeKey, id!.changeKey);
-    assert.deepEqual(await folderCounts(server.url, alice, 'inbox'), { total: before.total, unread: before.unread + 1 });
-    const { items } = await getItems(server.url, alice, [id!], '<t:BaseShape>AllProperties</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>');
+    assert.deepEqual(await folderCounts(env.server.url, env.users.alice, 'inbox'), { total: before.total, unread: before.unread + 1 });
+    const { items } = await getItems(env.server.url, env.users.alice, [id!], '<t:BaseShape>AllProperties</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent>');
     assert.equal(items[0]!.childText('IsRead'), 'false');
     assert.equal(items[0]!.childText('Subject'), 'Grüße – 東京');
     assert.ok(Buffer.from(items[0]!.childText('MimeContent')!, 'base64').equals(CORPUS.alternative!), 'the MIME is kept byte for byte');
@@ -195,13 +189,13 @@ describe('MimeContent both ways', () => {
     // The flag's own version moved: an AutoResolve change of it from the old ChangeKey collides.
     assert.deepEqual(outcomes((await setRead(true, id!, 'AutoResolve')).body), [['Error', 'ErrorIrresolvableConflict']]);
     assert.deepEqual(outcomes((await setRead(true, afterUnread, 'AutoResolve')).body), [['Success', 'NoError']]);
-    assert.deepEqual(await folderCounts(server.url, alice, 'inbox'), before);
+    assert.deepEqual(await folderCounts(env.server.url, env.users.alice, 'inbox'), before);
   });
 
   it('refuses MimeContent that is not base64, for that item only', async () => {
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:MimeContent>not base64 at all!</t:MimeContent></t:Message><t:Message><t:Subject>ok</t:Subject></t:Message></m:Items></m:CreateItem>`,
     );
     assert.deepEqual(outcomes(reply.body), [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 import { createItems, getItems, idOf, type ItemIdPair } from './support/items.js';
 
@@ -20,20 +20,14 @@ const EXTENDED: Array<[uri: string, value: string]> = [
 ];
 
 describe('message item properties', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('stores extended properties of every form and type and returns them exactly, echoing the URI canonically', async () => {
     const props = EXTENDED.map(([uri, value]) => `<t:ExtendedProperty><t:ExtendedFieldURI ${uri}/>${value}</t:ExtendedProperty>`).join('');
     // Children in DavMail's order: extended properties before the subject.
-    const [id] = await createItems(server.url, alice, [`<t:Message>${props}<t:Subject>ext</t:Subject></t:Message>`]);
+    const [id] = await createItems(env.server.url, env.users.alice, [`<t:Message>${props}<t:Subject>ext</t:Subject></t:Message>`]);
     const ask = EXTENDED.map(([uri]) => `<t:ExtendedFieldURI ${uri}/>`).join('') + '<t:ExtendedFieldURI PropertyTag="0x6799" PropertyType="String"/>';
-    const { items } = await getItems(server.url, alice, [id!], `<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>${ask}</t:AdditionalProperties>`);
+    const { items } = await getItems(env.server.url, env.users.alice, [id!], `<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>${ask}</t:AdditionalProperties>`);
     const got = items[0]!.all('ExtendedProperty');
     assert.equal(got.length, EXTENDED.length, 'an absent property is left out');
     got.forEach((p, i) => {
@@ -47,8 +41,8 @@ describe('message item properties', () => {
 
     // Evolution's decimal tag and an upper-case hex tag name the same property; the echo is canonical.
     const { items: again } = await getItems(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       [id!],
       '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:ExtendedFieldURI PropertyTag="4240" PropertyType="Integer"/><t:ExtendedFieldURI PropertyTag="0x3A4F" PropertyType="String"/></t:AdditionalProperties>',
     );
@@ -58,11 +52,11 @@ describe('message item properties', () => {
   });
 
   it('sets and deletes extended properties with UpdateItem; computed MAPI properties follow the item', async () => {
-    const [id] = await createItems(server.url, alice, [`<t:Message><t:Subject>flags</t:Subject><t:IsRead>false</t:IsRead></t:Message>`]);
+    const [id] = await createItems(env.server.url, env.users.alice, [`<t:Message><t:Subject>flags</t:Subject><t:IsRead>false</t:IsRead></t:Message>`]);
     const update = (ck: ItemIdPair, body: string) =>
       post(
-        server.url,
-        alice,
+        env.server.url,
+        env.users.alice,
         `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${ck.id}" ChangeKey="${ck.changeKey}"/><t:Updates>${body}</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
       );
     const setFlag = await update(
@@ -75,7 +69,7 @@ describe('message item properties', () => {
       '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="message:IsRead"/><t:FieldURI FieldURI="item:IsDraft"/>' +
       ['0xe23', '0xe08', '0xe07', '0x1090'].map((t) => `<t:ExtendedFieldURI PropertyTag="${t}" PropertyType="Integer"/>`).join('') +
       '<t:ExtendedFieldURI PropertyTag="0xe06" PropertyType="SystemTime"/><t:ExtendedFieldURI PropertyTag="0x3008" PropertyType="SystemTime"/></t:AdditionalProperties>';
-    const { items } = await getItems(server.url, alice, [id!], shape);
+    const { items } = await getItems(env.server.url, env.users.alice, [id!], shape);
     const values = Object.fromEntries(items[0]!.all('ExtendedProperty').map((p) => [p.child('ExtendedFieldURI')!.attr('PropertyTag'), p.childText('Value')]));
     assert.equal(items[0]!.childText('IsRead'), 'true', '0x0e07 bit 1 marks the message read');
     assert.equal(items[0]!.childText('IsDraft'), 'false', '0x0e07 without bit 8 makes it a sent message');
@@ -94,20 +88,20 @@ describe('message item properties', () => {
       `<t:SetItemField><t:ExtendedFieldURI PropertyTag="0xe23" PropertyType="Integer"/><t:Message><t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0xe23" PropertyType="Integer"/><t:Value>5</t:Value></t:ExtendedProperty></t:Message></t:SetItemField>`,
     );
     assert.deepEqual(outcomes(readOnly.body), [['Error', 'ErrorInvalidPropertySet']]);
-    const { items: after } = await getItems(server.url, alice, [id!], shape);
+    const { items: after } = await getItems(env.server.url, env.users.alice, [id!], shape);
     assert.equal(after[0]!.all('ExtendedProperty').some((p) => p.child('ExtendedFieldURI')!.attr('PropertyTag') === '0x1090'), false);
   });
 
   it('converts the body to the BodyType asked for', async () => {
-    const [html, text] = await createItems(server.url, alice, [
+    const [html, text] = await createItems(env.server.url, env.users.alice, [
       `<t:Message><t:Subject>h</t:Subject><t:Body BodyType="HTML">&lt;p&gt;Hello &lt;b&gt;world&lt;/b&gt;&lt;/p&gt;</t:Body></t:Message>`,
       `<t:Message><t:Subject>t</t:Subject><t:Body BodyType="Text">a &lt; b
 second line</t:Body></t:Message>`,
     ]);
     const body = async (bodyType: string) => {
       const { items } = await getItems(
-        server.url,
-        alice,
+        env.server.url,
+        env.users.alice,
         [html!, text!],
         `<t:BaseShape>IdOnly</t:BaseShape><t:BodyType>${bodyType}</t:BodyType><t:AdditionalProperties><t:FieldURI FieldURI="item:Body"/></t:AdditionalProperties>`,
       );
@@ -126,7 +120,7 @@ second line</t:Body></t:Message>`,
   });
 
   it('returns every property it holds with AllProperties, in schema order (validated)', async () => {
-    const [id] = await createItems(server.url, alice, [
+    const [id] = await createItems(env.server.url, env.users.alice, [
       `<t:Message><t:ItemClass>IPM.Note</t:ItemClass><t:Subject>full</t:Subject><t:Sensitivity>Private</t:Sensitivity><t:Body BodyType="Text">x</t:Body>
        <t:Categories><t:String>Red</t:String><t:String>Work</t:String></t:Categories><t:Importance>High</t:Importance><t:InReplyTo>&lt;a@b&gt;</t:InReplyTo>
        <t:Sender><t:Mailbox><t:EmailAddress>alice@example.com</t:EmailAddress></t:Mailbox></t:Sender>
@@ -139,8 +133,8 @@ second line</t:Body></t:Message>`,
        <t:ReplyTo><t:Mailbox><t:EmailAddress>replies@example.com</t:EmailAddress></t:Mailbox></t:ReplyTo></t:Message>`,
     ]);
     const { items } = await getItems(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       [id!],
       '<t:BaseShape>AllProperties</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="calendar:Start"/><t:FieldURI FieldURI="contacts:DisplayName"/><t:FieldURI FieldURI="item:UniqueBody"/><t:FieldURI FieldURI="task:Status"/></t:AdditionalProperties>',
     );
@@ -158,8 +152,8 @@ second line</t:Body></t:Message>`,
 
   it('stores inline attachments and returns their ids and metadata', async () => {
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>with attachments</t:Subject>
         <t:Attachments>
           <t:FileAttachment><t:Name>a.txt</t:Name><t:ContentType>text/plain</t:ContentType><t:Content>${Buffer.from('hello').toString('base64')}</t:Content></t:FileAttachment>
@@ -172,8 +166,8 @@ second line</t:Body></t:Message>`,
     const attIds = created.child('Attachments')!.children.map((a) => [a.name, a.child('AttachmentId')!.attr('Id')]);
     assert.deepEqual(attIds.map((a) => a[0]), ['FileAttachment', 'FileAttachment', 'ItemAttachment']);
     const { items } = await getItems(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       [idOf(created)],
       '<t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Attachments"/><t:FieldURI FieldURI="item:HasAttachments"/></t:AdditionalProperties>',
     );
@@ -187,11 +181,11 @@ second line</t:Body></t:Message>`,
   });
 
   it('honours the three conflict resolution modes', async () => {
-    const [id] = await createItems(server.url, alice, [`<t:Message><t:Subject>v1</t:Subject><t:Importance>Low</t:Importance></t:Message>`]);
+    const [id] = await createItems(env.server.url, env.users.alice, [`<t:Message><t:Subject>v1</t:Subject><t:Importance>Low</t:Importance></t:Message>`]);
     const update = async (mode: string, key: ItemIdPair, field: string, value: string) => {
       const reply = await post(
-        server.url,
-        alice,
+        env.server.url,
+        env.users.alice,
         `<m:UpdateItem ConflictResolution="${mode}" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${key.id}" ChangeKey="${key.changeKey}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="${field}"/><t:Message>${value}</t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
       );
       const m = messages(reply.body)[0]!;
@@ -214,18 +208,18 @@ second line</t:Body></t:Message>`,
       'Error',
       'ErrorInvalidChangeKey',
     ]);
-    const { items } = await getItems(server.url, alice, [v1], '<t:BaseShape>Default</t:BaseShape>');
+    const { items } = await getItems(env.server.url, env.users.alice, [v1], '<t:BaseShape>Default</t:BaseShape>');
     assert.equal(items[0]!.childText('Subject'), 'forced');
     assert.equal(items[0]!.childText('Importance'), 'High');
   });
 
   it('appends to and deletes list fields; recipients of a sent message cannot change', async () => {
-    const [draft] = await createItems(server.url, alice, [
+    const [draft] = await createItems(env.server.url, env.users.alice, [
       `<t:Message><t:Subject>lists</t:Subject><t:ToRecipients><t:Mailbox><t:EmailAddress>a@example.com</t:EmailAddress></t:Mailbox></t:ToRecipients><t:Categories><t:String>one</t:String></t:Categories></t:Message>`,
     ]);
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:UpdateItem ConflictResolution="AutoResolve" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${draft!.id}" ChangeKey="${draft!.changeKey}"/><t:Updates>
         <t:AppendToItemField><t:FieldURI FieldURI="message:ToRecipients"/><t:Message><t:ToRecipients><t:Mailbox><t:EmailAddress>b@example.com</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></t:AppendToItemField>
         <t:AppendToItemField><t:FieldURI FieldURI="item:Categories"/><t:Message><t:Categories><t:String>two</t:String></t:Categories></t:Message></t:AppendToItemField>
@@ -233,17 +227,17 @@ second line</t:Body></t:Message>`,
       </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
     );
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
-    const { items } = await getItems(server.url, alice, [draft!], '<t:BaseShape>AllProperties</t:BaseShape>');
+    const { items } = await getItems(env.server.url, env.users.alice, [draft!], '<t:BaseShape>AllProperties</t:BaseShape>');
     assert.deepEqual(items[0]!.child('ToRecipients')!.all('Mailbox').map((m) => m.childText('EmailAddress')), ['a@example.com', 'b@example.com']);
     assert.deepEqual(items[0]!.child('Categories')!.all('String').map((s) => s.text), ['one', 'two']);
     assert.equal(items[0]!.child('Subject'), undefined);
 
-    const [sent] = await createItems(server.url, alice, [
+    const [sent] = await createItems(env.server.url, env.users.alice, [
       `<t:Message><t:Subject>sent</t:Subject><t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x0E07" PropertyType="Integer"/><t:Value>1</t:Value></t:ExtendedProperty></t:Message>`,
     ]);
     const refused = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:UpdateItem ConflictResolution="AutoResolve" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${sent!.id}" ChangeKey="${sent!.changeKey}"/><t:Updates>
         <t:SetItemField><t:FieldURI FieldURI="message:ToRecipients"/><t:Message><t:ToRecipients><t:Mailbox><t:EmailAddress>b@example.com</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></t:SetItemField>
       </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,

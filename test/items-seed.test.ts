@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { describe, it } from 'node:test';
+import { useTestServer } from './support/server.js';
 import { messages, outcomes, post, postRaw, SEEDS } from './support/soap.js';
 
 /** The seed's four batch requests (004), replayed as raw XML with ids adapted to this server. */
 describe('message items: the seed batch flow as raw XML', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   const seed = (name: string) => readFileSync(join(SEEDS, name), 'utf8');
 
@@ -34,16 +28,16 @@ describe('message items: the seed batch flow as raw XML', () => {
   }
 
   it('creates, gets, updates and deletes three drafts in batches', async () => {
-    const created = await postRaw(server.url, alice, seed('CreateItem.request-saveonly-batch.xml'));
+    const created = await postRaw(env.server.url, env.users.alice, seed('CreateItem.request-saveonly-batch.xml'));
     assert.equal(created.status, 200);
     assert.deepEqual(outcomes(created.body), Array(3).fill(['Success', 'NoError']));
     const ids = itemIds(messages(created.body));
     assert.equal(new Set(ids.map((i) => i.id)).size, 3);
 
-    const drafts = await post(server.url, alice, `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="drafts"/></m:FolderIds></m:GetFolder>`);
+    const drafts = await post(env.server.url, env.users.alice, `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="drafts"/></m:FolderIds></m:GetFolder>`);
     assert.equal(messages(drafts.body)[0]!.child('Folders')!.children[0]!.childText('TotalCount'), '3');
 
-    const got = await postRaw(server.url, alice, withIds(seed('GetItem.request-batch.xml'), ids));
+    const got = await postRaw(env.server.url, env.users.alice, withIds(seed('GetItem.request-batch.xml'), ids));
     assert.deepEqual(outcomes(got.body), Array(3).fill(['Success', 'NoError']));
     const msgs = messages(got.body).map((m) => m.child('Items')!.child('Message')!);
     assert.deepEqual(
@@ -57,7 +51,7 @@ describe('message items: the seed batch flow as raw XML', () => {
     // IdOnly + two properties: nothing else.
     assert.deepEqual(msgs[0]!.children.map((c) => c.name), ['ItemId', 'Subject', 'ToRecipients']);
 
-    const updated = await postRaw(server.url, alice, withIds(seed('UpdateItem.request-batch.xml'), ids));
+    const updated = await postRaw(env.server.url, env.users.alice, withIds(seed('UpdateItem.request-batch.xml'), ids));
     assert.deepEqual(outcomes(updated.body), Array(3).fill(['Success', 'NoError']));
     const after = itemIds(messages(updated.body));
     after.forEach((a, i) => {
@@ -66,18 +60,18 @@ describe('message items: the seed batch flow as raw XML', () => {
     });
     for (const m of messages(updated.body)) assert.equal(m.child('ConflictResults')!.childText('Count'), '0');
 
-    const reread = await postRaw(server.url, alice, withIds(seed('GetItem.request-batch.xml'), after));
+    const reread = await postRaw(env.server.url, env.users.alice, withIds(seed('GetItem.request-batch.xml'), after));
     for (const m of messages(reread.body)) assert.equal(m.child('Items')!.child('Message')!.childText('Subject'), 'Updated subject at 1/17/2014 2:58:09 PM');
 
-    const deleted = await postRaw(server.url, alice, withIds(seed('DeleteItem.request-batch.xml'), after));
+    const deleted = await postRaw(env.server.url, env.users.alice, withIds(seed('DeleteItem.request-batch.xml'), after));
     assert.deepEqual(outcomes(deleted.body), Array(3).fill(['Success', 'NoError']));
     // Deleting again: the ids are well-formed but the items are gone, which is still Success.
-    const again = await postRaw(server.url, alice, withIds(seed('DeleteItem.request-batch.xml'), after));
+    const again = await postRaw(env.server.url, env.users.alice, withIds(seed('DeleteItem.request-batch.xml'), after));
     assert.deepEqual(outcomes(again.body), Array(3).fill(['Success', 'NoError']));
     // Soft-deleted items no longer resolve by their old ids and have left Drafts.
-    const gone = await postRaw(server.url, alice, withIds(seed('GetItem.request-batch.xml'), after));
+    const gone = await postRaw(env.server.url, env.users.alice, withIds(seed('GetItem.request-batch.xml'), after));
     assert.deepEqual(outcomes(gone.body), Array(3).fill(['Error', 'ErrorItemNotFound']));
-    const draftsAfter = await post(server.url, alice, `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="drafts"/><t:DistinguishedFolderId Id="recoverableitemsdeletions"/></m:FolderIds></m:GetFolder>`);
+    const draftsAfter = await post(env.server.url, env.users.alice, `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="drafts"/><t:DistinguishedFolderId Id="recoverableitemsdeletions"/></m:FolderIds></m:GetFolder>`);
     const [d, r] = messages(draftsAfter.body).map((m) => m.child('Folders')!.children[0]!.childText('TotalCount'));
     assert.equal(d, '0');
     assert.equal(r, '3');

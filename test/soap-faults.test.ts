@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fault } from './support/fault.js';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { envelope, NS, outcomes, post, postRaw, SEEDS, SHARED } from './support/soap.js';
 
 const GET_INBOX = '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>';
@@ -16,17 +16,11 @@ function documentedVersions(): string[] {
 }
 
 describe('SOAP faults', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('answers malformed XML with ErrorSchemaValidation and where it broke', async () => {
     const xml = `<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="${NS.soap}" xmlns:m="${NS.messages}">\n<soap:Body><m:GetFolder>\n</soap:Body></soap:Envelope>`;
-    const f = fault(await postRaw(server.url, alice, xml));
+    const f = fault(await postRaw(env.server.url, env.users.alice, xml));
     assert.equal(f.faultcode, 'a:ErrorSchemaValidation');
     assert.equal(f.responseCode, 'ErrorSchemaValidation');
     assert.match(f.faultstring, /^The request failed schema validation/);
@@ -37,49 +31,49 @@ describe('SOAP faults', () => {
   });
 
   it('answers an envelope without Body', async () => {
-    const f = fault(await postRaw(server.url, alice, `<soap:Envelope xmlns:soap="${NS.soap}"><soap:Header/></soap:Envelope>`));
+    const f = fault(await postRaw(env.server.url, env.users.alice, `<soap:Envelope xmlns:soap="${NS.soap}"><soap:Header/></soap:Envelope>`));
     assert.equal(f.responseCode, 'ErrorSchemaValidation');
     assert.match(f.messageXml.Violation!, /no Body/);
   });
 
   it('answers an empty Body', async () => {
-    const f = fault(await postRaw(server.url, alice, `<soap:Envelope xmlns:soap="${NS.soap}"><soap:Body>  </soap:Body></soap:Envelope>`));
+    const f = fault(await postRaw(env.server.url, env.users.alice, `<soap:Envelope xmlns:soap="${NS.soap}"><soap:Body>  </soap:Body></soap:Envelope>`));
     assert.equal(f.responseCode, 'ErrorSchemaValidation');
     assert.match(f.messageXml.Violation!, /Body is empty/);
   });
 
   it('answers a document whose root is not a SOAP envelope', async () => {
-    const f = fault(await postRaw(server.url, alice, `<m:GetFolder xmlns:m="${NS.messages}"/>`));
+    const f = fault(await postRaw(env.server.url, env.users.alice, `<m:GetFolder xmlns:m="${NS.messages}"/>`));
     assert.equal(f.responseCode, 'ErrorSchemaValidation');
     assert.match(f.messageXml.Violation!, /root element/);
-    const soap12 = fault(await postRaw(server.url, alice, `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>`));
+    const soap12 = fault(await postRaw(env.server.url, env.users.alice, `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>`));
     assert.equal(soap12.responseCode, 'ErrorSchemaValidation');
   });
 
   it('answers an element that is no EWS operation, naming it', async () => {
-    const f = fault(await post(server.url, alice, '<m:Frobnicate/>'));
+    const f = fault(await post(env.server.url, env.users.alice, '<m:Frobnicate/>'));
     assert.equal(f.responseCode, 'ErrorSchemaValidation');
     assert.match(f.message, /Frobnicate/);
-    const foreign = fault(await post(server.url, alice, '<GetFolder xmlns="urn:not-ews"/>'));
+    const foreign = fault(await post(env.server.url, env.users.alice, '<GetFolder xmlns="urn:not-ews"/>'));
     assert.match(foreign.message, /urn:not-ews/);
   });
 
   it('answers an operation whose content breaks the schema with the line it is on', async () => {
-    const f = fault(await post(server.url, alice, '<m:GetFolder>\n<m:FolderShape><t:BaseShape>Everything</t:BaseShape></m:FolderShape></m:GetFolder>'));
+    const f = fault(await post(env.server.url, env.users.alice, '<m:GetFolder>\n<m:FolderShape><t:BaseShape>Everything</t:BaseShape></m:FolderShape></m:GetFolder>'));
     assert.equal(f.responseCode, 'ErrorSchemaValidation');
     assert.match(f.messageXml.Violation!, /Everything/);
     assert.equal(f.messageXml.LineNumber, '2');
   });
 
   it('answers an EWS operation that is not implemented yet with a fault naming it', async () => {
-    const f = fault(await post(server.url, alice, '<m:PlayOnPhone><m:ItemId Id="x"/><m:DialString>1</m:DialString></m:PlayOnPhone>'));
+    const f = fault(await post(env.server.url, env.users.alice, '<m:PlayOnPhone><m:ItemId Id="x"/><m:DialString>1</m:DialString></m:PlayOnPhone>'));
     assert.equal(f.faultcode, 'a:ErrorInvalidOperation');
     assert.equal(f.responseCode, 'ErrorInvalidOperation');
     assert.match(f.message, /'PlayOnPhone'.*not implemented/);
   });
 
   it('answers an unknown RequestServerVersion with ErrorInvalidServerVersion', async () => {
-    const f = fault(await postRaw(server.url, alice, envelope(GET_INBOX, 'Exchange2003')));
+    const f = fault(await postRaw(env.server.url, env.users.alice, envelope(GET_INBOX, 'Exchange2003')));
     assert.equal(f.faultcode, 'a:ErrorInvalidServerVersion');
     assert.equal(f.responseCode, 'ErrorInvalidServerVersion');
     assert.equal(f.message, 'The specified server version is invalid.');
@@ -87,7 +81,7 @@ describe('SOAP faults', () => {
 
   it('accepts a request without RequestServerVersion (DavMail sends none)', async () => {
     const xml = `<soap:Envelope xmlns:soap="${NS.soap}" xmlns:m="${NS.messages}" xmlns:t="${NS.types}"><soap:Body>${GET_INBOX}</soap:Body></soap:Envelope>`;
-    const reply = await postRaw(server.url, alice, xml);
+    const reply = await postRaw(env.server.url, env.users.alice, xml);
     assert.equal(reply.status, 200);
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
   });
@@ -96,14 +90,14 @@ describe('SOAP faults', () => {
     const versions = [...documentedVersions(), 'Exchange2019', 'V2018_01_08'];
     assert.ok(versions.length >= 20);
     for (const version of versions) {
-      const reply = await postRaw(server.url, alice, envelope(GET_INBOX, version));
+      const reply = await postRaw(env.server.url, env.users.alice, envelope(GET_INBOX, version));
       assert.equal(reply.status, 200, version);
       assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']], version);
     }
   });
 
   it('answers every reply with an Exchange 2019 ServerVersionInfo', async () => {
-    const reply = await post(server.url, alice, GET_INBOX);
+    const reply = await post(env.server.url, env.users.alice, GET_INBOX);
     const info = reply.doc.child('Header', NS.soap)!.child('ServerVersionInfo', NS.types)!;
     assert.deepEqual(
       { ...info.attrs },
@@ -117,12 +111,12 @@ describe('SOAP faults', () => {
       '<t:RequestServerVersion Version="Exchange2019"/><t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/></t:TimeZoneContext>' +
       '<t:DateTimePrecision>Seconds</t:DateTimePrecision><t:MailboxCulture>en-US</t:MailboxCulture>' +
       `</s:Header><s:Body>${GET_INBOX}</s:Body></s:Envelope>`;
-    const reply = await postRaw(server.url, alice, xml);
+    const reply = await postRaw(env.server.url, env.users.alice, xml);
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
   });
 
   it('accepts a body that starts with a UTF-8 byte order mark', async () => {
-    const reply = await postRaw(server.url, alice, '\ufeff' + envelope(GET_INBOX));
+    const reply = await postRaw(env.server.url, env.users.alice, '\ufeff' + envelope(GET_INBOX));
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
   });
 
@@ -131,7 +125,7 @@ describe('SOAP faults', () => {
     const seed = readFileSync(join(SEEDS, 'GetItem.request-batch.xml'), 'utf8');
     assert.match(seed, /xmlns:soap="https:\/\/schemas.xmlsoap.org\/soap\/envelope\/"/);
     const xml = seed.replace(/<soap:Body>[\s\S]*<\/soap:Body>/, `<soap:Body>${GET_INBOX}</soap:Body>`);
-    const reply = await postRaw(server.url, alice, xml);
+    const reply = await postRaw(env.server.url, env.users.alice, xml);
     assert.equal(reply.status, 200);
     assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
     // The answer uses the real namespaces only.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { REPO } from './support/soap.js';
 
 const run = promisify(execFile);
@@ -22,18 +22,12 @@ interface SyncOut {
 }
 
 describe('SyncFolderItems and SyncFolderHierarchy through exchangelib 4.9', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   it('sync_items pages, then reports read flag, update, delete and create; sync_hierarchy lists and follows folders', async () => {
     let out: SyncOut;
     try {
-      const { stdout } = await run('/usr/bin/python3', [join(REPO, 'test', 'interop', 'exchangelib_sync.py'), server.url, alice.email, alice.password], { timeout: 120_000 });
+      const { stdout } = await run('/usr/bin/python3', [join(REPO, 'test', 'interop', 'exchangelib_sync.py'), env.server.url, env.users.alice.email, env.users.alice.password], { timeout: 120_000 });
       out = JSON.parse(stdout) as SyncOut;
     } catch (err) {
       const e = err as { stderr?: string; stdout?: string; message: string };

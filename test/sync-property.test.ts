@@ -5,27 +5,21 @@
  * for an id it has, or an Update/ReadFlagChange/Delete for one it does not.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { prng } from './store-conformance-sync.js';
 import { createItems, itemIdXml, message } from './support/items.js';
-import { startTestServer, type TestServer, type TestUser } from './support/server.js';
+import { useTestServer } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 
 type Replica = Map<string, { subject: string; isRead: boolean }>;
 
 describe('SyncFolderItems property (seeded, over HTTP)', () => {
-  let server: TestServer;
-  let alice: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    alice = await server.addUser('alice@example.com');
-  });
-  after(() => server.stop());
+  const env = useTestServer('alice');
 
   const list = async (folder: string): Promise<Replica> => {
     const reply = await post(
-      server.url,
-      alice,
+      env.server.url,
+      env.users.alice,
       `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="${folder}"/></m:ParentFolderIds></m:FindItem>`,
     );
     const out: Replica = new Map();
@@ -48,14 +42,14 @@ describe('SyncFolderItems property (seeded, over HTTP)', () => {
       const pick = <T>(xs: T[]): T | undefined => (xs.length ? xs[Math.floor(rnd() * xs.length)] : undefined);
       const update = (id: string, field: string, xml: string) =>
         post(
-          server.url,
-          alice,
+          env.server.url,
+          env.users.alice,
           `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${id}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="${field}"/><t:Message>${xml}</t:Message></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
         );
       const syncPage = async () => {
         const reply = await post(
-          server.url,
-          alice,
+          env.server.url,
+          env.users.alice,
           `<m:SyncFolderItems><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape><m:SyncFolderId>${folderXml(inbox)}</m:SyncFolderId>` +
             (state ? `<m:SyncState>${state}</m:SyncState>` : '') +
             `<m:MaxChangesReturned>${1 + Math.floor(rnd() * 6)}</m:MaxChangesReturned></m:SyncFolderItems>`,
@@ -82,7 +76,7 @@ describe('SyncFolderItems property (seeded, over HTTP)', () => {
         const r = rnd();
         const here = [...(await list(inbox)).keys()];
         if (r < 0.2) {
-          await createItems(server.url, alice, Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => message(`p${seed}-${n++}`)), folderXml(inbox));
+          await createItems(env.server.url, env.users.alice, Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => message(`p${seed}-${n++}`)), folderXml(inbox));
         } else if (r < 0.3) {
           const id = pick(here);
           if (id) await update(id, 'item:Subject', `<t:Subject>edited ${n++}</t:Subject>`);
@@ -91,14 +85,14 @@ describe('SyncFolderItems property (seeded, over HTTP)', () => {
           if (id) await update(id, 'message:IsRead', `<t:IsRead>${rnd() < 0.5}</t:IsRead>`);
         } else if (r < 0.5) {
           const id = pick(here);
-          if (id) await post(server.url, alice, `<m:MoveItem><m:ToFolderId>${folderXml(other)}</m:ToFolderId><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:MoveItem>`);
+          if (id) await post(env.server.url, env.users.alice, `<m:MoveItem><m:ToFolderId>${folderXml(other)}</m:ToFolderId><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:MoveItem>`);
         } else if (r < 0.56) {
           const id = pick([...(await list(other)).keys()]);
           const op = rnd() < 0.5 ? 'MoveItem' : 'CopyItem';
-          if (id) await post(server.url, alice, `<m:${op}><m:ToFolderId>${folderXml(inbox)}</m:ToFolderId><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:${op}>`);
+          if (id) await post(env.server.url, env.users.alice, `<m:${op}><m:ToFolderId>${folderXml(inbox)}</m:ToFolderId><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:${op}>`);
         } else if (r < 0.64) {
           const id = pick(here);
-          if (id) await post(server.url, alice, `<m:DeleteItem DeleteType="${rnd() < 0.5 ? 'HardDelete' : 'MoveToDeletedItems'}"><m:ItemIds>${itemIdXml([{ id, changeKey: '' }]).replace(' ChangeKey=""', '')}</m:ItemIds></m:DeleteItem>`);
+          if (id) await post(env.server.url, env.users.alice, `<m:DeleteItem DeleteType="${rnd() < 0.5 ? 'HardDelete' : 'MoveToDeletedItems'}"><m:ItemIds>${itemIdXml([{ id, changeKey: '' }]).replace(' ChangeKey=""', '')}</m:ItemIds></m:DeleteItem>`);
         } else if (r < 0.67 && saved.length) {
           const old = saved[Math.floor(rnd() * saved.length)]!;
           state = old.state;
