@@ -13,6 +13,7 @@ import {
 import { readMessageContent, writeMessageContent } from '../src/export/message-content.js';
 import { Marker, MetaTag, PropertyStreamReader, PropertyStreamWriter, type StreamElement } from '../src/export/property-stream.js';
 import { SEEDS } from './support/soap.js';
+import { seededRandom } from '../bench/corpus.js';
 
 const str = (value: string): MapiValue => ({ type: PropType.String, value });
 const int = (value: number): MapiValue => ({ type: PropType.Integer32, value });
@@ -103,17 +104,8 @@ function sampleMessage(subject: string, attachmentBytes = 64): ExportedMessage {
   };
 }
 
-/** Deterministic PRNG (mulberry32) so that a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bench corpus's deterministic PRNG (mulberry32), so that a failing fuzz case can be replayed. */
+const prng = seededRandom;
 
 /** Decoding must give a message or an ItemStreamError; any other exception fails the test. */
 function decodesOrRejects(decode: () => unknown, what: string): 'ok' | 'rejected' {
