@@ -1,23 +1,26 @@
+import { Agent, request } from 'node:http';
 import { parseXml } from '../../src/soap/xml-parser.js';
-import type { XmlElement } from '../../src/soap/xml-element.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
 import {
   createItemXml, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
 } from './ews-requests.js';
+import { countElements, firstAttribute, firstText, responseMessages, type ResponseMessageText } from './ews-response.js';
 import { NotImplemented, type ItemRef, type MailSession } from '../session.js';
 
 /** An EWS request that came back with an error (a per-item ResponseMessage or an unexpected fault). */
 export class EwsRequestError extends Error {}
 
 /**
- * A bench client for EWS over fetch(): it writes the standard SOAP bodies that real clients send
- * and reads the answers with the project's own namespace-aware parser.
+ * A bench client for EWS over one keep-alive HTTP connection (node:http, as a client library would
+ * hold it): it writes the standard SOAP bodies that real clients send and reads the answers with
+ * a scan for the values it needs (ews-response.ts); an answer that is not all Success is parsed
+ * in full to say what went wrong.
  */
 export class EwsSession implements MailSession {
   readonly #auth: string;
-  /** The MimeContent texts of the last response, lifted out before parsing (see liftMimeContent). */
-  #mime: string[] = [];
+  readonly #url: URL;
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 1 });
   #inbox: string | undefined;
 
   constructor(
@@ -26,12 +29,13 @@ export class EwsSession implements MailSession {
     password: string,
   ) {
     this.#auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+    this.#url = new URL(url);
   }
 
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
     const msgs = await this.#call('CreateItem', createItemXml(batch.map((m) => m.raw)), batch.length);
     return msgs.map((m) => {
-      const id = m.child('Items')?.children[0]?.child('ItemId')?.attr('Id');
+      const id = firstAttribute(m.text, 'ItemId', 'Id');
       if (!id) throw new EwsRequestError('CreateItem answered without an ItemId');
       return id;
     });
@@ -39,15 +43,15 @@ export class EwsSession implements MailSession {
 
   async listPage(offset: number, size: number): Promise<number> {
     const [msg] = await this.#call('FindItem', findItemXml(offset, size), 1);
-    return msg!.child('RootFolder')?.child('Items')?.children.length ?? 0;
+    return countElements(msg!.text, 'ItemId');
   }
 
   async fetch(refs: readonly ItemRef[]): Promise<Buffer[]> {
     const msgs = await this.#call('GetItem', getItemXml(refs), refs.length);
     return msgs.map((m) => {
-      const slot = m.child('Items')?.children[0]?.child('MimeContent')?.attr(MIME_SLOT);
-      if (slot === undefined) throw new EwsRequestError('GetItem answered without MimeContent');
-      return Buffer.from(this.#mime[Number(slot)]!, 'base64');
+      const mime = firstText(m.text, 'MimeContent');
+      if (mime === undefined) throw new EwsRequestError('GetItem answered without MimeContent');
+      return Buffer.from(mime, 'base64');
     });
   }
 
@@ -82,7 +86,7 @@ export class EwsSession implements MailSession {
   async exportItems(refs: readonly ItemRef[]): Promise<string[]> {
     const msgs = await this.#call('ExportItems', exportItemsXml(refs), refs.length);
     return msgs.map((m) => {
-      const data = m.childText('Data');
+      const data = firstText(m.text, 'Data');
       if (!data) throw new EwsRequestError('ExportItems answered without Data');
       return data;
     });
@@ -92,7 +96,7 @@ export class EwsSession implements MailSession {
     this.#inbox ??= await this.#inboxId();
     const msgs = await this.#call('UploadItems', uploadItemsXml(this.#inbox, data), data.length);
     return msgs.map((m) => {
-      const id = m.child('ItemId')?.attr('Id');
+      const id = firstAttribute(m.text, 'ItemId', 'Id');
       if (!id) throw new EwsRequestError('UploadItems answered without an ItemId');
       return id;
     });
@@ -101,69 +105,74 @@ export class EwsSession implements MailSession {
   /** UploadItems names its folder by FolderId only: the inbox's id, asked once. */
   async #inboxId(): Promise<string> {
     const [msg] = await this.#call('GetFolder', getInboxIdXml(), 1);
-    const id = msg!.child('Folders')?.children[0]?.child('FolderId')?.attr('Id');
+    const id = firstAttribute(msg!.text, 'FolderId', 'Id');
     if (!id) throw new EwsRequestError('GetFolder answered without a FolderId');
     return id;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#agent.destroy();
+  }
 
   async #sync(state: string | undefined): Promise<{ state: string; last: boolean; changes: number }> {
     const [msg] = await this.#call('SyncFolderItems', syncFolderItemsXml(state), 1);
-    const next = msg!.childText('SyncState');
+    const next = firstText(msg!.text, 'SyncState');
     if (next === undefined) throw new EwsRequestError('SyncFolderItems answered without a SyncState');
-    return { state: next, last: msg!.childText('IncludesLastItemInRange') !== 'false', changes: msg!.child('Changes')?.children.length ?? 0 };
+    const changes = countElements(msg!.text, 'Create', 'Update', 'Delete', 'ReadFlagChange');
+    return { state: next, last: firstText(msg!.text, 'IncludesLastItemInRange') !== 'false', changes };
   }
 
   /** POSTs one operation; returns its ResponseMessages after checking there is one per item and all succeeded. */
-  async #call(operation: string, bodyXml: string, expected: number): Promise<XmlElement[]> {
-    const res = await fetch(this.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/xml; charset=utf-8', Authorization: this.#auth },
-      body: soapEnvelope(bodyXml),
-    });
-    const text = await res.text();
-    let body: XmlElement | undefined;
+  async #call(operation: string, bodyXml: string, expected: number): Promise<ResponseMessageText[]> {
+    const { status, body } = await this.#post(Buffer.from(soapEnvelope(bodyXml)));
+    // Latin-1 keeps every byte as one character: markup, ids and base64 are ASCII, and an answer
+    // whose (possibly UTF-8) text matters is decoded again below.
+    const msgs = responseMessages(body.toString('latin1'));
+    if (msgs.length === expected && msgs.every((m) => m.responseClass === 'Success')) return msgs;
+    throw this.#failure(operation, status, body.toString('utf8'), msgs.length, expected);
+  }
+
+  /** Words what went wrong with an answer, from its full parse. */
+  #failure(operation: string, status: number, text: string, got: number, expected: number): Error {
+    let body;
     try {
-      const lifted = liftMimeContent(text);
-      this.#mime = lifted.mime;
-      body = parseXml(lifted.xml).child('Body', NS.soap)?.children[0];
+      body = parseXml(text).child('Body', NS.soap)?.children[0];
     } catch {
-      throw new EwsRequestError(`${operation}: HTTP ${res.status}, not XML: ${text.slice(0, 200)}`);
+      return new EwsRequestError(`${operation}: HTTP ${status}, not XML: ${text.slice(0, 200)}`);
     }
-    if (!body) throw new EwsRequestError(`${operation}: HTTP ${res.status} without a SOAP body`);
+    if (!body) return new EwsRequestError(`${operation}: HTTP ${status} without a SOAP body`);
     if (body.name === 'Fault') {
       const code = body.all().find((c) => c.name === 'faultcode')?.text.trim() ?? '';
       const reason = body.all().find((c) => c.name === 'faultstring')?.text.trim() ?? '';
-      if (code.endsWith(':ErrorInvalidOperation') && reason.includes(operation)) throw new NotImplemented(operation);
-      throw new EwsRequestError(`${operation}: fault ${code}: ${reason}`);
+      if (code.endsWith(':ErrorInvalidOperation') && reason.includes(operation)) return new NotImplemented(operation);
+      return new EwsRequestError(`${operation}: fault ${code}: ${reason}`);
     }
     const msgs = body.child('ResponseMessages')?.children ?? [];
-    const failed = msgs.find((m) => m.attr('ResponseClass') !== 'Success');
-    if (failed) {
-      const others = msgs.filter((m) => m.attr('ResponseClass') !== 'Success').length;
-      throw new EwsRequestError(`${operation}: ${others} of ${msgs.length} failed, first ${failed.childText('ResponseCode')}: ${failed.childText('MessageText') ?? ''}`);
+    const failed = msgs.filter((m) => m.attr('ResponseClass') !== 'Success');
+    if (failed.length > 0) {
+      return new EwsRequestError(`${operation}: ${failed.length} of ${msgs.length} failed, first ${failed[0]!.childText('ResponseCode')}: ${failed[0]!.childText('MessageText') ?? ''}`);
     }
-    if (msgs.length !== expected) throw new EwsRequestError(`${operation}: ${msgs.length} response messages for ${expected} items`);
-    return msgs;
+    return new EwsRequestError(`${operation}: ${got} response messages for ${expected} items`);
   }
-}
 
-/** The attribute that replaces a lifted MimeContent's text: the index of the text. */
-const MIME_SLOT = 'bench-mime-slot';
-// Base64 holds neither '<' nor '&', so the element's text runs up to the next '<'.
-const MIME_CONTENT = /<((?:[\w.-]+:)?MimeContent)\b([^>]*)>([^<]*)<\/\1>/g;
-
-/**
- * Takes the (large, base64) MimeContent texts out of a response before it goes to the XML parser,
- * leaving an attribute that says where each went. A character-by-character SAX parse of megabytes
- * of base64 would make the client, not the server, the bottleneck of the fetch workload.
- */
-function liftMimeContent(xml: string): { xml: string; mime: string[] } {
-  const mime: string[] = [];
-  const rest = xml.replace(MIME_CONTENT, (_all, name: string, attrs: string, text: string) => {
-    mime.push(text);
-    return `<${name}${attrs} ${MIME_SLOT}="${mime.length - 1}"></${name}>`;
-  });
-  return { xml: rest, mime };
+  #post(payload: Buffer): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        this.#url,
+        {
+          method: 'POST',
+          agent: this.#agent,
+          headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': payload.length, Authorization: this.#auth },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
 }

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { countElements, firstAttribute, firstText, responseMessages } from '../bench/clients/ews-response.js';
+
+// The bench client's response scan (bench/clients/ews-response.ts) must read what the full parse
+// would: whatever the prefixes, each message's own values, failures kept apart.
+const response = (prefix: string, t: string) =>
+  `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>` +
+  `<${prefix}GetItemResponse><${prefix}ResponseMessages>` +
+  `<${prefix}GetItemResponseMessage ResponseClass="Success"><${prefix}ResponseCode>NoError</${prefix}ResponseCode><${prefix}Items>` +
+  `<${t}Message><${t}MimeContent CharacterSet="UTF-8">QUJD</${t}MimeContent><${t}ItemId Id="AAA=" ChangeKey="k1"/></${t}Message></${prefix}Items></${prefix}GetItemResponseMessage>` +
+  `<${prefix}GetItemResponseMessage ResponseClass="Error"><${prefix}MessageText>Not found</${prefix}MessageText><${prefix}ResponseCode>ErrorItemNotFound</${prefix}ResponseCode><${prefix}Items/></${prefix}GetItemResponseMessage>` +
+  `<${prefix}GetItemResponseMessage ResponseClass="Success"><${prefix}ResponseCode>NoError</${prefix}ResponseCode><${prefix}Items>` +
+  `<${t}Message><${t}MimeContent>REVG</${t}MimeContent><${t}ItemId Id="BBB=" ChangeKey="k2"/></${t}Message></${prefix}Items></${prefix}GetItemResponseMessage>` +
+  `</${prefix}ResponseMessages></${prefix}GetItemResponse></s:Body></s:Envelope>`;
+
+describe('bench EWS response scan', () => {
+  for (const [prefix, t] of [['m:', 't:'], ['', ''], ['messages.x-1:', 'typ:']] as const) {
+    it(`reads each message's own values with prefixes "${prefix}" / "${t}"`, () => {
+      const msgs = responseMessages(response(prefix, t));
+      assert.deepEqual(
+        msgs.map((m) => m.responseClass),
+        ['Success', 'Error', 'Success'],
+      );
+      assert.deepEqual(
+        msgs.map((m) => firstAttribute(m.text, 'ItemId', 'Id')),
+        ['AAA=', undefined, 'BBB='],
+      );
+      assert.deepEqual(
+        msgs.map((m) => firstText(m.text, 'MimeContent')),
+        ['QUJD', undefined, 'REVG'],
+      );
+      assert.equal(firstText(msgs[1]!.text, 'ResponseCode'), 'ErrorItemNotFound');
+      assert.equal(countElements(msgs[0]!.text, 'ItemId'), 1);
+    });
+  }
+
+  it('finds no messages in a fault', () => {
+    const fault = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>a:ErrorInvalidOperation</faultcode></s:Fault></s:Body></s:Envelope>`;
+    assert.deepEqual(responseMessages(fault), []);
+  });
+
+  it('counts the changes of a sync page by their element names only', () => {
+    const changes = `<m:Changes><t:Create><t:Message><t:ItemId Id="a"/></t:Message></t:Create><t:ReadFlagChange><t:ItemId Id="b"/><t:IsRead>true</t:IsRead></t:ReadFlagChange><t:Delete><t:ItemId Id="c"/></t:Delete><t:Update><t:Message><t:ItemId Id="d"/></t:Message></t:Update></m:Changes>`;
+    assert.equal(countElements(`<m:SyncFolderItemsResponseMessage ResponseClass="Success">${changes}`, 'Create', 'Update', 'Delete', 'ReadFlagChange'), 4);
+    assert.equal(countElements('<m:DeleteItemResponseMessage ResponseClass="Success"/>', 'Create', 'Update', 'Delete', 'ReadFlagChange'), 0);
+  });
+});
