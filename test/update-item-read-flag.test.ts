@@ -158,6 +158,16 @@ describe('UpdateItem of the read flag alone', () => {
     ]);
     const [dNow] = await readState([d!]);
     assert.deepEqual([dNow!.isRead, dNow!.subject], ['false', 'd']);
+    // Flag changes are written together at the end of the batch: an item named twice still ends as
+    // its last change says, each change gets its own newer ChangeKey, and an item kept without MIME
+    // in between (the full update path) takes its version in the same sequence.
+    const [e, f] = await createItems(env.server.url, env.users.alice, [mimeMessage('e'), message('f', '<t:IsRead>false</t:IsRead>')], INBOX);
+    const seq = await update('AlwaysOverwrite', [setRead(e!, true), setRead(f!, true), setRead(e!, false)]);
+    assert.deepEqual(seq.outcomes, Array(3).fill(['Success', 'NoError']));
+    const modseqs = seq.keys.map((k) => Buffer.from(k!.changeKey, 'base64').readBigUInt64BE(1));
+    assert.ok(modseqs[0]! < modseqs[1]! && modseqs[1]! < modseqs[2]!, `ChangeKeys in order: ${modseqs.join(' ')}`);
+    const [eNow, fNow] = await readState([e!, f!]);
+    assert.deepEqual([eNow!.isRead, eNow!.key.changeKey, fNow!.isRead, fNow!.key.changeKey], ['false', seq.keys[2]!.changeKey, 'true', seq.keys[1]!.changeKey]);
   });
 
   it('is a ReadFlagChange for SyncFolderItems', async () => {
