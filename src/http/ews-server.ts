@@ -7,7 +7,8 @@ import { SoapFault } from '../ews/errors.js';
 import type { Logger } from '../log.js';
 import { XML_DECLARATION } from '../soap/envelope.js';
 import { NS } from '../soap/namespaces.js';
-import { DEFAULT_XML_LIMITS, XmlParseError, XmlStreamParser, type XmlLimits } from '../soap/xml-parser.js';
+import { DEFAULT_XML_LIMITS, XmlParseError, type XmlLimits } from '../soap/xml-parser.js';
+import { RequestParser } from '../soap/request-parser.js';
 import { chunksByteLength, type XmlChunk } from '../soap/xml-writer.js';
 import type { XmlElement } from '../soap/xml-element.js';
 import type { Store } from '../store/store.js';
@@ -129,13 +130,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
 type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: 'invalid'; fault: SoapFault } | { kind: 'gone' };
 
 /**
- * Streams the body into the XML parser as it arrives. After the first parse error the rest is
+ * Feeds the body to the XML parser as it arrives (see RequestParser). After the first parse error the rest is
  * read and discarded, so the client gets a clean fault; past the size cap we answer at once and
  * throw the rest of the body away (see {@link drainRest}).
  */
 function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
   if (Number(req.headers['content-length'] ?? 0) > opts.maxBodyBytes) return Promise.resolve({ kind: 'too-large' });
-  const parser = new XmlStreamParser(opts.xmlLimits ?? DEFAULT_XML_LIMITS);
+  const parser = new RequestParser(opts.xmlLimits ?? DEFAULT_XML_LIMITS);
   const decoder = new Utf8Body();
   let bytes = 0;
   let failure: SoapFault | undefined;
