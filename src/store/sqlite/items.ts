@@ -697,6 +697,11 @@ export class ItemTables {
     return this.#item(mailboxId, itemId);
   }
 
+  /** Items by id without their bodies, as listings show them (inside the caller's transaction). */
+  listingItems(mailboxId: number, itemIds: readonly number[]): Map<number, Item> {
+    return this.#loadItems(mailboxId, itemIds, false);
+  }
+
   /** Items by id (those of the mailbox only), with three statements for the whole list instead of three per item. */
   #loadItems(mailboxId: number, itemIds: readonly number[], withBody = true): Map<number, Item> {
     const out = new Map<number, Item>();

@@ -59,7 +59,7 @@ export class SqliteStore implements Store {
     this.#readFlags = new ReadFlagWrites(access, this.#items);
     this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
     this.#delegates = new DelegateQueries((text) => this.sql(text));
-    this.#sync = new SyncTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) }, (m, id) => this.#items.item(m, id));
+    this.#sync = new SyncTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) }, (m, ids) => this.#items.listingItems(m, ids));
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */

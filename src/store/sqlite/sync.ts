@@ -80,7 +80,8 @@ const scanLimit = (max: number): number => 4 * max + 16;
 export class SyncTables {
   constructor(
     private readonly s: SqlAccess,
-    private readonly item: (mailboxId: number, itemId: number) => Item | undefined,
+    /** The listing form of items (no bodies: SyncFolderItems returns none), by id. */
+    private readonly items: (mailboxId: number, itemIds: readonly number[]) => Map<number, Item>,
   ) {}
 
   itemChanges(mailboxId: number, folderId: number, from: ItemSyncCursor, max: number): ItemChangePage {
@@ -117,14 +118,19 @@ export class SyncTables {
         if (gone.length === limit) bound = Math.min(bound, gone.at(-1)!.modseq);
         const rows = [...items, ...gone].filter((r) => r.modseq <= bound).sort((a, b) => a.modseq - b.modseq);
         through = bound;
+        const picked: ChangeRow[] = [];
         for (const r of rows) {
           if (r.entered > from.known) continue; // not sent yet: a create page will carry it (or it is gone)
-          if (changes.length === max) {
+          if (picked.length === max) {
             through = r.modseq - 1;
             break;
           }
-          changes.push(this.#change(mailboxId, r, from.base));
+          picked.push(r);
         }
+        // The client holds a version at least as new as at B: content from B or before is known.
+        const updated = (r: ChangeRow) => !r.gone && r.content > from.base;
+        const current = this.items(mailboxId, picked.filter(updated).map((r) => r.id));
+        for (const r of picked) changes.push(this.#change(r, updated(r) ? current.get(r.id) : undefined));
         caughtUp = through === now;
       }
       if (!caughtUp) return { changes, next: { known: from.known, through, base: from.base }, complete: false };
@@ -134,17 +140,18 @@ export class SyncTables {
         .sql('SELECT id, entered_modseq AS entered FROM items WHERE folder_id = ? AND entered_modseq > ? ORDER BY entered_modseq LIMIT ?')
         .all(folderId, from.known, room + 1) as Array<{ id: number; entered: number }>;
       const sent = created.slice(0, room);
-      for (const r of sent) changes.push({ kind: 'create', item: this.item(mailboxId, r.id)! });
+      const items = this.items(mailboxId, sent.map((r) => r.id));
+      for (const r of sent) changes.push({ kind: 'create', item: items.get(r.id)! });
       const more = created.length > room;
       return { changes, next: { known: more ? (sent.at(-1)?.entered ?? from.known) : now, through: now, base: now }, complete: !more };
     });
     return read.deferred();
   }
 
-  #change(mailboxId: number, r: ChangeRow, base: number): ItemChange {
+  /** `updated`: the item as it is now when its content changed since the client's base. */
+  #change(r: ChangeRow, updated: Item | undefined): ItemChange {
     if (r.gone) return { kind: 'delete', itemId: r.id };
-    // The client holds a version at least as new as at B: content from B or before is known.
-    if (r.content > base) return { kind: 'update', item: this.item(mailboxId, r.id)! };
+    if (updated) return { kind: 'update', item: updated };
     return { kind: 'read-flag', itemId: r.id, modseq: r.modseq, isRead: r.is_read === 1 };
   }
 
