@@ -1,20 +1,36 @@
 import { EwsSession } from './clients/ews.js';
 import { ImapSession } from './clients/imap.js';
 import { DOVECOT_PASSWORD, type RunningDovecot } from './dovecot.js';
+import type { RunningCanned } from './canned-ews.js';
 import type { RunningEwsd } from './ewsd-process.js';
 import type { ServerDriver } from './session.js';
 
 const EWSD_PASSWORD = 'bench-password';
 
-/** ewsd over EWS: batches as a migration or sync client sends them. */
-export function ewsdDriver(server: RunningEwsd): ServerDriver {
+const EWS_BATCH = { store: 100, list: 50, fetch: 10, flag: 100, delete: 100, export: 10, upload: 10 };
+// Well-formed base64 that names no item: a server that implements the operation answers a per-item error.
+const EWS_PROBE_REF = Buffer.alloc(32).toString('base64');
+
+/** ewsd over EWS: batches as a migration or sync client sends them. `record` hears every exchange (protocol floor). */
+export function ewsdDriver(server: RunningEwsd, record?: (request: Buffer, answer: Buffer) => void): ServerDriver {
   return {
     name: 'ewsd',
     pid: server.pid,
-    batch: { store: 100, list: 50, fetch: 10, flag: 100, delete: 100, export: 10, upload: 10 },
-    // Well-formed base64 that names no item: a server that implements the operation answers a per-item error.
-    probeRef: Buffer.alloc(32).toString('base64'),
+    batch: EWS_BATCH,
+    probeRef: EWS_PROBE_REF,
     prepareUser: (name) => server.addUser(name, EWSD_PASSWORD),
+    open: async (user) => new EwsSession(server.url, user, EWSD_PASSWORD, record),
+  };
+}
+
+/** The EWS protocol floor: the same client and requests, answered with ewsd's recorded bytes (canned-ews.ts). */
+export function cannedDriver(server: RunningCanned): ServerDriver {
+  return {
+    name: 'ews-floor',
+    pid: server.pid,
+    batch: EWS_BATCH,
+    probeRef: EWS_PROBE_REF,
+    prepareUser: async () => {},
     open: async (user) => new EwsSession(server.url, user, EWSD_PASSWORD),
   };
 }

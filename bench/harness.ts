@@ -3,7 +3,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generateCorpus } from './corpus.js';
-import { dovecotDriver, ewsdDriver } from './drivers.js';
+import { Recorder, startCanned } from './canned-ews.js';
+import { cannedDriver, dovecotDriver, ewsdDriver } from './drivers.js';
 import { startDovecot, type RunningDovecot } from './dovecot.js';
 import { startEwsd, type RunningEwsd } from './ewsd-process.js';
 import { runFloor } from './floor.js';
@@ -11,7 +12,7 @@ import { describeMachine } from './machine.js';
 import { sampleTree } from './proc-stats.js';
 import { formatMarkdown, formatTables, renderSvg, type BenchReport } from './report.js';
 import { emptyResult, type WorkloadResult } from './stats.js';
-import { EWSD_ONLY, WORKLOADS, runSide, type Workload } from './workloads.js';
+import { EWSD_ONLY, WORKLOADS, runSide, type SideRunOptions, type Workload } from './workloads.js';
 
 export type Mode = 'tiny' | 'quick' | 'full';
 
@@ -42,6 +43,11 @@ export interface BenchOptions {
   label?: string;
   /** Writes a V8 CPU profile of the ewsd process into this directory (`node --cpu-prof`). */
   profileDir?: string;
+  /**
+   * Also measures the EWS protocol floor (canned-ews.ts): after the servers' runs, one more ewsd
+   * run records every answer, and a server that only replays them is measured like the others.
+   */
+  protocolFloor?: boolean;
   log?: (line: string) => void;
 }
 
@@ -118,6 +124,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         }
         results.push(...medianRuns(ewsdRuns));
         if (dovecot) results.push(...medianRuns(dovecotRuns));
+        if (opts.protocolFloor) results.push(...(await protocolFloorRun(ewsd, join(work, `floor-c${concurrency}.records`), sideOpts)));
         else for (const w of WORKLOADS) if (selected.has(w) && !EWSD_ONLY.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
       }
     }
@@ -155,6 +162,31 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     process.off('SIGTERM', interrupted);
     await Promise.allSettled([ewsd?.stop(), dovecot?.stop()]);
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The protocol floor at one concurrency: a recording run on ewsd (not reported), then the canned
+ * server answering the same requests. Export and upload are left out (their answers are the
+ * largest and IMAP has no counterpart to compare with).
+ */
+async function protocolFloorRun(ewsd: RunningEwsd, recordsFile: string, sideOpts: SideRunOptions): Promise<WorkloadResult[]> {
+  if (sideOpts.fill > 0) throw new Error('--protocol-floor cannot be combined with --fill (the records would hold the whole fill)');
+  const selected = new Set([...sideOpts.selected].filter((w) => !EWSD_ONLY.has(w)));
+  const recorder = new Recorder(recordsFile);
+  try {
+    sideOpts.log(`ews-floor, ${sideOpts.concurrency} client(s): recording ewsd's answers`);
+    await runSide(ewsdDriver(ewsd, recorder.record), { ...sideOpts, selected, log: () => {} });
+  } finally {
+    recorder.close();
+  }
+  const canned = await startCanned(recordsFile);
+  try {
+    sideOpts.log(`ews-floor, ${sideOpts.concurrency} client(s): replaying them`);
+    return await runSide(cannedDriver(canned), { ...sideOpts, selected });
+  } finally {
+    await canned.stop();
+    rmSync(recordsFile, { force: true });
   }
 }
 

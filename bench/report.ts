@@ -71,7 +71,7 @@ export function formatTables(report: BenchReport): string {
 /** The same tables in Markdown, for docs/BENCHMARKS.md. */
 export function formatMarkdown(report: BenchReport): string {
   const out = ['| workload | c | server | msgs/s | p50 ms | p99 ms | items/req | server CPU s | peak RSS MB | ewsd/Dovecot |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|'];
-  const order = (r: WorkloadResult) => (r.side === 'sqlite' ? 1e6 : WORKLOADS.indexOf(r.workload as Workload) * 1e3 + r.concurrency * 10 + (r.side === 'ewsd' ? 0 : 1));
+  const order = (r: WorkloadResult) => (r.side === 'sqlite' ? 1e6 : WORKLOADS.indexOf(r.workload as Workload) * 1e3 + r.concurrency * 10 + (r.side === 'ewsd' ? 0 : r.side === 'dovecot' ? 1 : 2));
   for (const r of [...report.results].sort((a, b) => order(a) - order(b))) {
     const name = r.side === 'sqlite' ? 'floor' : r.workload;
     if (r.status !== 'ok') {
@@ -87,7 +87,7 @@ export function formatMarkdown(report: BenchReport): string {
   return out.join('\n');
 }
 
-const COLORS: Record<WorkloadResult['side'], string> = { ewsd: '#2b6cb0', dovecot: '#dd6b20', sqlite: '#718096' };
+const COLORS: Record<WorkloadResult['side'], string> = { ewsd: '#2b6cb0', dovecot: '#dd6b20', 'ews-floor': '#a0aec0', sqlite: '#718096' };
 
 function xmlEsc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -20,12 +20,13 @@ const program = new Command('bench')
   .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
   .option('--ewsd <dir>', 'measure the ewsd built in this checkout (its bin/ewsd.js) instead of this one')
   .option('--profile <dir>', 'write a V8 CPU profile of the ewsd process into this directory')
+  .option('--protocol-floor', 'also measure the EWS protocol floor: ewsd\'s recorded answers replayed by a server that does nothing else')
   .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10))
   .option('--sync', 'run the sync scenario instead: full SyncFolderItems of a large folder page by page, then incremental syncs')
   .option('--sync-items <n>', 'folder size for the sync scenario (default: 100000 full, 5000 --quick, 200 --tiny)', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const syncOpts = program.opts<{ sync?: boolean; syncItems?: number }>();
@@ -47,6 +48,7 @@ const outcome = await runBench({
   ...(opts.messages ? { messages: opts.messages } : {}),
   ...(opts.ewsd ? { ewsdRoot: resolve(opts.ewsd) } : {}),
   ...(opts.profile ? { profileDir: resolve(opts.profile) } : {}),
+  ...(opts.protocolFloor ? { protocolFloor: true } : {}),
   ...(opts.label ? { label: opts.label.replace(/[^\w.-]+/g, '-') } : {}),
   ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
 });

@@ -38,7 +38,8 @@ export interface MailSession {
 }
 
 export interface ServerDriver {
-  name: 'ewsd' | 'dovecot';
+  /** ews-floor: the protocol floor, ewsd's recorded answers replayed (canned-ews.ts). */
+  name: 'ewsd' | 'dovecot' | 'ews-floor';
   /** The server's root process, for CPU and memory. */
   pid: number;
   /** Items per request, for each batched workload. */

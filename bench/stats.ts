@@ -11,7 +11,7 @@ export type ResultStatus = 'ok' | 'not implemented yet' | 'skipped' | 'error';
 /** One workload on one server at one concurrency. */
 export interface WorkloadResult {
   workload: string;
-  side: 'ewsd' | 'dovecot' | 'sqlite';
+  side: 'ewsd' | 'dovecot' | 'ews-floor' | 'sqlite';
   concurrency: number;
   status: ResultStatus;
   note?: string;

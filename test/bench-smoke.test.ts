@@ -71,7 +71,7 @@ describe('benchmark harness', () => {
     }
     const out = mkdtempSync(join(tmpdir(), 'ewsd-bench-out-'));
     try {
-      const outcome = await runBench({ mode: 'tiny', outDir: out, repoRoot: REPO, log: () => {} });
+      const outcome = await runBench({ mode: 'tiny', outDir: out, repoRoot: REPO, protocolFloor: true, log: () => {} });
       if (outcome.report.dovecotUnavailable) return t.skip(`Dovecot did not start: ${outcome.report.dovecotUnavailable}`);
 
       const report = JSON.parse(readFileSync(outcome.jsonFile, 'utf8')) as BenchReport;
@@ -92,6 +92,10 @@ describe('benchmark harness', () => {
       const store = rows('dovecot').find((r) => r.workload === 'store')!;
       assert.equal(store.messages, 20);
       assert.ok(store.messagesPerSecond > 0 && store.p99Ms >= store.p50Ms);
+      // The protocol floor replays ewsd's recorded answers for every shared workload: any request
+      // that did not come out byte for byte as recorded would have been answered 500 (an error row).
+      assert.deepEqual(rows('ews-floor').map((r) => `${r.workload}/${r.concurrency}`), [1, 4].flatMap((c) => shared.map((w) => `${w}/${c}`)));
+      for (const r of rows('ews-floor')) assert.equal(r.status, 'ok', `ews-floor ${r.workload}/${r.concurrency}: ${r.note}`);
       const [floor] = rows('sqlite');
       assert.equal(floor?.status, 'ok');
       assert.equal(floor?.messages, 20);

@@ -27,6 +27,8 @@ export class EwsSession implements MailSession {
     readonly url: string,
     user: string,
     password: string,
+    /** Told every request body and its answer (the protocol floor's recording pass, canned-ews.ts). */
+    private readonly record?: (request: Buffer, answer: Buffer) => void,
   ) {
     this.#auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
     this.#url = new URL(url);
@@ -124,7 +126,9 @@ export class EwsSession implements MailSession {
 
   /** POSTs one operation; returns its ResponseMessages after checking there is one per item and all succeeded. */
   async #call(operation: string, bodyXml: string, expected: number): Promise<ResponseMessageText[]> {
-    const { status, body } = await this.#post(Buffer.from(soapEnvelope(bodyXml)));
+    const request = Buffer.from(soapEnvelope(bodyXml));
+    const { status, body } = await this.#post(request);
+    this.record?.(request, body);
     // Latin-1 keeps every byte as one character: markup, ids and base64 are ASCII, and an answer
     // whose (possibly UTF-8) text matters is decoded again below.
     const msgs = responseMessages(body.toString('latin1'));
