@@ -126,13 +126,20 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     const drafts = await folder('drafts');
     const item = newItem('with a body');
     item.props.body = { type: 'HTML', content: '<p>Grüße, ' + 'x'.repeat(20000) + '</p>' };
+    const headers = [
+      { name: 'Received', value: 'from relay by mx; ' + 'y'.repeat(3000) },
+      { name: 'X-Ünïcode', value: 'kept' },
+    ];
+    item.props.internetMessageHeaders = headers;
     const [created] = values(await store.createItems(mailboxId, inbox.id, [item]));
     assert.deepEqual(created!.props.body, item.props.body);
     const row = store.db.prepare('SELECT props FROM items WHERE id = ?').pluck().get(created!.id) as string;
-    assert.ok(row.length < 2000, 'the items row does not carry the body');
+    assert.ok(row.length < 2000, 'the items row carries neither the body nor the headers');
+    assert.deepEqual(created!.props.internetMessageHeaders, headers);
 
     const listing = await store.folderItems(mailboxId, inbox.id, { order: [{ column: 'id', descending: false }], offset: 0, limit: 50, withBody: false });
     assert.equal(listing.find((i) => i.id === created!.id)?.props.body, undefined);
+    assert.deepEqual(listing.find((i) => i.id === created!.id)?.props.internetMessageHeaders, []);
     const full = await store.folderItems(mailboxId, inbox.id, { order: [{ column: 'id', descending: false }], offset: 0, limit: 50 });
     assert.deepEqual(full.find((i) => i.id === created!.id)?.props.body, item.props.body);
 
@@ -145,12 +152,19 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     const [again] = await store.items(mailboxId, [moved!.id]);
     assert.deepEqual([copy!.props.body, moved!.props.body, renamed!.props.body, again!.props.body], [item.props.body, item.props.body, item.props.body, item.props.body]);
     assert.deepEqual(rewritten!.props.body, { type: 'Text', content: 'new' });
+    assert.deepEqual([copy!, moved!, renamed!, again!, rewritten!].map((i) => i.props.internetMessageHeaders), Array(5).fill(headers));
+    const [unheaded] = values(
+      await store.updateItems(mailboxId, [{ itemId: moved!.id, change: (c) => ({ props: { ...c.props, internetMessageHeaders: [] }, changedFields: ['item:InternetMessageHeaders'] }) }]),
+    );
+    assert.deepEqual(unheaded!.props.internetMessageHeaders, []);
+    assert.deepEqual((await store.items(mailboxId, [moved!.id]))[0]!.props.internetMessageHeaders, []);
     const [cleared] = values(
       await store.updateItems(mailboxId, [{ itemId: copy!.id, change: (c) => ({ props: { ...c.props, body: undefined }, changedFields: ['item:Body'] }) }]),
     );
     assert.equal(cleared!.props.body, undefined);
     values(await store.deleteItems(mailboxId, [moved!.id, copy!.id], 'hard'));
     assert.equal(store.db.prepare('SELECT count(*) FROM item_bodies WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned bodies');
+    assert.equal(store.db.prepare('SELECT count(*) FROM item_headers WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned headers');
   });
   it('pages deep into a big folder exactly as OFFSET does, before and after the folder changes', async () => {
     const big = await store.createFolder(mailboxId, (await folder('inbox')).id, { displayName: 'big', folderClass: 'IPF.Note' });

@@ -82,6 +82,46 @@ describe('SQLite store specifics', () => {
       }
     }));
 
+  it('moves Internet message headers written inside items.props before schema 17 into item_headers; listings leave them out', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
+      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
+      const headers = [
+        { name: 'Received', value: 'from a by b' },
+        { name: 'Subject', value: 'é old' },
+      ];
+      const [created, bare] = await store.createItems(account.id, inbox.id, [
+        { props: { ...emptyMessageProps(), subject: 'old', internetMessageHeaders: headers }, attachments: [] },
+        { props: { ...emptyMessageProps(), subject: 'no headers' }, attachments: [] },
+      ]);
+      assert.ok(created?.ok && bare?.ok);
+      // Back to how schema 16 kept them: inside props, no item_headers table.
+      store.db.exec(`UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json((SELECT headers FROM item_headers h WHERE h.item_id = items.id)))
+          WHERE id IN (SELECT item_id FROM item_headers);
+        UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json('[]')) WHERE id NOT IN (SELECT item_id FROM item_headers);
+        DROP TABLE item_headers; DELETE FROM schema_migrations WHERE version = 17;`);
+      await store.close();
+      const reopened = SqliteStore.open(dir);
+      try {
+        const [item, other] = await reopened.items(account.id, [created.value.id, bare.value.id]);
+        assert.deepEqual(item?.props.internetMessageHeaders, headers);
+        assert.deepEqual(other?.props.internetMessageHeaders, []);
+        assert.equal(reopened.db.prepare("SELECT count(*) FROM items WHERE json_type(props, '$.p.internetMessageHeaders') IS NOT NULL").pluck().get(), 0);
+        assert.equal(reopened.db.prepare('SELECT count(*) FROM item_headers').pluck().get(), 1);
+        const listed = await reopened.folderItems(account.id, inbox.id, { order: [{ column: 'id', descending: false }], offset: 0, withBody: false });
+        assert.deepEqual(
+          listed.map((i) => [i.props.subject, i.props.internetMessageHeaders.length]),
+          [
+            ['old', 0],
+            ['no headers', 0],
+          ],
+        );
+      } finally {
+        await reopened.close();
+      }
+    }));
+
   it('refuses a database written by a newer ewsd', () =>
     withDir(async (dir) => {
       const store = SqliteStore.open(dir);

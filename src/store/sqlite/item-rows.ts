@@ -22,6 +22,8 @@ export interface ItemRow {
   modified_at: number;
   props: string;
   has_mime: number;
+  /** From item_headers: the JSON of props.internetMessageHeaders (NULL when there are none or the query left them out). */
+  headers: string | null;
   /** From item_bodies (NULL when the item has no body or the query left bodies out). */
   body_type: string | null;
   body_content: string | null;
@@ -53,14 +55,16 @@ export interface PropRow {
 /**
  * `SELECT ... FROM` for {@link ItemRow}s; `i` is the items table alias. The body lives in its own
  * table (item_bodies) so that listings never read it and a flag change never rewrites it; a query
- * for a listing leaves it out (`withBody` false: the items come back without `props.body`).
+ * for a listing leaves it out (`withBody` false: the items come back without `props.body`), and
+ * the Internet message headers (item_headers) with it, which no listing shows either.
  */
 export function selectItemRows(withBody: boolean): string {
   const extra = `EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime,
     (SELECT r.version FROM item_read_versions r WHERE r.item_id = i.id) AS read_version`;
   return withBody
-    ? `SELECT i.*, ${extra}, b.type AS body_type, b.content AS body_content FROM items i LEFT JOIN item_bodies b ON b.item_id = i.id`
-    : `SELECT i.*, ${extra}, NULL AS body_type, NULL AS body_content FROM items i`;
+    ? `SELECT i.*, ${extra}, b.type AS body_type, b.content AS body_content, h.headers FROM items i
+       LEFT JOIN item_bodies b ON b.item_id = i.id LEFT JOIN item_headers h ON h.item_id = i.id`
+    : `SELECT i.*, ${extra}, NULL AS body_type, NULL AS body_content, NULL AS headers FROM items i`;
 }
 
 /** What `props` holds: the properties without their indexed columns' duplicates, dates as epoch ms. */
@@ -75,10 +79,19 @@ export const READ_FLAG_FIELD = 'message:IsRead';
 
 const DATE_FIELDS = ['dateTimeSent', 'dateTimeReceived'] as const;
 
-/** The items row's `props`: {@link propsToJson} without the body, which item_bodies holds. */
+/**
+ * The items row's `props`: {@link propsToJson} without the body (item_bodies holds it) and the
+ * Internet message headers (item_headers: often the largest part of a received message's
+ * properties, and shown by no listing).
+ */
 export function rowPropsJson(props: MessageProps, fieldVersions: Record<string, number>): string {
-  const { body: _body, ...rest } = props;
-  return propsToJson(rest, fieldVersions);
+  const { body: _body, internetMessageHeaders: _headers, ...rest } = props;
+  return propsToJson(rest as MessageProps, fieldVersions);
+}
+
+/** The item_headers row's JSON, or null when there are no headers (no row then). */
+export function headersJson(props: MessageProps): string | null {
+  return props.internetMessageHeaders.length > 0 ? JSON.stringify(props.internetMessageHeaders) : null;
 }
 
 /** Serialises properties (extended properties excluded: they have their own table). */
@@ -114,6 +127,8 @@ export function toAttachment(r: AttachmentRow): Attachment {
 export function toItem(r: ItemRow, extended: ExtendedProperty[], attachments: Attachment[]): Item {
   const { props, fieldVersions } = propsFromJson(r.props, extended);
   if (r.body_type !== null && r.body_content !== null) props.body = { type: r.body_type as BodyKind, content: r.body_content };
+  // Listing reads leave the headers out (see selectItemRows).
+  props.internetMessageHeaders = r.headers !== null ? (JSON.parse(r.headers) as MessageProps['internetMessageHeaders']) : [];
   // The read flag is written narrowly (read-flags.ts): the column and its version row win over the JSON.
   props.isRead = r.is_read === 1;
   if (r.read_version !== null) fieldVersions[READ_FLAG_FIELD] = r.read_version;

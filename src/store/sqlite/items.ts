@@ -21,6 +21,7 @@ import {
   attachedItemToJson,
   attachmentSize,
   rowPropsJson,
+  headersJson,
   selectItemRows,
   propsToJson,
   READ_FLAG_FIELD,
@@ -464,6 +465,7 @@ export class ItemTables {
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_bodies (item_id, type, content) SELECT ?, type, content FROM item_bodies WHERE item_id = ?').run(copy.id, row.id);
+    this.s.sql('INSERT INTO item_headers (item_id, headers) SELECT ?, headers FROM item_headers WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_read_versions (item_id, version) SELECT ?, version FROM item_read_versions WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
@@ -491,7 +493,7 @@ export class ItemTables {
            has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
-    for (const table of ['item_mime', 'item_bodies', 'item_props', 'attachments', 'item_read_versions']) {
+    for (const table of ['item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments', 'item_read_versions']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
     this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
@@ -534,7 +536,7 @@ export class ItemTables {
     const row = {
       id, mailbox_id: mailboxId, folder_id: folderId, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance, has_attachments,
       size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime: item.mime ? 1 : 0,
-      body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, read_version: null,
+      body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, headers: headersJson(item.props), read_version: null,
     } as ItemRow;
     return { row, ...content };
   }
@@ -543,7 +545,7 @@ export class ItemTables {
   #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
-    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_read_versions']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_headers', 'item_read_versions']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
     const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
@@ -584,6 +586,8 @@ export class ItemTables {
     const attachments = item.attachments.map((a, i) => this.#insertAttachment(itemId, i, a, now, item.mime));
     if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, item.mime);
     if (item.props.body) this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, item.props.body.type, item.props.body.content);
+    const headers = headersJson(item.props);
+    if (headers !== null) this.s.sql('INSERT INTO item_headers (item_id, headers) VALUES (?, ?)').run(itemId, headers);
     return { extended, attachments };
   }
 
@@ -681,6 +685,11 @@ export class ItemTables {
     if (props.body?.type !== current.props.body?.type || props.body?.content !== current.props.body?.content) {
       if (props.body) this.s.sql('INSERT OR REPLACE INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(current.id, props.body.type, props.body.content);
       else this.s.sql('DELETE FROM item_bodies WHERE item_id = ?').run(current.id);
+    }
+    const headers = headersJson(props);
+    if (headers !== headersJson(current.props)) {
+      if (headers !== null) this.s.sql('INSERT OR REPLACE INTO item_headers (item_id, headers) VALUES (?, ?)').run(current.id, headers);
+      else this.s.sql('DELETE FROM item_headers WHERE item_id = ?').run(current.id);
     }
     // The JSON now holds the read flag's version again (`versions` started from the current ones).
     this.s.sql('DELETE FROM item_read_versions WHERE item_id = ?').run(current.id);

@@ -195,6 +195,23 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE attachments ADD COLUMN mime_end INTEGER;
       `),
   },
+  {
+    version: 17,
+    name: 'Internet message headers apart from the items row',
+    // A received message's headers (Received chains, DKIM signatures...) are often most of its
+    // props JSON; kept there, every listing parsed them and every flag change rewrote them.
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE item_headers (
+          item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+          headers TEXT NOT NULL                       -- JSON: [{ name, value }] in message order
+        );
+        INSERT INTO item_headers (item_id, headers)
+          SELECT id, json_extract(props, '$.p.internetMessageHeaders') FROM items
+          WHERE json_array_length(props, '$.p.internetMessageHeaders') > 0;
+        UPDATE items SET props = json_remove(props, '$.p.internetMessageHeaders') WHERE json_type(props, '$.p.internetMessageHeaders') IS NOT NULL;
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
