@@ -123,9 +123,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
           }
         }
         results.push(...medianRuns(ewsdRuns));
-        if (dovecot) results.push(...medianRuns(dovecotRuns));
+        if (dovecot) {
+          results.push(...medianRuns(dovecotRuns));
+        } else {
+          for (const w of WORKLOADS) if (selected.has(w) && !EWSD_ONLY.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
+        }
         if (opts.protocolFloor) results.push(...(await protocolFloorRun(ewsd, join(work, `floor-c${concurrency}.records`), sideOpts)));
-        else for (const w of WORKLOADS) if (selected.has(w) && !EWSD_ONLY.has(w)) results.push({ ...emptyResult(w, 'dovecot', concurrency, 0), status: 'skipped', note: dovecotUnavailable });
       }
     }
     if (withFloor) {
