@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countElements, firstAttribute, firstText, responseMessages } from '../bench/clients/ews-response.js';
+import { createItemRequest, createItemXml, soapEnvelope } from '../bench/clients/ews-requests.js';
 
 // The bench client's response scan (bench/clients/ews-response.ts) must read what the full parse
 // would: whatever the prefixes, each message's own values, failures kept apart.
@@ -44,5 +45,10 @@ describe('bench EWS response scan', () => {
     const changes = `<m:Changes><t:Create><t:Message><t:ItemId Id="a"/></t:Message></t:Create><t:ReadFlagChange><t:ItemId Id="b"/><t:IsRead>true</t:IsRead></t:ReadFlagChange><t:Delete><t:ItemId Id="c"/></t:Delete><t:Update><t:Message><t:ItemId Id="d"/></t:Message></t:Update></m:Changes>`;
     assert.equal(countElements(`<m:SyncFolderItemsResponseMessage ResponseClass="Success">${changes}`, 'Create', 'Update', 'Delete', 'ReadFlagChange'), 4);
     assert.equal(countElements('<m:DeleteItemResponseMessage ResponseClass="Success"/>', 'Create', 'Update', 'Delete', 'ReadFlagChange'), 0);
+  });
+
+  it('writes the CreateItem request in bytes exactly as the envelope of createItemXml', () => {
+    const mimes = [Buffer.from('Subject: a\r\n\r\nx\r\n'), Buffer.alloc(0), Buffer.from([0, 255, 1, 254, 2]), Buffer.alloc(100_001, 7)];
+    for (let n = 0; n <= mimes.length; n++) assert.ok(createItemRequest(mimes.slice(0, n)).equals(Buffer.from(soapEnvelope(createItemXml(mimes.slice(0, n))))), `${n} messages`);
   });
 });

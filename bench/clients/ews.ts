@@ -3,7 +3,7 @@ import { parseXml } from '../../src/soap/xml-parser.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
 import {
-  createItemXml, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
+  createItemRequest, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
 } from './ews-requests.js';
 import { countElements, firstAttribute, firstText, responseMessages, type ResponseMessageText } from './ews-response.js';
 import { NotImplemented, type ItemRef, type MailSession } from '../session.js';
@@ -35,7 +35,7 @@ export class EwsSession implements MailSession {
   }
 
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
-    const msgs = await this.#call('CreateItem', createItemXml(batch.map((m) => m.raw)), batch.length);
+    const msgs = await this.#call('CreateItem', createItemRequest(batch.map((m) => m.raw)), batch.length);
     return msgs.map((m) => {
       const id = firstAttribute(m.text, 'ItemId', 'Id');
       if (!id) throw new EwsRequestError('CreateItem answered without an ItemId');
@@ -124,16 +124,19 @@ export class EwsSession implements MailSession {
     return { state: next, last: firstText(msg!.text, 'IncludesLastItemInRange') !== 'false', changes };
   }
 
-  /** POSTs one operation; returns its ResponseMessages after checking there is one per item and all succeeded. */
-  async #call(operation: string, bodyXml: string, expected: number): Promise<ResponseMessageText[]> {
-    const request = Buffer.from(soapEnvelope(bodyXml));
-    const { status, body } = await this.#post(request);
-    this.record?.(request, body);
+  /**
+   * POSTs one operation (the operation element, or the whole request already in bytes); returns its
+   * ResponseMessages after checking there is one per item and all succeeded.
+   */
+  async #call(operation: string, body: string | Buffer, expected: number): Promise<ResponseMessageText[]> {
+    const request = typeof body === 'string' ? Buffer.from(soapEnvelope(body)) : body;
+    const { status, body: answer } = await this.#post(request);
+    this.record?.(request, answer);
     // Latin-1 keeps every byte as one character: markup, ids and base64 are ASCII, and an answer
     // whose (possibly UTF-8) text matters is decoded again below.
-    const msgs = responseMessages(body.toString('latin1'));
+    const msgs = responseMessages(answer.toString('latin1'));
     if (msgs.length === expected && msgs.every((m) => m.responseClass === 'Success')) return msgs;
-    throw this.#failure(operation, status, body.toString('utf8'), msgs.length, expected);
+    throw this.#failure(operation, status, answer.toString('utf8'), msgs.length, expected);
   }
 
   /** Words what went wrong with an answer, from its full parse. */
