@@ -166,6 +166,31 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     assert.equal(store.db.prepare('SELECT count(*) FROM item_bodies WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned bodies');
     assert.equal(store.db.prepare('SELECT count(*) FROM item_headers WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned headers');
   });
+  it('keeps items.has_mime equal to whether item_mime holds the item, through every write', async () => {
+    const inbox = await folder('inbox');
+    const drafts = await folder('drafts');
+    const mime = (subject: string): NewItem => ({ ...newItem(subject), mime: Buffer.from(`Subject: ${subject}\r\n\r\nbody\r\n`) });
+    const mismatches = () =>
+      store.db.prepare('SELECT id, has_mime FROM items WHERE has_mime != (id IN (SELECT item_id FROM item_mime))').all() as Array<{ id: number; has_mime: number }>;
+    const [withMime, without, forAttachment] = values(await store.createItems(mailboxId, inbox.id, [mime('m1'), newItem('p1'), mime('m2')]));
+    assert.deepEqual([withMime!.hasMime, without!.hasMime], [true, false]);
+    const [copy] = values(await store.copyItems(mailboxId, [withMime!.id], drafts.id));
+    const [moved] = values(await store.moveItems(mailboxId, [copy!.id], inbox.id));
+    assert.deepEqual([copy!.hasMime, moved!.hasMime], [true, true]);
+    // A change the MIME cannot show drops it; so does an attachment change.
+    const [dropped] = values(await store.updateItems(mailboxId, [{ itemId: moved!.id, change: (c) => ({ props: { ...c.props, subject: 'x' }, changedFields: ['item:Subject'], dropMime: true }) }]));
+    assert.equal(dropped!.hasMime, false);
+    values(await store.deleteAttachments(mailboxId, [{ itemId: forAttachment!.id, attachmentId: forAttachment!.attachments[0]!.id }]));
+    assert.equal((await store.items(mailboxId, [forAttachment!.id]))[0]!.hasMime, false);
+    // UploadItems' replace takes the new item's MIME, or none.
+    values(await store.uploadItems(mailboxId, [{ folderId: inbox.id, item: newItem('replaced'), replaceItemId: withMime!.id }]));
+    values(await store.uploadItems(mailboxId, [{ folderId: inbox.id, item: mime('again'), replaceItemId: without!.id }]));
+    assert.deepEqual(
+      (await store.items(mailboxId, [withMime!.id, without!.id])).map((i) => i!.hasMime),
+      [false, true],
+    );
+    assert.deepEqual(mismatches(), []);
+  });
   it('pages deep into a big folder exactly as OFFSET does, before and after the folder changes', async () => {
     const big = await store.createFolder(mailboxId, (await folder('inbox')).id, { displayName: 'big', folderClass: 'IPF.Note' });
     const make = (n: number, base: number) =>

@@ -122,6 +122,30 @@ describe('SQLite store specifics', () => {
       }
     }));
 
+  it('fills items.has_mime from item_mime when schema 18 arrives', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
+      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
+      const [kept, bare] = await store.createItems(account.id, inbox.id, [
+        { props: { ...emptyMessageProps(), subject: 'as MIME' }, attachments: [], mime: Buffer.from('Subject: as MIME\r\n\r\nx\r\n') },
+        { props: { ...emptyMessageProps(), subject: 'as properties' }, attachments: [] },
+      ]);
+      assert.ok(kept?.ok && bare?.ok);
+      store.db.exec('ALTER TABLE items DROP COLUMN has_mime; DELETE FROM schema_migrations WHERE version = 18;');
+      await store.close();
+      const reopened = SqliteStore.open(dir);
+      try {
+        const items = await reopened.items(account.id, [kept.value.id, bare.value.id]);
+        assert.deepEqual(
+          items.map((i) => i?.hasMime),
+          [true, false],
+        );
+      } finally {
+        await reopened.close();
+      }
+    }));
+
   it('refuses a database written by a newer ewsd', () =>
     withDir(async (dir) => {
       const store = SqliteStore.open(dir);

@@ -59,8 +59,7 @@ export interface PropRow {
  * the Internet message headers (item_headers) with it, which no listing shows either.
  */
 export function selectItemRows(withBody: boolean): string {
-  const extra = `EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime,
-    (SELECT r.version FROM item_read_versions r WHERE r.item_id = i.id) AS read_version`;
+  const extra = '(SELECT r.version FROM item_read_versions r WHERE r.item_id = i.id) AS read_version';
   return withBody
     ? `SELECT i.*, ${extra}, b.type AS body_type, b.content AS body_content, h.headers FROM items i
        LEFT JOIN item_bodies b ON b.item_id = i.id LEFT JOIN item_headers h ON h.item_id = i.id`

@@ -259,7 +259,7 @@ export class ItemTables {
           for (const f of patch.changedFields) versions[f] = modseq;
           if (patch.dropMime && current.hasMime) {
             this.#materialiseAttachments(current.id);
-            this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(current.id);
+            this.#dropMime(current.id);
             current.hasMime = false;
             current.size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + current.attachments.reduce((n, a) => n + a.size, 0);
           }
@@ -430,6 +430,12 @@ export class ItemTables {
     return run.immediate();
   }
 
+  /** Deletes an item's MIME; `items.has_mime` says whether a row exists, so listings never look into item_mime. */
+  #dropMime(itemId: number): void {
+    this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(itemId);
+    this.s.sql('UPDATE items SET has_mime = 0 WHERE id = ?').run(itemId);
+  }
+
   /** The parent's new version after its attachments changed: new modseq, flags and size; its original MIME no longer matches. */
   #afterAttachmentChange(mailboxId: number, current: Item): void {
     const stats = this.s.sql('SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, coalesce(max(is_inline = 0), 0) AS visible FROM attachments WHERE item_id = ?').get(current.id) as {
@@ -438,7 +444,7 @@ export class ItemTables {
       visible: number;
     };
     this.#materialiseAttachments(current.id);
-    this.s.sql('DELETE FROM item_mime WHERE item_id = ?').run(current.id);
+    this.#dropMime(current.id);
     const size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + stats.bytes;
     const modseq = this.s.nextModseq(mailboxId);
     this.s
@@ -458,9 +464,9 @@ export class ItemTables {
     const copy = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime)
          SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, ?, ?, props FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, ?, ?, props, has_mime FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
@@ -488,9 +494,9 @@ export class ItemTables {
     const moved = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, deleted_from)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime, deleted_from)
          SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, ? FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, has_mime, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
     for (const table of ['item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments', 'item_read_versions']) {
@@ -526,10 +532,10 @@ export class ItemTables {
     const { id } = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       )
-      .get(mailboxId, folderId, uid, modseq, modseq, modseq, ...c) as { id: number };
+      .get(mailboxId, folderId, uid, modseq, modseq, modseq, ...c, item.mime ? 1 : 0) as { id: number };
     const content = this.#insertContent(id, item, now);
     this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
     const [item_class, subject, from_address, is_read, is_draft, importance, has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props] = c;
@@ -550,9 +556,9 @@ export class ItemTables {
     this.s
       .sql(
         `UPDATE items SET modseq = ?, content_modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
-           has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, props = ? WHERE id = ?`,
+           has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, props = ?, has_mime = ? WHERE id = ?`,
       )
-      .run(modseq, modseq, ...this.#columns(item, now), itemId);
+      .run(modseq, modseq, ...this.#columns(item, now), item.mime ? 1 : 0, itemId);
     this.#insertContent(itemId, item, now);
     this.#adjustCounts(folderId, 0, (item.props.isRead ? 0 : 1) - (current.is_read ? 0 : 1));
     return itemId;

@@ -212,6 +212,18 @@ const MIGRATIONS: readonly Migration[] = [
         UPDATE items SET props = json_remove(props, '$.p.internetMessageHeaders') WHERE json_type(props, '$.p.internetMessageHeaders') IS NOT NULL;
       `),
   },
+  {
+    version: 18,
+    name: 'whether an item is kept as MIME, in its row',
+    // Asked of every item a listing or a flag change reads. Answered from item_mime, it read one
+    // leaf page of that table (mostly the blob's first bytes) per item: with a mailbox larger
+    // than the page cache, a disk or OS-cache read per listed item.
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE items ADD COLUMN has_mime INTEGER NOT NULL DEFAULT 0;  -- 1 when item_mime holds a row for the item
+        UPDATE items SET has_mime = 1 WHERE id IN (SELECT item_id FROM item_mime);
+      `),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

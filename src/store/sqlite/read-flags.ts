@@ -113,8 +113,7 @@ export class ReadFlagWrites {
     const ids = JSON.stringify([...new Set(updates.map((u) => u.itemId))]);
     const rows = this.s
       .sql(
-        `SELECT id, folder_id, is_read, modseq, item_class, EXISTS (SELECT 1 FROM item_mime m WHERE m.item_id = i.id) AS has_mime
-         FROM items i WHERE id IN (SELECT value FROM json_each(?)) AND mailbox_id = ?`,
+        `SELECT id, folder_id, is_read, modseq, item_class, has_mime FROM items WHERE id IN (SELECT value FROM json_each(?)) AND mailbox_id = ?`,
       )
       .all(ids, mailboxId) as FlagRow[];
     return new Map(rows.map((r) => [r.id, r]));
