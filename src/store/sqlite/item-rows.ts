@@ -57,6 +57,10 @@ export interface PropRow {
  * table (item_bodies) so that listings never read it and a flag change never rewrites it; a query
  * for a listing leaves it out (`withBody` false: the items come back without `props.body`), and
  * the Internet message headers (item_headers) with it, which no listing shows either.
+ *
+ * Lookups by id check the owner with `+i.mailbox_id = ?`: the unary plus keeps SQLite from
+ * answering through items_by_mailbox (an index probe, then the row) when the row, found by its
+ * id, says whose it is (~20% of a 100-item read).
  */
 export function selectItemRows(withBody: boolean): string {
   const extra = '(SELECT r.version FROM item_read_versions r WHERE r.item_id = i.id) AS read_version';

@@ -454,7 +454,7 @@ export class ItemTables {
   }
 
   #movable(mailboxId: number, itemId: number): MovableRow | undefined {
-    return this.s.sql('SELECT id, folder_id, is_read, entered_modseq FROM items WHERE id = ? AND mailbox_id = ?').get(itemId, mailboxId) as MovableRow | undefined;
+    return this.s.sql('SELECT id, folder_id, is_read, entered_modseq FROM items WHERE id = ? AND +mailbox_id = ?').get(itemId, mailboxId) as MovableRow | undefined;
   }
 
   /** A copy is a new item (new id, UID and creation time) with the same content. */
@@ -727,7 +727,7 @@ export class ItemTables {
       return out;
     }
     const ids = JSON.stringify(itemIds);
-    const rows = this.s.sql(`${selectItemRows(withBody)} WHERE i.id IN (SELECT value FROM json_each(?)) AND i.mailbox_id = ?`).all(ids, mailboxId) as ItemRow[];
+    const rows = this.s.sql(`${selectItemRows(withBody)} WHERE i.id IN (SELECT value FROM json_each(?)) AND +i.mailbox_id = ?`).all(ids, mailboxId) as ItemRow[];
     if (rows.length === 0) return out;
     const props = new Map<number, PropRow[]>();
     for (const r of this.s.sql('SELECT * FROM item_props WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY rowid').all(ids) as PropRow[]) {
@@ -748,7 +748,7 @@ export class ItemTables {
   }
 
   #item(mailboxId: number, itemId: number, withBody = true): Item | undefined {
-    const row = this.s.sql(`${selectItemRows(withBody)} WHERE i.id = ? AND i.mailbox_id = ?`).get(itemId, mailboxId) as ItemRow | undefined;
+    const row = this.s.sql(`${selectItemRows(withBody)} WHERE i.id = ? AND +i.mailbox_id = ?`).get(itemId, mailboxId) as ItemRow | undefined;
     if (!row) return undefined;
     const props = (this.s.sql('SELECT * FROM item_props WHERE item_id = ? ORDER BY rowid').all(itemId) as PropRow[]).map(toExtended);
     const attachments = (

@@ -108,12 +108,12 @@ export class ReadFlagWrites {
     return run.immediate();
   }
 
-  /** The rows of the batch's items in this mailbox, by id. */
+  /** The rows of the batch's items in this mailbox, by id (`+`: see selectItemRows). */
   #rows(mailboxId: number, updates: readonly ReadFlagUpdate[]): Map<number, FlagRow> {
     const ids = JSON.stringify([...new Set(updates.map((u) => u.itemId))]);
     const rows = this.s
       .sql(
-        `SELECT id, folder_id, is_read, modseq, item_class, has_mime FROM items WHERE id IN (SELECT value FROM json_each(?)) AND mailbox_id = ?`,
+        `SELECT id, folder_id, is_read, modseq, item_class, has_mime FROM items WHERE id IN (SELECT value FROM json_each(?)) AND +mailbox_id = ?`,
       )
       .all(ids, mailboxId) as FlagRow[];
     return new Map(rows.map((r) => [r.id, r]));
