@@ -166,6 +166,33 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     assert.equal(store.db.prepare('SELECT count(*) FROM item_bodies WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned bodies');
     assert.equal(store.db.prepare('SELECT count(*) FROM item_headers WHERE item_id IN (?, ?, ?)').pluck().get(created!.id, moved!.id, copy!.id), 0, 'no orphaned headers');
   });
+  it('hard-deletes a batch at once: outcomes in request order, a tombstone each in order, counters, nothing left behind', async () => {
+    const inbox = await folder('inbox');
+    const drafts = await folder('drafts');
+    const other = (await store.createAccount({ email: 'batch-other@example.com', displayName: 'O', passwordHash: 'x' })).id;
+    const [a, b] = values(await store.createItems(mailboxId, inbox.id, [{ ...newItem('del a', false), mime: Buffer.from('Subject: a\r\n\r\nx\r\n') }, newItem('del b', true)]));
+    const [d] = values(await store.createItems(mailboxId, drafts.id, [newItem('del d', false)]));
+    const [foreign] = values(await store.createItems(other, (await store.distinguishedFolder(other, 'inbox'))!.id, [newItem('not yours')]));
+    const [inboxBefore, draftsBefore] = [await folder('inbox'), await folder('drafts')];
+    const tombstonesBefore = tombstones(inbox.id).length;
+
+    const outcomes = values(await store.deleteItems(mailboxId, [a!.id, 999_999, foreign!.id, b!.id, a!.id, d!.id], 'hard'));
+    assert.deepEqual(outcomes, [true, false, false, true, false, true]);
+    const inboxStones = tombstones(inbox.id).slice(tombstonesBefore);
+    assert.deepEqual(inboxStones.map((t) => t.item_id), [a!.id, b!.id]);
+    const [draftStone] = tombstones(drafts.id).filter((t) => t.item_id === d!.id);
+    assert.ok(inboxStones[0]!.modseq < inboxStones[1]!.modseq && inboxStones[1]!.modseq < draftStone!.modseq, 'one modseq each, in request order');
+    const [inboxAfter, draftsAfter] = [await folder('inbox'), await folder('drafts')];
+    assert.deepEqual([inboxAfter.totalCount, inboxAfter.unreadCount], [inboxBefore.totalCount - 2, inboxBefore.unreadCount - 1]);
+    assert.deepEqual([draftsAfter.totalCount, draftsAfter.unreadCount], [draftsBefore.totalCount - 1, draftsBefore.unreadCount - 1]);
+    assert.ok(inboxAfter.modseq > draftStone!.modseq && draftsAfter.modseq > draftStone!.modseq, 'the folders move on after the tombstones');
+    assert.deepEqual(await store.items(mailboxId, [a!.id, b!.id, d!.id]), [undefined, undefined, undefined]);
+    assert.equal((await store.items(other, [foreign!.id]))[0]?.props.subject, 'not yours');
+    for (const table of ['item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments', 'item_read_versions']) {
+      assert.equal(store.db.prepare(`SELECT count(*) FROM ${table} WHERE item_id IN (?, ?, ?)`).pluck().get(a!.id, b!.id, d!.id), 0, table);
+    }
+  });
+
   it('keeps items.has_mime equal to whether item_mime holds the item, through every write', async () => {
     const inbox = await folder('inbox');
     const drafts = await folder('drafts');

@@ -288,6 +288,7 @@ export class ItemTables {
   }
 
   deleteItems(mailboxId: number, itemIds: readonly number[], disposal: ItemDisposal): Array<Outcome<boolean>> {
+    if (disposal === 'hard') return this.#hardDelete(mailboxId, itemIds);
     const run = this.s.db.transaction(() => {
       const touched = new Set<number>();
       const deletions = this.#folderId(mailboxId, 'recoverableitemsdeletions');
@@ -312,6 +313,54 @@ export class ItemTables {
         }),
       );
       this.#touchFolders(mailboxId, touched);
+      return results;
+    });
+    return run.immediate();
+  }
+
+  /**
+   * Hard deletes, one transaction and a handful of statements for the whole batch: the rows are
+   * read at once, each deleted item gets its tombstone (its own modseq, in request order), the
+   * folders' counters move once per folder, and one DELETE takes the rows (their MIME, body,
+   * attachments and other rows go with them: ON DELETE CASCADE). An id that names nothing in
+   * this mailbox, or an item named a second time, answers false, as it would one at a time.
+   */
+  #hardDelete(mailboxId: number, itemIds: readonly number[]): Array<Outcome<boolean>> {
+    const run = this.s.db.transaction(() => {
+      const rows = new Map(
+        (
+          this.s
+            .sql('SELECT id, folder_id, is_read, entered_modseq FROM items WHERE id IN (SELECT value FROM json_each(?)) AND +mailbox_id = ?')
+            .all(JSON.stringify([...new Set(itemIds)]), mailboxId) as MovableRow[]
+        ).map((r) => [r.id, r]),
+      );
+      const gone: MovableRow[] = [];
+      const results = itemIds.map((id): Outcome<boolean> => {
+        const row = rows.get(id);
+        if (!row) return { ok: true, value: false };
+        rows.delete(id);
+        gone.push(row);
+        return { ok: true, value: true };
+      });
+      if (gone.length === 0) return results;
+      const last = (this.s.sql('UPDATE mailboxes SET modseq = modseq + ? WHERE id = ? RETURNING modseq').get(gone.length, mailboxId) as { modseq: number }).modseq;
+      const now = Date.now();
+      this.s
+        .sql(
+          `INSERT INTO tombstones (mailbox_id, folder_id, item_id, entered_modseq, modseq, deleted_at)
+           SELECT ?, t.value ->> 0, t.value ->> 1, t.value ->> 2, t.value ->> 3, ? FROM json_each(?) AS t`,
+        )
+        .run(mailboxId, now, JSON.stringify(gone.map((r, i) => [r.folder_id, r.id, r.entered_modseq, last - gone.length + 1 + i])));
+      const counts = new Map<number, { total: number; unread: number }>();
+      for (const r of gone) {
+        const c = counts.get(r.folder_id) ?? { total: 0, unread: 0 };
+        c.total -= 1;
+        if (!r.is_read) c.unread -= 1;
+        counts.set(r.folder_id, c);
+      }
+      for (const [folderId, c] of counts) this.#adjustCounts(folderId, c.total, c.unread);
+      this.s.sql('DELETE FROM items WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(gone.map((r) => r.id)));
+      this.#touchFolders(mailboxId, counts.keys());
       return results;
     });
     return run.immediate();
