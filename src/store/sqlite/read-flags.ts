@@ -21,25 +21,20 @@ export const READ_FLAG_SCHEMA = `
 
 /** Writes an item's read flag and the flag's version (modseq); the caller keeps the folder counters. */
 export function writeReadFlag(s: SqlAccess, itemId: number, isRead: boolean, modseq: number, now: number): void {
-  s.sql('UPDATE items SET is_read = ?, modseq = ?, modified_at = ? WHERE id = ?').run(isRead ? 1 : 0, modseq, now, itemId);
-  s.sql('INSERT INTO item_read_versions (item_id, version) VALUES (?, ?) ON CONFLICT (item_id) DO UPDATE SET version = excluded.version').run(itemId, modseq);
+  writeReadFlags(s, [[itemId, isRead ? 1 : 0, modseq]], now);
 }
 
 /** [item id, is_read (0|1), modseq]; at most one entry per item. */
 type FlagWrite = [number, number, number];
 
-/**
- * Writes read flags and their versions: two statements for the whole batch, whatever its size
- * (per-item statements were most of the store's share of a 100-item UpdateItem).
- */
+/** Writes read flags and their versions, after the batch's decisions (prepared statements run per row: cheaper than one statement reading the rows out of a JSON array). */
 function writeReadFlags(s: SqlAccess, writes: readonly FlagWrite[], now: number): void {
-  if (writes.length === 0) return;
-  const json = JSON.stringify(writes);
-  s.sql('UPDATE items SET is_read = w.value ->> 1, modseq = w.value ->> 2, modified_at = ? FROM json_each(?) AS w WHERE items.id = w.value ->> 0').run(now, json);
-  s.sql(
-    `INSERT INTO item_read_versions (item_id, version) SELECT value ->> 0, value ->> 2 FROM json_each(?) WHERE true
-     ON CONFLICT (item_id) DO UPDATE SET version = excluded.version`,
-  ).run(json);
+  const flag = s.sql('UPDATE items SET is_read = ?, modseq = ?, modified_at = ? WHERE id = ?');
+  const version = s.sql('INSERT INTO item_read_versions (item_id, version) VALUES (?, ?) ON CONFLICT (item_id) DO UPDATE SET version = excluded.version');
+  for (const [itemId, isRead, modseq] of writes) {
+    flag.run(isRead, modseq, now, itemId);
+    version.run(itemId, modseq);
+  }
 }
 
 interface FlagRow {
