@@ -135,6 +135,10 @@ describe('fast XML reader', () => {
     assert.equal(fastParseXml(deep, { ...DEFAULT_XML_LIMITS, maxDepth: 5 }), undefined);
     assert.equal(fastParseXml('<a><b/><b/><b/></a>', { ...DEFAULT_XML_LIMITS, maxElements: 3 }), undefined);
     assert.equal(fastParseXml('<a x="1" y="2" z="3"/>', { ...DEFAULT_XML_LIMITS, maxAttributes: 2 }), undefined);
+    // Namespace declarations are not counted by the limit, but a tag full of them is still left to saxes.
+    const declarations = Array.from({ length: 200 }, (_, i) => ` xmlns:p${i}="urn:${i}"`).join('');
+    assert.equal(fastParseXml(`<a${declarations}/>`, DEFAULT_XML_LIMITS), undefined);
+    assert.ok(parseXml(`<a${declarations}/>`));
     const parser = new RequestParser({ ...DEFAULT_XML_LIMITS, maxDepth: 5 });
     parser.write(deep);
     assert.throws(() => parser.close(), (err: unknown) => err instanceof XmlParseError && /deeper than 5/.test(err.message));

@@ -130,6 +130,9 @@ class Reader {
       const a = ATTRIBUTE.exec(s);
       if (!a) break;
       at = ATTRIBUTE.lastIndex;
+      // Namespace declarations do not count towards the limit, but they must not make the
+      // duplicate checks below (quadratic in the attributes of one tag) a way to burn CPU.
+      if (raw.length >= 2 * this.limits.maxAttributes) decline();
       const [prefix, local] = a[2] === undefined ? ['', a[1]!] : [a[1]!, a[2]];
       const value = attributeValue(a[3] ?? a[4]!);
       if (prefix === 'xmlns' || (prefix === '' && local === 'xmlns')) {
