@@ -3,9 +3,9 @@ import { READ_FLAG_FIELD } from './item-rows.js';
 import type { ItemTables, SqlAccess } from './items.js';
 
 /**
- * Setting the read flag is by far the commonest write, and an item row is large: its `props` JSON
- * holds the body. Rewriting that JSON (even with json_set) parses it and, as its length changes,
- * makes SQLite write the whole record and its overflow pages again. So the flag is written
+ * Setting the read flag is by far the commonest write, and an item's `props` JSON is its largest
+ * column. Rewriting that JSON (even with json_set) parses it and, as its length changes, makes
+ * SQLite write the whole record again. So the flag is written
  * narrowly: `items.is_read` (already a column) and its version (AutoResolve) in this small table.
  * An UPDATE that changes only fixed-width columns overwrites the record in place, dirtying one page.
  * Once a row exists here, the props JSON's `p.isRead` and `v."message:IsRead"` are stale: readers
