@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { emptyMessageProps, type Item } from '../src/domain/item.js';
 import type { Mailbox } from '../src/domain/mailbox.js';
@@ -8,7 +9,7 @@ import { isMimeOnlyShape, writeItem, writeItemHead } from '../src/ews/items/item
 import { parseXml } from '../src/soap/xml-parser.js';
 import { XmlWriter } from '../src/soap/xml-writer.js';
 import { useTestServer } from './support/server.js';
-import { envelope, messages, outcomes, post } from './support/soap.js';
+import { basicAuth, envelope, messages, outcomes, post } from './support/soap.js';
 import { createItems, getItems, itemIdXml, message, type ItemIdPair } from './support/items.js';
 
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
@@ -99,6 +100,49 @@ describe('GetItem with MimeContent (ids and MIME only)', () => {
     const items = messages(doc.children[1]!.children[0]!).map((m) => m.child('Items')!.children[0]!);
     assert.deepEqual(items.map((i) => i.childText('Subject')), [subject, 'large', subject]);
     assert.deepEqual(Buffer.from(items[1]!.childText('MimeContent')!, 'base64'), stored[1]);
+  });
+
+  it('keeps the bytes of a response the client is slow to read while other responses are written', async () => {
+    // Two ~5 MB messages: their responses are written into reused buffers (response-buffers.ts),
+    // and are larger than what the kernel takes before the client reads (up to 4 MB of send buffer here).
+    const big = (tag: string) => mimeMessage(tag, `${tag} line of the message body, long enough to add up\r\n`.repeat(85_000));
+    const slowMime = big('slow');
+    const fastMime = big('fast');
+    const [slowId, fastId] = await createItems(env.server.url, env.users.alice, [mimeXml(slowMime), mimeXml(fastMime)]);
+    const getXml = (id: ItemIdPair) => envelope(`<m:GetItem><m:ItemShape>${ID_AND_MIME}</m:ItemShape><m:ItemIds>${itemIdXml([id])}</m:ItemIds></m:GetItem>`);
+
+    // The slow client sends its request and reads nothing for a while.
+    const url = new URL(env.server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    socket.pause();
+    const body = Buffer.from(getXml(slowId!));
+    socket.write(
+      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: ${basicAuth(env.users.alice)}\r\n` +
+        `Content-Type: text/xml; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    );
+    socket.write(body);
+    const received: Buffer[] = [];
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.on('data', (c: Buffer) => received.push(c));
+      socket.on('end', resolve);
+      socket.on('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 200));
+
+    // Meanwhile others fetch another large message, several times.
+    for (let i = 0; i < 6; i++) {
+      const { items } = await getItems(env.server.url, env.users.alice, [fastId!], ID_AND_MIME);
+      assert.deepEqual(Buffer.from(items[0]!.childText('MimeContent')!, 'base64'), fastMime);
+    }
+
+    socket.resume();
+    await ended;
+    const raw = Buffer.concat(received);
+    const headerEnd = raw.indexOf('\r\n\r\n');
+    assert.match(raw.subarray(0, headerEnd).toString('latin1'), /^HTTP\/1\.1 200 /);
+    const doc = parseXml(raw.subarray(headerEnd + 4).toString('utf8'));
+    const item = messages(doc.children[1]!.children[0]!)[0]!.child('Items')!.children[0]!;
+    assert.deepEqual(Buffer.from(item.childText('MimeContent')!, 'base64'), slowMime);
   });
 });
 

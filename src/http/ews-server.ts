@@ -12,6 +12,7 @@ import { RequestParser } from '../soap/request-parser.js';
 import { chunksByteLength, type XmlChunk } from '../soap/xml-writer.js';
 import type { XmlElement } from '../soap/xml-element.js';
 import type { Store } from '../store/store.js';
+import { ResponseBuffers } from './response-buffers.js';
 import { Utf8Body } from './utf8-body.js';
 
 export interface EwsServerOptions {
@@ -213,12 +214,18 @@ function send(res: ServerResponse, status: number, xml: string | readonly XmlChu
     // Markup only: one encoding pass (measuring the UTF-8 length first would be a second one).
     body = Buffer.from(xml, 'utf8');
   } else {
-    body = Buffer.allocUnsafe(chunksByteLength(xml));
+    const taken = responseBuffers.take(chunksByteLength(xml));
+    body = taken.buffer;
     let at = 0;
     for (const c of xml) at += typeof c === 'string' ? body.write(c, at, 'utf8') : body.write(c.text, at, 'latin1');
     // A short write would leave uninitialised memory in the response: never send that.
     if (at !== body.length) throw new Error(`response size mismatch: wrote ${at} of ${body.length} bytes`);
+    // 'finish': the last byte was handed to the kernel, so the buffer can serve the next response.
+    res.once('finish', taken.release);
   }
   res.writeHead(status, { 'Content-Type': CONTENT_TYPE, 'Content-Length': body.length });
   res.end(body);
 }
+
+/** Large response bodies are written into reused buffers (see response-buffers.ts). */
+const responseBuffers = new ResponseBuffers();
