@@ -33,6 +33,13 @@ export function parseLogLevel(value: string): string {
   return level;
 }
 
+/** A whole number from 0 to `max`. */
+export function parseCount(value: string, name: string, max: number): number {
+  const n = /^\d{1,3}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= 0 && n <= max)) throw new CliError(`invalid ${name}: ${value} (use 0 to ${max})`);
+  return n;
+}
+
 export function parsePort(value: string): number {
   const n = /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
   if (!(n >= 0 && n <= 65535)) throw new CliError(`invalid port: ${value}`);

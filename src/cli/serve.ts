@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { RelayConfig, RelaySecurity } from '../delivery/smtp-relay.js';
-import { startServer } from '../server.js';
-import { CliError, dataOption, parseDuration, parseHostPort, parseLogLevel, parsePort, parseSize, storeOpenError } from './options.js';
+import { DEFAULT_MIME_THREADS, startServer } from '../server.js';
+import { CliError, dataOption, parseCount, parseDuration, parseHostPort, parseLogLevel, parsePort, parseSize, storeOpenError } from './options.js';
 
 interface ServeOpts {
   host: string;
@@ -21,6 +21,7 @@ interface ServeOpts {
   smtpRetryInitial: string;
   smtpQueuePoll: string;
   tombstoneRetention: string;
+  mimeThreads: string;
 }
 
 export function serveCommand(): Command {
@@ -48,6 +49,7 @@ export function serveCommand(): Command {
         .env('EWSD_TOMBSTONE_RETENTION')
         .default('30d'),
     )
+    .addOption(new Option('--mime-threads <n>', 'worker threads that parse MIME off the event loop (0: none)').env('EWSD_MIME_THREADS').default(String(DEFAULT_MIME_THREADS)))
     .addOption(new Option('--smtp-queue-poll <duration>', 'how often to look for mail queued by other processes').env('EWSD_SMTP_QUEUE_POLL').default('10s').hideHelp())
     .action(async (opts: ServeOpts) => {
       const port = parsePort(opts.port);
@@ -68,6 +70,7 @@ export function serveCommand(): Command {
           retry: { retryForMs: parseDuration(opts.smtpRetryFor), initialMs: Math.max(1, parseDuration(opts.smtpRetryInitial)) },
           outboundPollMs: Math.max(10, parseDuration(opts.smtpQueuePoll)),
           tombstoneRetentionMs: retentionMs,
+          mimeThreads: parseCount(opts.mimeThreads, '--mime-threads', 16),
         });
       } catch (err) {
         const e = err as NodeJS.ErrnoException & { port?: number };

@@ -6,7 +6,8 @@ import type { AttachedItem, EmailAddress, Item, MessageProps, NewAttachment } fr
 import { emptyMessageProps } from '../domain/item.js';
 import { composeMime } from '../mime/compose-mime.js';
 import type { MimeAddress, MimeAttachment, MimeMessage } from '../mime/mime-message.js';
-import { MimeParseError, parseMime } from '../mime/parse-mime.js';
+import { MimeParseError } from '../mime/parse-mime.js';
+import { parseMimeOffThread } from '../mime/parse-pool.js';
 import type { AttachmentContent } from '../store/store.js';
 
 /** Attached messages inside attached messages: deeper ones stay plain message/rfc822 files. */
@@ -14,7 +15,7 @@ const MAX_ATTACHED_DEPTH = 3;
 
 /** Reads MIME into item properties and attachments; the caller keeps the raw bytes. Throws {@link MimeParseError}. */
 export async function itemFromMime(raw: Buffer, depth = 0): Promise<AttachedItem> {
-  const m = await parseMime(raw);
+  const m = await parseMimeOffThread(raw);
   const props = emptyMessageProps();
   props.isDraft = m.headers.some((h) => h.name.toLowerCase() === 'x-unsent' && h.value.trim() === '1');
   props.isRead = true;
