@@ -35,7 +35,7 @@ export interface ServerConfig {
   mimeThreads?: number;
 }
 
-/** Two threads: on a 2-core machine, CreateItem with 4 clients stored ~45% more per second; with 1 client, no change. */
+/** Two threads: on a 2-core machine, CreateItem with 4 clients stored 40-75% more per second; with 1 client, no change. */
 export const DEFAULT_MIME_THREADS = 2;
 
 export interface RunningServer {

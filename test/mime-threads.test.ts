@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MimeParseError, parseMime } from '../src/mime/parse-mime.js';
-import { parseMimeOffThread, startMimeThreads, stopMimeThreads } from '../src/mime/parse-pool.js';
+import { parseMimeOffThread, runningMimeThreads, startMimeThreads, stopMimeThreads } from '../src/mime/parse-pool.js';
 import { fixture } from './support/mime.js';
 
 const FIXTURES = [
@@ -20,11 +20,10 @@ const largeAttachment = Buffer.from(
 );
 
 describe('MIME parsed on worker threads (parse-pool.ts)', () => {
-  after(() => stopMimeThreads());
-
   it('gives exactly what parseMime gives on the event loop, attachments as Buffers with their MIME offsets', async () => {
     startMimeThreads(2);
     try {
+      assert.equal(runningMimeThreads(), 2);
       for (const name of FIXTURES) {
         const raw = fixture(name);
         const [here, there] = await Promise.all([parseMime(raw), parseMimeOffThread(raw)]);
@@ -60,6 +59,7 @@ describe('MIME parsed on worker threads (parse-pool.ts)', () => {
     const raws = Array.from({ length: 40 }, (_, i) => fixture(FIXTURES[i % FIXTURES.length]!));
     const inFlight = raws.map((raw) => parseMimeOffThread(raw));
     await stopMimeThreads();
+    assert.equal(runningMimeThreads(), 0);
     const results = await Promise.all(inFlight);
     for (const [i, raw] of raws.entries()) assert.deepEqual(results[i], await parseMime(raw));
     // Stopped: parsing goes on, in this thread.
@@ -70,7 +70,9 @@ describe('MIME parsed on worker threads (parse-pool.ts)', () => {
     startMimeThreads(1);
     startMimeThreads(1);
     await stopMimeThreads();
+    assert.equal(runningMimeThreads(), 1);
     assert.deepEqual(await parseMimeOffThread(fixture('text-only.eml')), await parseMime(fixture('text-only.eml')));
     await stopMimeThreads();
+    assert.equal(runningMimeThreads(), 0);
   });
 });

@@ -21,10 +21,13 @@ class ParsePool {
   }
 
   parse(raw: Buffer): Promise<MimeMessage> {
-    const alive = this.#threads.filter((t) => t.alive);
-    if (alive.length === 0) return parseMime(raw);
-    const least = alive.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    return least.parse(++this.#next, raw);
+    let least: Thread | undefined;
+    for (const t of this.#threads) if (t.alive && (!least || t.pending.size < least.pending.size)) least = t;
+    return least ? least.parse(++this.#next, raw) : parseMime(raw);
+  }
+
+  get running(): number {
+    return this.#threads.filter((t) => t.alive).length;
   }
 
   async close(): Promise<void> {
@@ -109,6 +112,11 @@ export async function stopMimeThreads(): Promise<void> {
   const closing = pool;
   pool = undefined;
   await closing.close();
+}
+
+/** How many MIME threads are running (0 when stopped, never started, or all of them died). */
+export function runningMimeThreads(): number {
+  return pool?.running ?? 0;
 }
 
 /** parseMime, on a thread when they run (see {@link ParsePool}). */

@@ -1,4 +1,4 @@
-/** A MIME parsing thread (parse-pool.ts): parses what it is sent with parseMime, answers in order. */
+/** A MIME parsing thread (parse-pool.ts): parses what it is sent with parseMime; each answer carries its request's id. */
 import { parentPort } from 'node:worker_threads';
 import { MimeParseError, parseMime } from './parse-mime.js';
 
