@@ -146,6 +146,28 @@ describe('attachment bytes kept inside the item MIME', () => {
     assert.deepEqual((await read(other)).contents, [...EXPECTED, SMALL]);
   });
 
+  it('a message sent from MIME keeps its attachment bytes in the Sent Items copy, whose headers were completed', async () => {
+    // No Date and a Bcc: the copy's MIME is the sent one (Date added, Bcc dropped), so the offsets
+    // the parse found in the client's MIME do not apply to it.
+    const sent = Buffer.from(RAW.toString('latin1').replace('Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n', 'Bcc: carol@example.net\r\n').replace('att-in-mime@', 'att-sent@').replace('Subject: with attachments', 'Subject: sent with attachments'), 'latin1');
+    const reply = await post(
+      env.server.url,
+      env.users.alice,
+      `<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:SavedItemFolderId><t:DistinguishedFolderId Id="sentitems"/></m:SavedItemFolderId><m:Items><t:Message><t:MimeContent>${sent.toString('base64')}</t:MimeContent></t:Message></m:Items></m:CreateItem>`,
+    );
+    assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']]);
+    const found = await post(
+      env.server.url,
+      env.users.alice,
+      `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="sentitems"/></m:ParentFolderIds></m:FindItem>`,
+    );
+    const copy = messages(found.body)[0]!.child('RootFolder')!.child('Items')!.children.find((i) => i.childText('Subject') === 'sent with attachments');
+    assert.ok(copy, 'the copy is in Sent Items');
+    const { mime, contents } = await read(idOf(copy));
+    assert.ok(mime && !mime.toString('latin1').includes('Bcc:') && mime.toString('latin1').includes('Date:'), 'the copy holds the MIME as sent');
+    assert.deepEqual(contents, EXPECTED);
+  });
+
   it('export and upload round trip keeps the bytes', async () => {
     const item = await create();
     const exported = await exportData(env.server.url, env.users.alice, [item]);

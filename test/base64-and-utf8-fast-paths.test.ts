@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Utf8Body } from '../src/http/utf8-body.js';
-import { decodeBase64 } from '../src/ews/items/parse-item.js';
+import { decodeBase64 } from '../src/ews/items/base64-text.js';
 import { EwsError } from '../src/ews/errors.js';
 
 /** The check as it was before the fast path: the language decodeBase64 must keep accepting exactly. */

@@ -145,6 +145,22 @@ describe('XML parser: streaming', () => {
   });
 });
 
+describe('XML parser: element end listener', () => {
+  it('tells each element as its end tag is read, text complete, with the open elements around it', () => {
+    const b64 = Buffer.from(Array.from({ length: 3000 }, (_, i) => i & 255)).toString('base64');
+    const doc = `<r xmlns="${NS.types}"><a><b>${b64}</b><c/></a><d>x&amp;y</d></r>`;
+    const heard: string[] = [];
+    const parser = new XmlStreamParser(undefined, (el, ancestors) => {
+      heard.push(`${ancestors.map((a) => a.name).join('/')}/${el.name}:${el.text.length}`);
+      // Told at its end tag: nothing after it has been read yet.
+      if (el.name === 'b') assert.equal(ancestors[1]!.children.length, 1);
+    });
+    for (let i = 0; i < doc.length; i += 500) parser.write(doc.slice(i, i + 500));
+    parser.close();
+    assert.deepEqual(heard, [`r/a/b:${b64.length}`, 'r/a/c:0', 'r/a:0', 'r/d:3', '/r:0']);
+  });
+});
+
 describe('XML parser: bulk text runs (base64 taken past saxes)', () => {
   const b64 = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256)).toString('base64');
 

@@ -91,10 +91,11 @@ export type NewAttachment =
       isInline: boolean;
       content: Buffer;
       /**
-       * From a parse of the item's own MIME: the content is the base64 decoding of these bytes
-       * [start, end) of `NewItem.mime`, so the store may refer to them instead of keeping a copy.
+       * From a parse of MIME: the content is the base64 decoding of the bytes [start, end) of
+       * `mime`. When `mime` is the item's own `NewItem.mime` (the same Buffer, not a copy or an
+       * edited version), the store may refer to those bytes instead of keeping a second copy.
        */
-      mimeSource?: { start: number; end: number };
+      mimeSource?: { mime: Buffer; start: number; end: number };
       /** Kept from an upload (ExportItems data); otherwise the time of the write. */
       lastModified?: Date;
     }

@@ -2,8 +2,10 @@ import type { XmlElement } from '../soap/xml-element.js';
 import { EnvelopeError, envelopeChunks, readEnvelope, writeFault } from '../soap/envelope.js';
 import { NS } from '../soap/namespaces.js';
 import type { XmlChunk } from '../soap/xml-writer.js';
+import type { ElementEndListener } from '../soap/xml-parser.js';
 import type { RequestContext } from './context.js';
 import { SoapFault } from './errors.js';
+import { startItemMime } from './items/early-mime.js';
 import { KNOWN_OPERATIONS, OPERATIONS } from './registry.js';
 
 /** RequestServerVersion values we answer to: ExchangeVersionType of Types.xsd, and the Exchange2019 that exchangelib sends. */
@@ -19,6 +21,12 @@ export interface DispatchResult {
   xml: string | readonly XmlChunk[];
   operation: string | undefined;
 }
+
+/**
+ * Work that starts on a request's elements while the rest of it is still being read (the
+ * request reader's onElementEnd): today, parsing CreateItem's MIME (items/early-mime.ts).
+ */
+export const onRequestElementEnd: ElementEndListener = startItemMime;
 
 /** Runs the operation a parsed request envelope asks for and renders the whole response document. */
 export async function dispatch(root: XmlElement, ctx: RequestContext): Promise<DispatchResult> {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/authenticator.js';
 import { newStats, type Mailer, type RequestContext } from '../ews/context.js';
-import { dispatch, faultXml, internalError } from '../ews/dispatch.js';
+import { dispatch, faultXml, internalError, onRequestElementEnd } from '../ews/dispatch.js';
 import { SoapFault } from '../ews/errors.js';
 import type { Logger } from '../log.js';
 import { XML_DECLARATION } from '../soap/envelope.js';
@@ -137,7 +137,7 @@ type Body = { kind: 'ok'; root: XmlElement } | { kind: 'too-large' } | { kind: '
  */
 function readBody(req: IncomingMessage, opts: EwsServerOptions): Promise<Body> {
   if (Number(req.headers['content-length'] ?? 0) > opts.maxBodyBytes) return Promise.resolve({ kind: 'too-large' });
-  const parser = new RequestParser(opts.xmlLimits ?? DEFAULT_XML_LIMITS);
+  const parser = new RequestParser(opts.xmlLimits ?? DEFAULT_XML_LIMITS, onRequestElementEnd);
   const decoder = new Utf8Body();
   let bytes = 0;
   let failure: SoapFault | undefined;

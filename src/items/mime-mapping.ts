@@ -38,11 +38,11 @@ export async function itemFromMime(raw: Buffer, depth = 0): Promise<AttachedItem
   if (m.deliveryReceiptRequested) props.isDeliveryReceiptRequested = true;
   props.internetMessageHeaders = m.headers.map((h) => ({ name: h.name, value: h.value }));
   const attachments: NewAttachment[] = [];
-  for (const a of m.attachments) attachments.push(await attachmentFromMime(a, depth));
+  for (const a of m.attachments) attachments.push(await attachmentFromMime(a, raw, depth));
   return { props, attachments };
 }
 
-async function attachmentFromMime(a: MimeAttachment, depth: number): Promise<NewAttachment> {
+async function attachmentFromMime(a: MimeAttachment, raw: Buffer, depth: number): Promise<NewAttachment> {
   const name = a.filename ?? (a.contentType === 'message/rfc822' ? 'message.eml' : 'attachment');
   if (a.contentType.toLowerCase() === 'message/rfc822' && depth < MAX_ATTACHED_DEPTH) {
     try {
@@ -56,7 +56,7 @@ async function attachmentFromMime(a: MimeAttachment, depth: number): Promise<New
   const file: NewAttachment = { kind: 'file', name, contentType: a.contentType, isInline: a.inline, content: a.content };
   if (a.contentId) file.contentId = a.contentId;
   // Offsets into the top-level message only: an attached message's parts live inside its own bytes.
-  if (a.source && depth === 0) file.mimeSource = a.source;
+  if (a.source && depth === 0) file.mimeSource = { mime: raw, start: a.source.start, end: a.source.end };
   return file;
 }
 

@@ -1,6 +1,6 @@
 import { fastParseXml } from './fast-xml.js';
 import type { XmlElement } from './xml-element.js';
-import { DEFAULT_XML_LIMITS, parseXml, XmlStreamParser, type XmlLimits } from './xml-parser.js';
+import { DEFAULT_XML_LIMITS, parseXml, XmlStreamParser, type ElementEndListener, type XmlLimits } from './xml-parser.js';
 
 /**
  * Requests up to this many characters are collected and read in one go by the fast reader
@@ -15,14 +15,22 @@ export class RequestParser {
   #length = 0;
   #stream: XmlStreamParser | undefined;
 
-  constructor(readonly limits: XmlLimits = DEFAULT_XML_LIMITS) {}
+  /**
+   * `onElementEnd` hears of elements as the streaming parse finishes them (see
+   * ElementEndListener); a document read in one go by the fast reader is not announced, since
+   * nothing would be gained by starting early.
+   */
+  constructor(
+    readonly limits: XmlLimits = DEFAULT_XML_LIMITS,
+    private readonly onElementEnd?: ElementEndListener,
+  ) {}
 
   write(piece: string): void {
     if (this.#stream) return this.#stream.write(piece);
     this.#pieces.push(piece);
     this.#length += piece.length;
     if (this.#length <= WHOLE_DOCUMENT_MAX) return;
-    this.#stream = new XmlStreamParser(this.limits);
+    this.#stream = new XmlStreamParser(this.limits, this.onElementEnd);
     for (const p of this.#pieces) this.#stream.write(p);
     this.#pieces = [];
   }

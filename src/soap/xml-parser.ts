@@ -20,6 +20,13 @@ const PLAIN_RUN = /[A-Za-z0-9+/=]+/y;
 /** Runs shorter than this go through saxes like any text: the bypass only pays off on bulk data. */
 const MIN_BULK_RUN = 256;
 
+/**
+ * Told of each element as soon as its end tag is read, with the elements still open around it
+ * (outermost first), so work on a finished element can start while the rest of a large
+ * document is still arriving. It must not throw, and must not change the tree.
+ */
+export type ElementEndListener = (el: XmlElement, ancestors: readonly XmlElement[]) => void;
+
 /** A request that is not well-formed XML, or that breaks one of our limits. */
 export class XmlParseError extends Error {
   constructor(
@@ -53,7 +60,10 @@ export class XmlStreamParser {
   #skippedColumns = 0;
   #skippedLine = 0;
 
-  constructor(readonly limits: XmlLimits = DEFAULT_XML_LIMITS) {
+  constructor(
+    readonly limits: XmlLimits = DEFAULT_XML_LIMITS,
+    onElementEnd?: ElementEndListener,
+  ) {
     const sax = this.#sax;
     sax.on('error', (err) => this.#fail(err.message.replace(/^[^:]*:\d+:\d+: /, '')));
     sax.on('doctype', () => this.#fail('DTDs are not allowed in SOAP messages'));
@@ -67,7 +77,8 @@ export class XmlStreamParser {
     });
     sax.on('closetag', () => {
       this.#openedAt = -1;
-      this.#stack.pop();
+      const el = this.#stack.pop();
+      if (el && onElementEnd) onElementEnd(el, this.#stack);
     });
     sax.on('text', (text) => this.#appendText(text));
     sax.on('cdata', (text) => this.#appendText(text));

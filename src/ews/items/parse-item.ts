@@ -5,30 +5,13 @@ import type { XmlElement } from '../../soap/xml-element.js';
 import { EwsError } from '../errors.js';
 import { parseExtendedProperty } from './extended-props.js';
 import { parseBoolean, WRITABLE_BY_ELEMENT } from './item-fields.js';
+import { decodeBase64 } from './base64-text.js';
+import { takeStartedMime } from './early-mime.js';
 import { itemFromMimeContent } from './item-mime.js';
 import { applyMappedProperty } from './mapi-props.js';
 
 /** Item elements CreateItem takes today; the others (calendar, contacts, tasks) come with their own issues. */
 const MESSAGE_ELEMENTS = new Set(['Message', 'Item']);
-
-/**
- * Base64 as clients send it: alphabet and whitespace, then at most two '=' and whitespace. Checked
- * as "no foreign character" plus a look at the tail from the first '=': one pass over megabytes
- * of MimeContent instead of an anchored pattern's (same language as /^[A-Za-z0-9+/\s]*={0,2}\s*$/).
- */
-const NOT_BASE64 = /[^A-Za-z0-9+/\s=]/;
-const PADDING_TAIL = /^={1,2}\s*$/;
-
-export function decodeBase64(text: string, code: string): Buffer {
-  // Fast path for the usual unbroken base64: Node's decoder skips characters outside the alphabet
-  // (and stops at an inner '='), so it yields exactly the length the text announces only when
-  // every character counted. It also reads the URL-safe '-' and '_', which EWS does not allow.
-  const bytes = Buffer.from(text, 'base64');
-  if (text.length % 4 === 0 && bytes.length === Buffer.byteLength(text, 'base64') && !text.includes('-') && !text.includes('_')) return bytes;
-  const pad = text.indexOf('=');
-  if (NOT_BASE64.test(text) || (pad >= 0 && !PADDING_TAIL.test(text.slice(pad)))) throw new EwsError(code);
-  return bytes;
-}
 
 /**
  * Reads one item of CreateItem. Children are looked up by name, in any order (DavMail mixes
@@ -40,8 +23,10 @@ export async function parseNewItem(el: XmlElement, mailbox: Mailbox): Promise<Ne
     throw new EwsError('ErrorInvalidOperation', `Creating a t:${el.name} is not supported yet; only t:Message and t:Item are.`);
   }
   const mimeEl = el.child('MimeContent');
-  const mime = mimeEl ? decodeBase64(mimeEl.text, 'ErrorMimeContentInvalidBase64String') : undefined;
-  const base = mime ? await itemFromMimeContent(mime) : undefined;
+  // Usually under way already, begun while the request was read (early-mime.ts).
+  const started = mimeEl && takeStartedMime(mimeEl);
+  const mime = started ? started.mime : mimeEl ? decodeBase64(mimeEl.text, 'ErrorMimeContentInvalidBase64String') : undefined;
+  const base = started ? await started.item : mime ? await itemFromMimeContent(mime) : undefined;
   const item = await parseItemBody(el, base);
   const props = item.props;
   props.isFromMe = props.from?.address?.toLowerCase() === mailbox.email;

@@ -854,13 +854,15 @@ function decodeSlice(encoded: Buffer | null): Buffer {
 }
 
 /**
- * The range of `mime` an attachment's bytes can be read back from, if the parse said so and the
- * range really decodes to them: a second native decode costs little next to writing the bytes twice.
+ * The range of `mime` an attachment's bytes can be read back from: the one its parse found, when
+ * that parse was of this very Buffer. Anything that rewrites MIME (a send completing headers)
+ * makes a new Buffer, so offsets into the old one are never taken for offsets into the new one.
+ * That the range decodes to the content is the parser's promise (test/mime-native-base64.test.ts).
  */
 function keptInMime(a: NewAttachment & { kind: 'file' }, mime: Buffer): { start: number; end: number } | undefined {
   const s = a.mimeSource;
-  if (!s || s.start < 0 || s.end > mime.length || s.start >= s.end) return undefined;
-  return Buffer.from(mime.toString('latin1', s.start, s.end), 'base64').equals(a.content) ? s : undefined;
+  if (!s || s.mime !== mime || s.start < 0 || s.end > mime.length || s.start >= s.end) return undefined;
+  return { start: s.start, end: s.end };
 }
 
 function sameExtended(a: MessageProps, b: MessageProps): boolean {
