@@ -39,6 +39,8 @@ const ODD: Record<string, string> = {
   'padded on every line': `${head()}--outer\r\n${textPart}--outer\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${Array.from({ length: 40 }, (_, i) => bytes(56, i).toString('base64').replace(/=*$/, '==')).join('\r\n')}\r\n--outer--\r\n`,
   'one = in the middle': `${head()}--outer\r\n${filePart(att).replace(/(\r\n[A-Za-z0-9+/]{10})/, '$1=')}--outer--\r\n`,
   'spaces and junk in the base64': `${head()}--outer\r\n${filePart(att).replace(/\r\n([A-Za-z0-9+/]{20})/g, '\r\n $1 !')}--outer--\r\n`,
+  'base64 not in whole quads': `${head()}--outer\r\n${filePart(att).replace(/\r\n([A-Za-z0-9+/]{20})[A-Za-z0-9+/]/, '\r\n$1')}--outer--\r\n`,
+  'URL-safe base64 characters': `${head()}--outer\r\n${filePart(att).replace(/\r\n([A-Za-z0-9+/]{20})[A-Za-z0-9+/]{2}/, '\r\n$1-_')}--outer--\r\n`,
   'no close delimiter': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att)}`,
   'no close delimiter, no final line break': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att).trimEnd()}`,
   'trailing whitespace on delimiters and an epilogue': `${head()}--outer \t\r\n${textPart}--outer\t\r\n${filePart(att)}--outer--  \r\nepilogue\r\n--outer\r\nnot a part\r\n`,
@@ -77,6 +79,8 @@ describe('native base64 decoding of attachment parts', () => {
   it('leaves odd parts to postal-mime', () => {
     assert.equal(cutBase64Attachments(Buffer.from(ODD['padded on every line']!, 'latin1')), undefined);
     assert.equal(cutBase64Attachments(Buffer.from(ODD['spaces and junk in the base64']!, 'latin1')), undefined);
+    assert.equal(cutBase64Attachments(Buffer.from(ODD['base64 not in whole quads']!, 'latin1')), undefined);
+    assert.equal(cutBase64Attachments(Buffer.from(ODD['URL-safe base64 characters']!, 'latin1')), undefined);
     assert.equal(cutBase64Attachments(Buffer.from(ODD['text parts in base64']!, 'latin1')), undefined);
   });
 
