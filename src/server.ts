@@ -62,7 +62,6 @@ const DEFAULT_GRACE_MS = 30_000;
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = config.log ?? createLogger(config.logLevel ?? 'info');
   const store = SqliteStore.open(config.dataDir);
-  startMimeThreads(config.mimeThreads ?? DEFAULT_MIME_THREADS);
   const localDelivery = (config.localDelivery ?? itemsLocalDelivery)(store);
   const outbound = new OutboundQueue({
     store,
@@ -80,6 +79,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     mailer: outbound,
   });
   let smtp: SmtpInbound | undefined;
+  // Started last before the steps that can fail, so the catch below always has them to stop.
+  startMimeThreads(config.mimeThreads ?? DEFAULT_MIME_THREADS);
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);

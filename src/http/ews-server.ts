@@ -221,7 +221,7 @@ function send(res: ServerResponse, status: number, xml: string | readonly XmlChu
     // A short write would leave uninitialised memory in the response: never send that.
     if (at !== body.length) throw new Error(`response size mismatch: wrote ${at} of ${body.length} bytes`);
     // 'finish': the last byte was handed to the kernel, so the buffer can serve the next response.
-    res.once('finish', taken.release);
+    if (taken.release) res.once('finish', taken.release);
   }
   res.writeHead(status, { 'Content-Type': CONTENT_TYPE, 'Content-Length': body.length });
   res.end(body);

@@ -22,11 +22,12 @@ export class ResponseBuffers {
   #keptBytes = 0;
 
   /**
-   * A buffer of exactly `size` bytes (a view of a kept buffer when one is large enough) and the
-   * function that gives it back; call that only when nothing will read the buffer any more.
+   * A buffer of exactly `size` bytes (a view of a kept buffer when one is large enough) and, when
+   * it is one of ours, the function that gives it back; call that only when nothing will read
+   * the buffer any more.
    */
-  take(size: number): { buffer: Buffer; release: () => void } {
-    if (size < MIN_POOLED_BYTES || size > MAX_POOLED_BYTES) return { buffer: Buffer.allocUnsafe(size), release: () => {} };
+  take(size: number): { buffer: Buffer; release?: () => void } {
+    if (size < MIN_POOLED_BYTES || size > MAX_POOLED_BYTES) return { buffer: Buffer.allocUnsafe(size) };
     const at = this.#free.findIndex((b) => b.length >= size);
     // Grown in steps of 256 KB so that sizes close to each other share buffers.
     let whole: Buffer;
