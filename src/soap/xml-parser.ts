@@ -21,6 +21,15 @@ const PLAIN_RUN = /[A-Za-z0-9+/=]+/y;
 const MIN_BULK_RUN = 256;
 
 /**
+ * Where the run of {@link PLAIN_RUN} characters starting at `at` ends (`at` itself if there is
+ * none). Scanning megabytes of base64 is this parser's largest cost, so each run is scanned once.
+ */
+function plainRunEnd(chunk: string, at: number): number {
+  PLAIN_RUN.lastIndex = at;
+  return PLAIN_RUN.test(chunk) ? PLAIN_RUN.lastIndex : at;
+}
+
+/**
  * Told of each element as soon as its end tag is read, with the elements still open around it
  * (outermost first), so work on a finished element can start while the rest of a large
  * document is still arriving. It must not throw, and must not change the tree.
@@ -92,13 +101,16 @@ export class XmlStreamParser {
    */
   write(chunk: string): void {
     let from = 0;
-    if (this.#atTextStart) from = this.#takeRun(chunk, 0, 0);
+    if (this.#atTextStart) {
+      const end = plainRunEnd(chunk, 0);
+      if (end > 0) from = this.#takeRun(chunk, 0, end);
+    }
     for (let gt = chunk.indexOf('>', from); gt !== -1 && from < chunk.length; gt = chunk.indexOf('>', gt + 1)) {
-      PLAIN_RUN.lastIndex = gt + 1;
-      if (!PLAIN_RUN.test(chunk) || PLAIN_RUN.lastIndex - gt - 1 < MIN_BULK_RUN) continue;
+      const end = plainRunEnd(chunk, gt + 1);
+      if (end - gt - 1 < MIN_BULK_RUN) continue;
       // Only when that '>' closed a start tag (not an attribute value, comment, CDATA or end tag).
       this.#feed(chunk.slice(from, gt + 1));
-      from = this.#atTextStart ? this.#takeRun(chunk, gt + 1, MIN_BULK_RUN) : gt + 1;
+      from = this.#atTextStart ? this.#takeRun(chunk, gt + 1, end) : gt + 1;
       gt = from - 1;
     }
     if (from < chunk.length) this.#feed(from === 0 ? chunk : chunk.slice(from));
@@ -111,11 +123,8 @@ export class XmlStreamParser {
     this.#atTextStart = this.#openedAt === this.#sax.position;
   }
 
-  /** Appends the plain run at `at` (if at least `min` long) to the open element; returns where saxes resumes. */
-  #takeRun(chunk: string, at: number, min: number): number {
-    PLAIN_RUN.lastIndex = at;
-    if (!PLAIN_RUN.test(chunk) || PLAIN_RUN.lastIndex - at < Math.max(min, 1)) return at;
-    const end = PLAIN_RUN.lastIndex;
+  /** Appends the plain run chunk[at, end) to the open element; returns where saxes resumes (`end`). */
+  #takeRun(chunk: string, at: number, end: number): number {
     this.#appendText(chunk.slice(at, end));
     const line = this.#sax.line;
     if (line !== this.#skippedLine) this.#skippedColumns = 0;
