@@ -210,6 +210,23 @@ describe('parseMime on legacy input', () => {
     assert.equal(m.text, 'body');
   });
 
+  it('repairs only the header block, whether its blank line is CRLF or a bare LF, whichever comes first', async () => {
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    const lf = await parseMime(latin1('Subject: Caf\xe9\nX-A: 1\n\nbody'));
+    assert.equal(lf.subject, 'Café');
+    assert.equal(lf.text, 'body');
+    // A CRLF message with a bare blank line later in its body.
+    const crlf = await parseMime(latin1('Subject: Caf\xe9\r\nX-A: 1\r\n\r\nline 1\n\nline 2'));
+    assert.equal(crlf.subject, 'Café');
+    assert.match(crlf.text ?? '', /line 1\n\nline 2/);
+    // A bare LF blank line before the first CRLF one ends the block: the 8-bit byte after it is
+    // body, left as it is (read as UTF-8, so U+FFFD), not repaired as if it were a header.
+    const mixed = await parseMime(latin1('Subject: Caf\xe9\n\nX-Not: Caf\xe9\r\n\r\nbody'));
+    assert.equal(mixed.subject, 'Café');
+    assert.equal(mixed.headers.some((h) => h.name === 'X-Not'), false);
+    assert.equal(mixed.text, 'X-Not: Caf\ufffd\n\nbody');
+  });
+
   it('reads importance from X-MSMail-Priority and Priority when there is no Importance or X-Priority', async () => {
     const importance = async (header: string) => (await parseMime(Buffer.from(`${header}\r\n\r\nx`))).importance;
     assert.equal(await importance('X-MSMail-Priority: High'), 'High');

@@ -104,10 +104,11 @@ function toMimeMessage(email: Email, sources: ReadonlyMap<Attachment, { start: n
  * re-encoded from windows-1252 to UTF-8 first; valid UTF-8 and plain ASCII are left as they are.
  */
 function legacyHeadersToUtf8(raw: Buffer): Buffer {
-  let end = raw.indexOf('\n\n');
+  // The header block ends at the first blank line, CRLF or bare LF. Looking for a bare "\n\n"
+  // only before the first CRLF one keeps a CRLF message from being searched to its very end.
   const crlfEnd = raw.indexOf('\r\n\r\n');
-  if (crlfEnd >= 0 && (end < 0 || crlfEnd < end)) end = crlfEnd;
-  if (end < 0) end = raw.length;
+  const lfEnd = (crlfEnd >= 0 ? raw.subarray(0, crlfEnd) : raw).indexOf('\n\n');
+  const end = lfEnd >= 0 ? lfEnd : crlfEnd >= 0 ? crlfEnd : raw.length;
   const head = raw.subarray(0, end);
   if (isUtf8(head)) return raw;
   const parts: Buffer[] = [];
