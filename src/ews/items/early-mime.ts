@@ -2,6 +2,7 @@ import type { AttachedItem } from '../../domain/item.js';
 import { NS } from '../../soap/namespaces.js';
 import type { XmlElement } from '../../soap/xml-element.js';
 import { decodeBase64 } from './base64-text.js';
+import { MESSAGE_ELEMENTS } from './item-fields.js';
 import { itemFromMimeContent } from './item-mime.js';
 
 /**
@@ -23,9 +24,6 @@ interface StartedMime {
 
 const started = new WeakMap<XmlElement, StartedMime>();
 
-/** Items CreateItem parses from MIME (parse-item.ts MESSAGE_ELEMENTS). */
-const ITEM_ELEMENTS = new Set(['Message', 'Item']);
-
 /** Starts parsing `el` if it is the t:MimeContent of an item directly in m:CreateItem/m:Items. */
 export function startItemMime(el: XmlElement, ancestors: readonly XmlElement[]): void {
   if (el.name !== 'MimeContent' || el.ns !== NS.types) return;
@@ -34,7 +32,7 @@ export function startItemMime(el: XmlElement, ancestors: readonly XmlElement[]):
   const items = ancestors[n - 2];
   const operation = ancestors[n - 3];
   if (!item || !items || !operation) return;
-  if (!ITEM_ELEMENTS.has(item.name) || item.ns !== NS.types) return;
+  if (!MESSAGE_ELEMENTS.has(item.name) || item.ns !== NS.types) return;
   if (items.name !== 'Items' || items.ns !== NS.messages || operation.name !== 'CreateItem' || operation.ns !== NS.messages) return;
   let mime: Buffer;
   try {

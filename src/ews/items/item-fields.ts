@@ -18,6 +18,9 @@ export interface FieldSpec {
   draftOnly?: boolean;
 }
 
+/** Item elements CreateItem takes today; the others (calendar, contacts, tasks) come with their own issues. */
+export const MESSAGE_ELEMENTS: ReadonlySet<string> = new Set(['Message', 'Item']);
+
 export function parseBoolean(el: XmlElement): boolean {
   const v = el.text.trim();
   if (v === 'true' || v === '1') return true;

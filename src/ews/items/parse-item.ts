@@ -4,14 +4,11 @@ import type { Mailbox } from '../../domain/mailbox.js';
 import type { XmlElement } from '../../soap/xml-element.js';
 import { EwsError } from '../errors.js';
 import { parseExtendedProperty } from './extended-props.js';
-import { parseBoolean, WRITABLE_BY_ELEMENT } from './item-fields.js';
+import { MESSAGE_ELEMENTS, parseBoolean, WRITABLE_BY_ELEMENT } from './item-fields.js';
 import { decodeBase64 } from './base64-text.js';
 import { takeStartedMime } from './early-mime.js';
 import { itemFromMimeContent } from './item-mime.js';
 import { applyMappedProperty } from './mapi-props.js';
-
-/** Item elements CreateItem takes today; the others (calendar, contacts, tasks) come with their own issues. */
-const MESSAGE_ELEMENTS = new Set(['Message', 'Item']);
 
 /**
  * Reads one item of CreateItem. Children are looked up by name, in any order (DavMail mixes
