@@ -7,8 +7,7 @@ import type { XmlLimits } from './xml-parser.js';
  *
  * saxes reads one character at a time through a state machine: a 23 KB UpdateItem of 100 read
  * flags took ~1-2 ms to parse, a third of the server's time for that request. This reader
- * handles a strict subset of XML 1.0 with namespaces, with regular expressions over the whole
- * document: a prolog of at most an XML declaration, elements, attributes, text, the predefined
+ * handles a strict subset of XML 1.0 with namespaces, reading the document as one string: a prolog of at most an XML declaration, elements, attributes, text, the predefined
  * entities and character references. It builds exactly the tree saxes would, or gives up: on
  * anything outside that subset (comments, processing instructions, CDATA, a DOCTYPE, non-ASCII
  * names, XML 1.1) and on anything that is not well-formed, it returns undefined and the caller
@@ -25,11 +24,20 @@ const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 const NOT_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const DECLARATION = /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.0\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y;
 const SPACES = /[ \t\n]*/y;
-const NAME = '[A-Za-z_][A-Za-z0-9._-]*';
-const START_TAG_NAME = new RegExp(`<(${NAME})(?::(${NAME}))?`, 'y');
-const ATTRIBUTE = new RegExp(`[ \\t\\n]+(${NAME})(?::(${NAME}))?[ \\t\\n]*=[ \\t\\n]*(?:"([^"<]*)"|'([^'<]*)')`, 'y');
-const START_TAG_END = /[ \t\n]*(\/?)>/y;
-const END_TAG = new RegExp(`</(${NAME}(?::${NAME})?)[ \\t\\n]*>`, 'y');
+/**
+ * Names are scanned by character class, not by regular expression: a match array and its
+ * captures for every tag and attribute made the reader allocate ~30 times the size of a request
+ * (over a third of the garbage a 100-flag UpdateItem made). Bit 1: may start a name
+ * ([A-Za-z_]); bit 2: may continue one ([A-Za-z0-9._-]). Non-ASCII is neither: this reader declines it.
+ */
+const NAME_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_]/.test(ch)) NAME_CLASS[c] = 3;
+  else if (/[0-9.-]/.test(ch)) NAME_CLASS[c] = 2;
+}
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a;
+const EMPTY_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
 const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
 /** Namespace names this reader takes as written: URI characters only (no references, no spaces). */
 const PLAIN_URI = /^[A-Za-z0-9:/._~%#?=+,;@!$*()[\]-]*$/;
@@ -43,8 +51,9 @@ const decline = (): never => {
 
 interface Frame {
   el: XmlElement;
-  /** The start tag's name as written, which the end tag must repeat. */
-  qname: string;
+  /** Where the start tag's name as written (which the end tag must repeat) starts and ends; both 0 for an empty-element tag. */
+  qnameStart: number;
+  qnameEnd: number;
   /** Prefix -> namespace in scope ('' is the default namespace). */
   scope: Map<string, string>;
 }
@@ -65,6 +74,11 @@ class Reader {
   /** Line counting is incremental: `#line` is the line of everything before `#nextLineEnd` (-1: no more line ends). */
   #line = 1;
   #nextLineEnd: number;
+  /** What #qualifiedName read last (fields, not a returned tuple: one name per tag and attribute adds up). */
+  #prefix = '';
+  #local = '';
+  /** The attributes of the tag being read (see #startTag). */
+  readonly #raw: string[] = [];
 
   constructor(
     private readonly s: string,
@@ -92,11 +106,8 @@ class Reader {
       const s = this.s;
       if (s.charCodeAt(this.#pos) !== 0x3c /* < */) decline();
       if (s.charCodeAt(this.#pos + 1) === 0x2f /* / */) {
-        END_TAG.lastIndex = this.#pos;
-        const end = END_TAG.exec(s) ?? decline();
         const frame = stack.pop() ?? decline();
-        if (end[1] !== frame.qname) decline();
-        this.#pos = END_TAG.lastIndex;
+        this.#pos = this.#endTag(frame);
         if (stack.length === 0) return root!;
         scope = stack.at(-1)!.scope;
       } else {
@@ -104,7 +115,7 @@ class Reader {
         const parent = stack.at(-1);
         if (parent) parent.el.children.push(frame.el);
         else root = frame.el;
-        if (frame.qname === '') {
+        if (frame.qnameEnd === 0) {
           // Empty-element tag: opened and closed.
           if (!parent) return root!;
         } else {
@@ -116,57 +127,116 @@ class Reader {
     }
   }
 
-  /** A start tag at `#pos`; its frame's qname is '' for an empty-element tag (`<a/>`). */
+  /** A start tag at `#pos`; its frame's qname bounds are 0 for an empty-element tag (`<a/>`). */
   #startTag(scope: Map<string, string>, depth: number): Frame {
     if (depth >= this.limits.maxDepth || ++this.#elements > this.limits.maxElements) decline();
     const s = this.s;
-    START_TAG_NAME.lastIndex = this.#pos;
-    const name = START_TAG_NAME.exec(s) ?? decline();
-    let at = START_TAG_NAME.lastIndex;
-    const raw: Array<[prefix: string, local: string, value: string]> = [];
+    const qnameStart = this.#pos + 1;
+    const qnameEnd = this.#qualifiedName(qnameStart);
+    const elPrefix = this.#prefix;
+    const elLocal = this.#local;
+    let at = qnameEnd;
+    // The tag's attributes as [prefix, local, value] triples, flat, in an array kept for every tag.
+    const raw = this.#raw;
+    if (raw.length !== 0) raw.length = 0;
     let own: Map<string, string> | undefined;
-    const declaredHere = new Set<string>();
+    let declaredHere: string[] | undefined;
     for (;;) {
-      ATTRIBUTE.lastIndex = at;
-      const a = ATTRIBUTE.exec(s);
-      if (!a) break;
-      at = ATTRIBUTE.lastIndex;
+      let p = at;
+      while (isSpace(s.charCodeAt(p))) p++;
+      if (p === at || !(NAME_CLASS[s.charCodeAt(p)]! & 1)) break;
       // Namespace declarations do not count towards the attribute limit; a tag with that many
       // of them is left to saxes all the same (30 000 on one tag once cost this reader 3 s).
-      if (raw.length >= 2 * this.limits.maxAttributes) decline();
-      const [prefix, local] = a[2] === undefined ? ['', a[1]!] : [a[1]!, a[2]];
-      const value = attributeValue(a[3] ?? a[4]!);
+      if (raw.length >= 6 * this.limits.maxAttributes) decline();
+      p = this.#qualifiedName(p);
+      const prefix = this.#prefix;
+      const local = this.#local;
+      while (isSpace(s.charCodeAt(p))) p++;
+      if (s.charCodeAt(p) !== 0x3d /* = */) decline();
+      p++;
+      while (isSpace(s.charCodeAt(p))) p++;
+      const quote = s.charCodeAt(p);
+      if (quote !== 0x22 /* " */ && quote !== 0x27 /* ' */) decline();
+      const close = s.indexOf(quote === 0x22 ? '"' : "'", p + 1);
+      if (close === -1) decline();
+      const literal = s.slice(p + 1, close);
+      if (literal.includes('<')) decline();
+      at = close + 1;
+      const value = attributeValue(literal);
       if (prefix === 'xmlns' || (prefix === '' && local === 'xmlns')) {
         const declared = prefix === '' ? '' : local;
         if (!PLAIN_URI.test(value) || declared === 'xml' || declared === 'xmlns' || value === XML_NS || value === XMLNS_NS || (declared !== '' && value === '')) decline();
-        if (declaredHere.has(declared)) decline();
-        declaredHere.add(declared);
+        declaredHere ??= [];
+        if (declaredHere.includes(declared)) decline();
+        declaredHere.push(declared);
         own ??= new Map(scope);
         own.set(declared, value);
       }
-      raw.push([prefix, local, value]);
+      raw.push(prefix, local, value);
     }
-    START_TAG_END.lastIndex = at;
-    const end = START_TAG_END.exec(s) ?? decline();
-    this.#pos = START_TAG_END.lastIndex;
+    while (isSpace(s.charCodeAt(at))) at++;
+    const empty = s.charCodeAt(at) === 0x2f; /* / */
+    if (empty) at++;
+    if (s.charCodeAt(at) !== 0x3e /* > */) decline();
+    this.#pos = at + 1;
     const inScope = own ?? scope;
 
-    const attrs: Record<string, string> = {};
-    let count = 0;
-    for (const [prefix, local, value] of raw) {
-      if (prefix === 'xmlns' || (prefix === '' && local === 'xmlns')) continue;
-      if (++count > this.limits.maxAttributes) decline();
-      const uri = prefix === '' ? '' : prefix === 'xml' ? XML_NS : (inScope.get(prefix) ?? decline());
-      const key = uri ? `{${canonicalNamespace(uri)}}${local}` : local;
-      // The same attribute twice (by name, or by namespace and local name) is not well-formed.
-      if (Object.hasOwn(attrs, key)) decline();
-      attrs[key] = value;
+    let attrs = EMPTY_ATTRS;
+    if (raw.length > 0) {
+      const named: Record<string, string> = {};
+      let count = 0;
+      for (let i = 0; i < raw.length; i += 3) {
+        const prefix = raw[i]!;
+        const local = raw[i + 1]!;
+        if (prefix === 'xmlns' || (prefix === '' && local === 'xmlns')) continue;
+        if (++count > this.limits.maxAttributes) decline();
+        const uri = prefix === '' ? '' : prefix === 'xml' ? XML_NS : (inScope.get(prefix) ?? decline());
+        const key = uri ? `{${canonicalNamespace(uri)}}${local}` : local;
+        // The same attribute twice (by name, or by namespace and local name) is not well-formed.
+        if (Object.hasOwn(named, key)) decline();
+        named[key] = raw[i + 2]!;
+      }
+      if (count > 0) attrs = named;
     }
-    const [elPrefix, elLocal] = name[2] === undefined ? ['', name[1]!] : [name[1]!, name[2]];
     if (elPrefix === 'xmlns') decline();
     const uri = elPrefix === 'xml' ? XML_NS : (inScope.get(elPrefix) ?? decline());
     const el = new XmlElement(canonicalNamespace(uri), elLocal, attrs, this.#lineAt(this.#pos - 1));
-    return { el, qname: end[1] === '/' ? '' : name[0].slice(1), scope: inScope };
+    return empty ? { el, qnameStart: 0, qnameEnd: 0, scope: inScope } : { el, qnameStart, qnameEnd, scope: inScope };
+  }
+
+  /** Reads `prefix:local` or `local` at `at` into `#prefix` ('' for none) and `#local`; returns where it ends, or declines when no name is there. */
+  #qualifiedName(at: number): number {
+    const first = this.#nameEnd(at);
+    if (this.s.charCodeAt(first) !== 0x3a /* : */) {
+      this.#prefix = '';
+      this.#local = this.s.slice(at, first);
+      return first;
+    }
+    const second = this.#nameEnd(first + 1);
+    this.#prefix = this.s.slice(at, first);
+    this.#local = this.s.slice(first + 1, second);
+    return second;
+  }
+
+  /** The end of the name (`[A-Za-z_][A-Za-z0-9._-]*`) that starts at `at`; declines when none does. */
+  #nameEnd(at: number): number {
+    const s = this.s;
+    if (!(NAME_CLASS[s.charCodeAt(at)]! & 1)) decline();
+    let p = at + 1;
+    while (NAME_CLASS[s.charCodeAt(p)]! & 2) p++;
+    return p;
+  }
+
+  /** The end tag at `#pos`, which must repeat `frame`'s name as written; returns the position after it. */
+  #endTag(frame: Frame): number {
+    const s = this.s;
+    const length = frame.qnameEnd - frame.qnameStart;
+    let p = this.#pos + 2;
+    for (let i = 0; i < length; i++) if (s.charCodeAt(p + i) !== s.charCodeAt(frame.qnameStart + i)) decline();
+    p += length;
+    while (isSpace(s.charCodeAt(p))) p++;
+    if (s.charCodeAt(p) !== 0x3e /* > */) decline();
+    return p + 1;
   }
 
   /** Character data up to the next markup, appended to the open element as saxes reports it. */
