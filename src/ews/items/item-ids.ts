@@ -23,6 +23,9 @@ export interface ItemRef {
  */
 export async function resolveItemRef(ctx: RequestContext, el: XmlElement): Promise<ItemRef> {
   const id = decodeId(el.attr('Id'), 'I');
+  // The caller's own mailbox needs no lookup and no check: answered without the two awaits below,
+  // which cost more than the rest of this function in batches of hundreds.
+  if (id.mailboxGuid === ctx.account.guid) return { mailbox: ctx.account, itemId: id.numbers[0]!, changeKey: el.attr('ChangeKey') };
   const mailbox = await openMailboxByGuid(ctx, id.mailboxGuid);
   await checkItemAccess(ctx, mailbox, id.numbers[0]!);
   return { mailbox, itemId: id.numbers[0]!, changeKey: el.attr('ChangeKey') };

@@ -6,6 +6,7 @@ import { itemIdAttrs, resolveAttachmentRef, type AttachmentRef } from '../items/
 import { storeFailure } from '../items/store-errors.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
+import { addToGroup } from '../group.js';
 
 /** Removes attachments in one transaction; each answer names the parent's new version (m:RootItemId). */
 export const deleteAttachment: Operation = {
@@ -18,7 +19,7 @@ export const deleteAttachment: Operation = {
     const results: Array<Outcome<Item> | EwsError> = [...refs] as Array<Outcome<Item> | EwsError>;
     const good = refs.map((r, i) => [r, i] as const).filter((e): e is readonly [AttachmentRef, number] => !(e[0] instanceof EwsError));
     const byMailbox = new Map<number, Array<readonly [AttachmentRef, number]>>();
-    for (const g of good) byMailbox.set(g[0].mailbox.id, [...(byMailbox.get(g[0].mailbox.id) ?? []), g]);
+    for (const g of good) addToGroup(byMailbox, g[0].mailbox.id, g);
     for (const [mailboxId, entries] of byMailbox) {
       const done = await ctx.store.deleteAttachments(mailboxId, entries.map(([r]) => ({ itemId: r.itemId, attachmentId: r.attachmentId })));
       entries.forEach(([, idx], k) => (results[idx] = done[k]!));

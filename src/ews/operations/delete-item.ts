@@ -6,6 +6,7 @@ import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
 import { itemIdElements, resolveItemRef, type ItemRef } from '../items/item-ids.js';
 import { storeFailure } from '../items/store-errors.js';
+import { addToGroup } from '../group.js';
 
 const DISPOSALS: Record<string, ItemDisposal> = { HardDelete: 'hard', SoftDelete: 'soft', MoveToDeletedItems: 'deleted-items' };
 
@@ -33,7 +34,7 @@ export const deleteItem: Operation = {
     const results: Array<Outcome<boolean> | EwsError> = refs.map((r) => (r instanceof EwsError ? r : { ok: true, value: false }));
     const byMailbox = new Map<number, number[]>();
     refs.forEach((r, i) => {
-      if (!(r instanceof EwsError)) byMailbox.set(r.mailbox.id, [...(byMailbox.get(r.mailbox.id) ?? []), i]);
+      if (!(r instanceof EwsError)) addToGroup(byMailbox, r.mailbox.id, i);
     });
     for (const [mailboxId, indexes] of byMailbox) {
       const done = await ctx.store.deleteItems(mailboxId, indexes.map((i) => (refs[i] as ItemRef).itemId), disposal);

@@ -15,6 +15,7 @@ import type { XmlElement } from '../../soap/xml-element.js';
 import type { XmlWriter } from '../../soap/xml-writer.js';
 import type { RequestContext } from '../context.js';
 import { resolveFolder } from '../folders/resolve-folder.js';
+import { addToGroup } from '../group.js';
 
 const MODES = new Set(['NeverOverwrite', 'AutoResolve', 'AlwaysOverwrite']);
 const DISPOSITIONS = new Set(['SaveOnly', 'SendOnly', 'SendAndSaveCopy']);
@@ -53,7 +54,7 @@ export const updateItem: Operation = {
     const results: Array<Outcome<ItemVersion> | EwsError> = prepared.map((p) => (p instanceof EwsError ? p : { ok: false, error: undefined }));
     const byMailbox = new Map<number, number[]>();
     prepared.forEach((p, i) => {
-      if (!(p instanceof EwsError)) byMailbox.set(p.ref.mailbox.id, [...(byMailbox.get(p.ref.mailbox.id) ?? []), i]);
+      if (!(p instanceof EwsError)) addToGroup(byMailbox, p.ref.mailbox.id, i);
     });
     for (const [mailboxId, indexes] of byMailbox) {
       const { flags, others } = splitReadFlagChanges(prepared as Prepared[], indexes);

@@ -13,6 +13,7 @@ import { openMailboxByGuid } from '../mailbox-access.js';
 import { storeFailure } from '../items/store-errors.js';
 import type { Operation } from '../operation.js';
 import { batchResponse } from '../response.js';
+import { addToGroup } from '../group.js';
 
 type CreateAction = 'CreateNew' | 'Update' | 'UpdateOrCreate';
 const CREATE_ACTIONS: ReadonlySet<string> = new Set(['CreateNew', 'Update', 'UpdateOrCreate']);
@@ -103,7 +104,7 @@ async function write(ctx: RequestContext, prepared: ReadonlyArray<Prepared | Ews
   const byMailbox = new Map<number, number[]>();
   prepared.forEach((p, i) => {
     if (p instanceof EwsError) return;
-    byMailbox.set(p.mailbox.id, [...(byMailbox.get(p.mailbox.id) ?? []), i]);
+    addToGroup(byMailbox, p.mailbox.id, i);
   });
   for (const [mailboxId, indexes] of byMailbox) {
     const results = await ctx.store.uploadItems(mailboxId, indexes.map((i) => (prepared[i] as Prepared).upload));
