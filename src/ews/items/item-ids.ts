@@ -4,7 +4,7 @@ import type { XmlElement } from '../../soap/xml-element.js';
 import type { RequestContext } from '../context.js';
 import { SoapFault } from '../errors.js';
 import { decodeId, encodeChangeKey, encodeId } from '../ids.js';
-import { checkItemAccess, openMailboxByGuid } from '../mailbox-access.js';
+import { checkItemAccess, openMailboxByGuid, ownMailboxByGuid } from '../mailbox-access.js';
 
 export function itemIdAttrs(mailbox: Mailbox, item: Pick<Item, 'id' | 'modseq'>): { Id: string; ChangeKey: string } {
   return { Id: encodeId('I', mailbox.guid, item.id), ChangeKey: encodeChangeKey('I', item.modseq) };
@@ -23,9 +23,10 @@ export interface ItemRef {
  */
 export async function resolveItemRef(ctx: RequestContext, el: XmlElement): Promise<ItemRef> {
   const id = decodeId(el.attr('Id'), 'I');
-  // The caller's own mailbox needs no lookup and no check: answered without the two awaits below,
-  // which cost more than the rest of this function in batches of hundreds.
-  if (id.mailboxGuid === ctx.account.guid) return { mailbox: ctx.account, itemId: id.numbers[0]!, changeKey: el.attr('ChangeKey') };
+  // The caller's own mailbox is answered without the two awaits below, which cost more than the
+  // rest of this function in batches of hundreds.
+  const own = ownMailboxByGuid(ctx, id.mailboxGuid);
+  if (own) return { mailbox: own, itemId: id.numbers[0]!, changeKey: el.attr('ChangeKey') };
   const mailbox = await openMailboxByGuid(ctx, id.mailboxGuid);
   await checkItemAccess(ctx, mailbox, id.numbers[0]!);
   return { mailbox, itemId: id.numbers[0]!, changeKey: el.attr('ChangeKey') };
