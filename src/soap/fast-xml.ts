@@ -200,7 +200,7 @@ class Reader {
     }
     if (elPrefix === 'xmlns') decline();
     const uri = elPrefix === 'xml' ? XML_NS : (inScope.get(elPrefix) ?? decline());
-    const el = new XmlElement(canonicalNamespace(uri), elLocal, attrs, this.#lineAt(this.#pos - 1));
+    const el = new XmlElement(canonicalNamespace(uri), elLocal, attrs, this.#lineAt(this.#pos - 1), []);
     return empty ? { el, qnameStart: 0, qnameEnd: 0, scope: inScope } : { el, qnameStart, qnameEnd, scope: inScope };
   }
 

@@ -150,7 +150,7 @@ export class XmlStreamParser {
       if (++count > this.limits.maxAttributes) this.#fail(`more than ${this.limits.maxAttributes} attributes on one element`);
       attrs[a.uri ? `{${canonicalNamespace(a.uri)}}${a.local}` : a.local] = a.value;
     }
-    const el = new XmlElement(canonicalNamespace(tag.uri), tag.local, attrs, this.#sax.line);
+    const el = new XmlElement(canonicalNamespace(tag.uri), tag.local, attrs, this.#sax.line, []);
     const parent = this.#stack.at(-1);
     if (parent) parent.children.push(el);
     else this.#root = el;
