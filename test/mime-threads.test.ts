@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { MimeParseError, parseMime } from '../src/mime/parse-mime.js';
 import { parseMimeOffThread, runningMimeThreads, startMimeThreads, stopMimeThreads } from '../src/mime/parse-pool.js';
+import { DEFAULT_MIME_THREADS } from '../src/server.js';
 import { fixture } from './support/mime.js';
 
 const FIXTURES = [
@@ -64,6 +66,11 @@ describe('MIME parsed on worker threads (parse-pool.ts)', () => {
     for (const [i, raw] of raws.entries()) assert.deepEqual(results[i], await parseMime(raw));
     // Stopped: parsing goes on, in this thread.
     assert.deepEqual(await parseMimeOffThread(raws[0]!), await parseMime(raws[0]!));
+  });
+
+  it('defaults to at least one thread, leaving a core to the event loop where there are two or more', () => {
+    assert.ok(DEFAULT_MIME_THREADS >= 1 && DEFAULT_MIME_THREADS <= 2);
+    assert.ok(DEFAULT_MIME_THREADS <= Math.max(1, availableParallelism() - 1));
   });
 
   it('keeps the threads while any user of them is running (each start matched by a stop)', async () => {
