@@ -7,7 +7,8 @@ import type { XmlLimits } from './xml-parser.js';
  *
  * saxes reads one character at a time through a state machine: a 23 KB UpdateItem of 100 read
  * flags took ~1-2 ms to parse, a third of the server's time for that request. This reader
- * handles a strict subset of XML 1.0 with namespaces, reading the document as one string: a prolog of at most an XML declaration, elements, attributes, text, the predefined
+ * handles a strict subset of XML 1.0 with namespaces, reading the document as one string: a
+ * prolog of at most an XML declaration, elements, attributes, text, the predefined
  * entities and character references. It builds exactly the tree saxes would, or gives up: on
  * anything outside that subset (comments, processing instructions, CDATA, a DOCTYPE, non-ASCII
  * names, XML 1.1) and on anything that is not well-formed, it returns undefined and the caller
@@ -23,7 +24,6 @@ const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 /** Characters XML 1.0 does not allow (controls, lone surrogates, U+FFFE/U+FFFF); after line ends are normalised, so \r is not among them. */
 const NOT_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const DECLARATION = /<\?xml[ \t\n]+version[ \t\n]*=[ \t\n]*(["'])1\.0\1(?:[ \t\n]+encoding[ \t\n]*=[ \t\n]*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:[ \t\n]+standalone[ \t\n]*=[ \t\n]*(["'])(?:yes|no)\3)?[ \t\n]*\?>/y;
-const SPACES = /[ \t\n]*/y;
 /**
  * Names are scanned by character class, not by regular expression: a match array and its
  * captures for every tag and attribute made the reader allocate ~30 times the size of a request
@@ -36,7 +36,6 @@ for (let c = 0; c < 128; c++) {
   if (/[A-Za-z_]/.test(ch)) NAME_CLASS[c] = 3;
   else if (/[0-9.-]/.test(ch)) NAME_CLASS[c] = 2;
 }
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a;
 const EMPTY_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
 const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));/g;
 /** Namespace names this reader takes as written: URI characters only (no references, no spaces). */
@@ -91,9 +90,9 @@ class Reader {
   document(): XmlElement {
     DECLARATION.lastIndex = 0;
     if (DECLARATION.test(this.s)) this.#pos = DECLARATION.lastIndex;
-    this.#spaces();
+    this.#pos = this.#skipSpaces(this.#pos);
     const root = this.#tree(new Map([['', '']]));
-    this.#spaces();
+    this.#pos = this.#skipSpaces(this.#pos);
     if (this.#pos !== this.s.length) decline();
     return root;
   }
@@ -142,19 +141,18 @@ class Reader {
     let own: Map<string, string> | undefined;
     let declaredHere: string[] | undefined;
     for (;;) {
-      let p = at;
-      while (isSpace(s.charCodeAt(p))) p++;
+      let p = this.#skipSpaces(at);
       if (p === at || !(NAME_CLASS[s.charCodeAt(p)]! & 1)) break;
       // Namespace declarations do not count towards the attribute limit; a tag with that many
-      // of them is left to saxes all the same (30 000 on one tag once cost this reader 3 s).
-      if (raw.length >= 6 * this.limits.maxAttributes) decline();
+      // of them is left to saxes all the same (30 000 on one tag once cost this reader 3 s):
+      // twice the limit, at three strings per attribute.
+      if (raw.length >= 2 * 3 * this.limits.maxAttributes) decline();
       p = this.#qualifiedName(p);
       const prefix = this.#prefix;
       const local = this.#local;
-      while (isSpace(s.charCodeAt(p))) p++;
+      p = this.#skipSpaces(p);
       if (s.charCodeAt(p) !== 0x3d /* = */) decline();
-      p++;
-      while (isSpace(s.charCodeAt(p))) p++;
+      p = this.#skipSpaces(p + 1);
       const quote = s.charCodeAt(p);
       if (quote !== 0x22 /* " */ && quote !== 0x27 /* ' */) decline();
       const close = s.indexOf(quote === 0x22 ? '"' : "'", p + 1);
@@ -174,7 +172,7 @@ class Reader {
       }
       raw.push(prefix, local, value);
     }
-    while (isSpace(s.charCodeAt(at))) at++;
+    at = this.#skipSpaces(at);
     const empty = s.charCodeAt(at) === 0x2f; /* / */
     if (empty) at++;
     if (s.charCodeAt(at) !== 0x3e /* > */) decline();
@@ -234,7 +232,7 @@ class Reader {
     let p = this.#pos + 2;
     for (let i = 0; i < length; i++) if (s.charCodeAt(p + i) !== s.charCodeAt(frame.qnameStart + i)) decline();
     p += length;
-    while (isSpace(s.charCodeAt(p))) p++;
+    p = this.#skipSpaces(p);
     if (s.charCodeAt(p) !== 0x3e /* > */) decline();
     return p + 1;
   }
@@ -250,10 +248,14 @@ class Reader {
     this.#pos = lt;
   }
 
-  #spaces(): void {
-    SPACES.lastIndex = this.#pos;
-    SPACES.test(this.s);
-    this.#pos = SPACES.lastIndex;
+  /** The first position at or after `at` that is not XML white space (space, tab, line feed: CR is gone). */
+  #skipSpaces(at: number): number {
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(at);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a) return at;
+      at++;
+    }
   }
 
   /** 1-based line of position `at` (called with increasing positions). */
