@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { emptyMessageProps, type Item, type NewItem } from '../src/domain/item.js';
+import { readItemRows, selectItemRows } from '../src/store/sqlite/item-rows.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { StoreError, type Outcome } from '../src/store/store.js';
 
@@ -57,6 +58,28 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     assert.deepEqual(tombstones(inbox.id).map((t) => t.item_id), [created[2]!.id]);
     const counts = await folder('inbox');
     assert.deepEqual([counts.totalCount, counts.unreadCount], [3, 1]);
+  });
+
+  it('builds item rows from raw arrays exactly as better-sqlite3 builds row objects (readItemRows)', async () => {
+    const drafts = await folder('drafts');
+    const withBody = newItem('raw rows', false);
+    withBody.props.body = { type: 'Text', content: 'body \u00e9' };
+    withBody.props.internetMessageHeaders = [{ name: 'X-Test', value: 'v' }];
+    const [a, b] = values(await store.createItems(mailboxId, drafts.id, [{ ...withBody, mime: Buffer.from('Subject: raw rows\r\n\r\nbody\r\n') }, newItem('plain')]));
+    // A narrow read-flag write gives the item a read_version.
+    values(await store.setReadFlags(mailboxId, [{ itemId: a!.id, decide: () => true }]));
+    for (const body of [true, false]) {
+      const text = `${selectItemRows(body)} WHERE i.id IN (${a!.id}, ${b!.id}) ORDER BY i.id`;
+      const objects = store.db.prepare(text).all();
+      assert.equal(objects.length, 2);
+      const statement = store.db.prepare(text);
+      const rows = readItemRows(statement);
+      assert.deepEqual(rows, objects);
+      // Flags are mostly equal 0/1 values: the keys must also come in the columns' order.
+      assert.deepEqual(Object.keys(rows[0]!), statement.columns().map((c) => c.name));
+      assert.notEqual((objects[0] as { read_version: unknown }).read_version, null);
+      if (body) assert.notEqual((objects[0] as { headers: unknown }).headers, null);
+    }
   });
 
   it('reads version, class and stored MIME of a batch in request order (itemsWithMime), only in the given mailbox', async () => {

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { AttachedItem, Attachment, BodyKind, ExtendedProperty, Item, MessageProps, NewAttachment } from '../../domain/item.js';
 
 /** The indexed columns of an item row plus its JSON `props`. */
@@ -52,11 +53,17 @@ export interface PropRow {
   vals: string | null;
 }
 
+/** The items columns an {@link ItemRow} holds, in the order {@link readItemRows} takes them. */
+const ITEM_COLUMNS =
+  'i.id, i.mailbox_id, i.folder_id, i.uid, i.modseq, i.item_class, i.subject, i.from_address, i.is_read, i.is_draft, i.importance, ' +
+  'i.has_attachments, i.size, i.message_id, i.received_at, i.sent_at, i.created_at, i.modified_at, i.props, i.has_mime';
+
 /**
- * `SELECT ... FROM` for {@link ItemRow}s; `i` is the items table alias. The body lives in its own
- * table (item_bodies) so that listings never read it and a flag change never rewrites it; a query
- * for a listing leaves it out (`withBody` false: the items come back without `props.body`), and
- * the Internet message headers (item_headers) with it, which no listing shows either.
+ * `SELECT ... FROM` for {@link ItemRow}s, to be run with {@link readItemRows}; `i` is the items
+ * table alias. The body lives in its own table (item_bodies) so that listings never read it and a
+ * flag change never rewrites it; a query for a listing leaves it out (`withBody` false: the items
+ * come back without `props.body`), and the Internet message headers (item_headers) with it, which
+ * no listing shows either.
  *
  * Lookups by id check the owner with `+i.mailbox_id = ?`: the unary plus keeps SQLite from
  * answering through items_by_mailbox (an index probe, then the row) when the row, found by its
@@ -65,9 +72,51 @@ export interface PropRow {
 export function selectItemRows(withBody: boolean): string {
   const extra = '(SELECT r.version FROM item_read_versions r WHERE r.item_id = i.id) AS read_version';
   return withBody
-    ? `SELECT i.*, ${extra}, b.type AS body_type, b.content AS body_content, h.headers FROM items i
+    ? `SELECT ${ITEM_COLUMNS}, ${extra}, b.type AS body_type, b.content AS body_content, h.headers FROM items i
        LEFT JOIN item_bodies b ON b.item_id = i.id LEFT JOIN item_headers h ON h.item_id = i.id`
-    : `SELECT i.*, ${extra}, NULL AS body_type, NULL AS body_content, NULL AS headers FROM items i`;
+    : `SELECT ${ITEM_COLUMNS}, ${extra}, NULL AS body_type, NULL AS body_content, NULL AS headers FROM items i`;
+}
+
+/**
+ * Runs a {@link selectItemRows} statement in raw mode (rows as arrays) and builds each row with one
+ * object literal. better-sqlite3 adds a row object's keys one at a time, and past a dozen or so
+ * V8 turns such an object into a dictionary: an item row (24 columns) is then slow to build and
+ * slow to read. Read this way a page of 50 rows costs about half (0.45 against 0.9 ms, with a few
+ * fields read from each row five times), and every row shares one hidden class.
+ */
+export function readItemRows(statement: Statement, ...params: unknown[]): ItemRow[] {
+  return (statement.raw(true).all(...params) as unknown[][]).map(itemRow);
+}
+
+/** The object literal's keys follow {@link ITEM_COLUMNS} and then selectItemRows' extra columns. */
+function itemRow(v: unknown[]): ItemRow {
+  let k = 0;
+  return {
+    id: v[k++] as number,
+    mailbox_id: v[k++] as number,
+    folder_id: v[k++] as number,
+    uid: v[k++] as number,
+    modseq: v[k++] as number,
+    item_class: v[k++] as string,
+    subject: v[k++] as string | null,
+    from_address: v[k++] as string | null,
+    is_read: v[k++] as number,
+    is_draft: v[k++] as number,
+    importance: v[k++] as string | null,
+    has_attachments: v[k++] as number,
+    size: v[k++] as number,
+    message_id: v[k++] as string | null,
+    received_at: v[k++] as number,
+    sent_at: v[k++] as number | null,
+    created_at: v[k++] as number,
+    modified_at: v[k++] as number,
+    props: v[k++] as string,
+    has_mime: v[k++] as number,
+    read_version: v[k++] as number | null,
+    body_type: v[k++] as string | null,
+    body_content: v[k++] as string | null,
+    headers: v[k++] as string | null,
+  };
 }
 
 /** What `props` holds: the properties without their indexed columns' duplicates, dates as epoch ms. */
@@ -109,7 +158,10 @@ export function propsFromJson(json: string, extended: ExtendedProperty[]): { pro
   const parsed = JSON.parse(json) as PropsJson;
   const p = parsed.p;
   for (const f of DATE_FIELDS) if (typeof p[f] === 'number') p[f] = new Date(p[f] as number);
-  return { props: { ...(p as unknown as MessageProps), extended }, fieldVersions: parsed.v ?? {} };
+  // The parsed object is ours: it becomes the props as it is (a copy per listed item cost ~10% of a FindItem page).
+  const props = p as unknown as MessageProps;
+  props.extended = extended;
+  return { props, fieldVersions: parsed.v ?? {} };
 }
 
 export function toExtended(r: PropRow): ExtendedProperty {

@@ -22,6 +22,7 @@ import {
   attachmentSize,
   rowPropsJson,
   headersJson,
+  readItemRows,
   selectItemRows,
   propsToJson,
   READ_FLAG_FIELD,
@@ -773,7 +774,7 @@ export class ItemTables {
       return out;
     }
     const ids = JSON.stringify(itemIds);
-    const rows = this.s.sql(`${selectItemRows(withBody)} WHERE i.id IN (SELECT value FROM json_each(?)) AND +i.mailbox_id = ?`).all(ids, mailboxId) as ItemRow[];
+    const rows = readItemRows(this.s.sql(`${selectItemRows(withBody)} WHERE i.id IN (SELECT value FROM json_each(?)) AND +i.mailbox_id = ?`), ids, mailboxId);
     if (rows.length === 0) return out;
     const props = new Map<number, PropRow[]>();
     for (const r of this.s.sql('SELECT * FROM item_props WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY rowid').all(ids) as PropRow[]) {
@@ -794,7 +795,7 @@ export class ItemTables {
   }
 
   #item(mailboxId: number, itemId: number, withBody = true): Item | undefined {
-    const row = this.s.sql(`${selectItemRows(withBody)} WHERE i.id = ? AND +i.mailbox_id = ?`).get(itemId, mailboxId) as ItemRow | undefined;
+    const [row] = readItemRows(this.s.sql(`${selectItemRows(withBody)} WHERE i.id = ? AND +i.mailbox_id = ?`), itemId, mailboxId);
     if (!row) return undefined;
     const props = (this.s.sql('SELECT * FROM item_props WHERE item_id = ? ORDER BY rowid').all(itemId) as PropRow[]).map(toExtended);
     const attachments = (
