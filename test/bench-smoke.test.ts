@@ -108,4 +108,24 @@ describe('benchmark harness', () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+  it('runs Dovecot with mail_fsync=always when asked (--dovecot-fsync), and says so in the report and the file name', async (t) => {
+    try {
+      ensureDovecotInstalled();
+    } catch (err) {
+      if (err instanceof DovecotUnavailable) return t.skip(err.message);
+      throw err;
+    }
+    const out = mkdtempSync(join(tmpdir(), 'ewsd-bench-fsync-'));
+    try {
+      const outcome = await runBench({ mode: 'tiny', only: 'flag', concurrencies: [1], outDir: out, repoRoot: REPO, dovecotFsync: 'always', log: () => {} });
+      if (outcome.report.dovecotUnavailable) return t.skip(`Dovecot did not start: ${outcome.report.dovecotUnavailable}`);
+      assert.match(outcome.report.machine.dovecot ?? '', /^Dovecot .*, mail_fsync=always$/);
+      assert.match(outcome.jsonFile, /-tiny-flag-dovecot-fsync-always\.json$/);
+      const flag = outcome.report.results.find((r) => r.side === 'dovecot' && r.workload === 'flag');
+      assert.equal(flag?.status, 'ok', flag?.note);
+      assert.equal(flag?.messages, 20);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

@@ -146,6 +146,34 @@ describe('SQLite store specifics', () => {
       }
     }));
 
+  it('moves read-flag versions from item_read_versions into items.read_version when schema 19 arrives', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
+      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
+      const mime = (subject: string) => ({ props: { ...emptyMessageProps(), subject }, attachments: [], mime: Buffer.from(`Subject: ${subject}\r\n\r\nx\r\n`) });
+      const [flagged, untouched] = await store.createItems(account.id, inbox.id, [mime('flagged'), mime('untouched')]);
+      assert.ok(flagged?.ok && untouched?.ok);
+      const [set] = await store.setReadFlags(account.id, [{ itemId: flagged.value.id, decide: () => true }]);
+      assert.ok(set?.ok);
+      // Back to schema 18: the version in its own table.
+      store.db.exec(`
+        CREATE TABLE item_read_versions (item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE, version INTEGER NOT NULL);
+        INSERT INTO item_read_versions SELECT id, read_version FROM items WHERE read_version IS NOT NULL;
+        ALTER TABLE items DROP COLUMN read_version; DELETE FROM schema_migrations WHERE version = 19;`);
+      await store.close();
+      const reopened = SqliteStore.open(dir);
+      try {
+        const [a, b] = await reopened.items(account.id, [flagged.value.id, untouched.value.id]);
+        assert.equal(a?.props.isRead, true);
+        assert.equal(a?.fieldVersions['message:IsRead'], set.value.modseq);
+        assert.equal(b?.fieldVersions['message:IsRead'], untouched.value.fieldVersions['message:IsRead']);
+        assert.equal(reopened.db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'item_read_versions'").pluck().get(), 0);
+      } finally {
+        await reopened.close();
+      }
+    }));
+
   it('refuses a database written by a newer ewsd', () =>
     withDir(async (dir) => {
       const store = SqliteStore.open(dir);

@@ -511,15 +511,14 @@ export class ItemTables {
     const copy = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime, read_version)
          SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, ?, ?, props, has_mime FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, ?, ?, props, has_mime, read_version FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_bodies (item_id, type, content) SELECT ?, type, content FROM item_bodies WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_headers (item_id, headers) SELECT ?, headers FROM item_headers WHERE item_id = ?').run(copy.id, row.id);
-    this.s.sql('INSERT INTO item_read_versions (item_id, version) SELECT ?, version FROM item_read_versions WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
       .sql(
@@ -541,12 +540,12 @@ export class ItemTables {
     const moved = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime, deleted_from)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime, read_version, deleted_from)
          SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, has_mime, ? FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, has_mime, read_version, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
-    for (const table of ['item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments', 'item_read_versions']) {
+    for (const table of ['item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
     this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
@@ -598,12 +597,12 @@ export class ItemTables {
   #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
-    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_headers', 'item_read_versions']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_headers']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
     const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
         `UPDATE items SET modseq = ?, content_modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
-           has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, props = ?, has_mime = ? WHERE id = ?`,
+           has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, props = ?, has_mime = ?, read_version = NULL WHERE id = ?`,
       )
       .run(modseq, modseq, ...this.#columns(item, now), item.mime ? 1 : 0, itemId);
     this.#insertContent(itemId, item, now);
@@ -715,7 +714,7 @@ export class ItemTables {
     this.s
       .sql(
         `UPDATE items SET modseq = ?, content_modseq = CASE WHEN ? THEN content_modseq ELSE ? END, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
-           message_id = ?, received_at = ?, sent_at = ?, modified_at = ?, size = ?, props = ? WHERE id = ?`,
+           message_id = ?, received_at = ?, sent_at = ?, modified_at = ?, size = ?, props = ?, read_version = NULL WHERE id = ?`,
       )
       .run(
         modseq,
@@ -744,8 +743,6 @@ export class ItemTables {
       if (headers !== null) this.s.sql('INSERT OR REPLACE INTO item_headers (item_id, headers) VALUES (?, ?)').run(current.id, headers);
       else this.s.sql('DELETE FROM item_headers WHERE item_id = ?').run(current.id);
     }
-    // The JSON now holds the read flag's version again (`versions` started from the current ones).
-    this.s.sql('DELETE FROM item_read_versions WHERE item_id = ?').run(current.id);
     // Most updates (read flags, categories) leave the extended properties alone: keep their rows then.
     if (!sameExtended(props, current.props)) {
       this.s.sql('DELETE FROM item_props WHERE item_id = ?').run(current.id);

@@ -2,7 +2,6 @@ import type { Database } from 'better-sqlite3';
 import { DELEGATES_SCHEMA } from './delegates.js';
 import { OUTBOUND_SCHEMA } from './outbound.js';
 import { SYNC_SCHEMA } from './sync.js';
-import { READ_FLAG_SCHEMA } from './read-flags.js';
 
 /** A schema step. Versions only ever grow; a released step is never edited, only followed. */
 interface Migration {
@@ -181,7 +180,14 @@ const MIGRATIONS: readonly Migration[] = [
   {
     version: 15,
     name: 'read-flag versions',
-    up: (db) => db.exec(READ_FLAG_SCHEMA),
+    // Replaced by items.read_version in step 19.
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE item_read_versions (
+          item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+          version INTEGER NOT NULL
+        );
+      `),
   },
   {
     version: 16,
@@ -222,6 +228,19 @@ const MIGRATIONS: readonly Migration[] = [
       db.exec(`
         ALTER TABLE items ADD COLUMN has_mime INTEGER NOT NULL DEFAULT 0;  -- 1 when item_mime holds a row for the item
         UPDATE items SET has_mime = 1 WHERE id IN (SELECT item_id FROM item_mime);
+      `),
+  },
+  {
+    version: 19,
+    name: 'the read flag version in the items row',
+    // Kept in item_read_versions, a flag change was two statements per item (the items row and
+    // that table's row) and every item read looked the version up with a subquery.
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE items ADD COLUMN read_version INTEGER;  -- the read flag's version while the props JSON's is stale (read-flags.ts)
+        UPDATE items SET read_version = (SELECT r.version FROM item_read_versions r WHERE r.item_id = items.id)
+          WHERE id IN (SELECT item_id FROM item_read_versions);
+        DROP TABLE item_read_versions;
       `),
   },
 ];

@@ -5,19 +5,13 @@ import type { ItemTables, SqlAccess } from './items.js';
 /**
  * Setting the read flag is by far the commonest write, and an item's `props` JSON is its largest
  * column. Rewriting that JSON (even with json_set) parses it and, as its length changes, makes
- * SQLite write the whole record again. So the flag is written
- * narrowly: `items.is_read` (already a column) and its version (AutoResolve) in this small table.
- * An UPDATE that changes only fixed-width columns overwrites the record in place, dirtying one page.
- * Once a row exists here, the props JSON's `p.isRead` and `v."message:IsRead"` are stale: readers
- * take `items.is_read` and this version (item-rows.ts toItem); a full rewrite of the props folds
- * the version back into the JSON and drops the row.
+ * SQLite write the whole record again. So the flag is written narrowly, in one UPDATE of
+ * fixed-width columns of the items row: `is_read` and the flag's version (AutoResolve),
+ * `read_version`. Such an UPDATE overwrites the record in place. Once `read_version` is set, the
+ * props JSON's `p.isRead` and `v."message:IsRead"` are stale: readers take the two columns
+ * (item-rows.ts toItem); a full rewrite of the props folds the version back into the JSON and
+ * clears the column.
  */
-export const READ_FLAG_SCHEMA = `
-  CREATE TABLE item_read_versions (
-    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
-    version INTEGER NOT NULL                    -- mailbox modseq of the read flag's last change
-  );
-`;
 
 /** Writes an item's read flag and the flag's version (modseq); the caller keeps the folder counters. */
 export function writeReadFlag(s: SqlAccess, itemId: number, isRead: boolean, modseq: number, now: number): void {
@@ -27,14 +21,10 @@ export function writeReadFlag(s: SqlAccess, itemId: number, isRead: boolean, mod
 /** [item id, is_read (0|1), modseq]; at most one entry per item. */
 type FlagWrite = [number, number, number];
 
-/** Writes read flags and their versions, after the batch's decisions (prepared statements run per row: cheaper than one statement reading the rows out of a JSON array). */
+/** Writes read flags and their versions, after the batch's decisions (a prepared statement run per row: cheaper than one statement reading the rows out of a JSON array). */
 function writeReadFlags(s: SqlAccess, writes: readonly FlagWrite[], now: number): void {
-  const flag = s.sql('UPDATE items SET is_read = ?, modseq = ?, modified_at = ? WHERE id = ?');
-  const version = s.sql('INSERT INTO item_read_versions (item_id, version) VALUES (?, ?) ON CONFLICT (item_id) DO UPDATE SET version = excluded.version');
-  for (const [itemId, isRead, modseq] of writes) {
-    flag.run(isRead, modseq, now, itemId);
-    version.run(itemId, modseq);
-  }
+  const flag = s.sql('UPDATE items SET is_read = ?, modseq = ?, modified_at = ?, read_version = ? WHERE id = ?');
+  for (const [itemId, isRead, modseq] of writes) flag.run(isRead, modseq, now, modseq, itemId);
 }
 
 interface FlagRow {
@@ -44,6 +34,7 @@ interface FlagRow {
   modseq: number;
   item_class: string;
   has_mime: number;
+  read_version: number | null;
 }
 
 export class ReadFlagWrites {
@@ -108,7 +99,7 @@ export class ReadFlagWrites {
     const ids = JSON.stringify([...new Set(updates.map((u) => u.itemId))]);
     const rows = this.s
       .sql(
-        `SELECT id, folder_id, is_read, modseq, item_class, has_mime FROM items WHERE id IN (SELECT value FROM json_each(?)) AND +mailbox_id = ?`,
+        `SELECT id, folder_id, is_read, modseq, item_class, has_mime, read_version FROM items WHERE id IN (SELECT value FROM json_each(?)) AND +mailbox_id = ?`,
       )
       .all(ids, mailboxId) as FlagRow[];
     return new Map(rows.map((r) => [r.id, r]));
@@ -126,8 +117,7 @@ export class ReadFlagWrites {
       fieldVersion: (field) => {
         if (field === READ_FLAG_FIELD) {
           if (written) return written[2];
-          const v = this.s.sql('SELECT version FROM item_read_versions WHERE item_id = ?').get(row.id) as { version: number } | undefined;
-          if (v) return v.version;
+          if (row.read_version !== null) return row.read_version;
         }
         const { props } = this.s.sql('SELECT props FROM items WHERE id = ?').get(row.id) as { props: string };
         return (JSON.parse(props) as { v?: Record<string, number> }).v?.[field] ?? 0;
