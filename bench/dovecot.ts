@@ -37,17 +37,26 @@ export interface RunningDovecot {
   port: number;
   pid: number;
   version: string;
+  fsync: DovecotFsync;
   logFile: string;
   stop(): Promise<void>;
 }
 
 /**
+ * Dovecot's `mail_fsync`. `optimized` (its default, and issue 7's setting) fsyncs the messages
+ * it saves and expunges, but not flag changes: those sit in its index log until the kernel writes
+ * them. `always` fsyncs after every write, flags included, which is what ewsd does for every
+ * acknowledged change: the setting for comparing flag writes at equal durability.
+ */
+export type DovecotFsync = 'optimized' | 'always';
+export const DOVECOT_FSYNC_MODES: readonly DovecotFsync[] = ['optimized', 'always'];
+
+/**
  * Starts a private Dovecot on a loopback port, with its whole state (config, sockets, mail) in
- * `dir`. Same durability class as ewsd's WAL+FULL: `mail_fsync=optimized`, Dovecot's default,
- * which fsyncs whenever data would otherwise be lost. Every directory above `dir` must be
+ * `dir`, with `mail_fsync=optimized` unless told otherwise. Every directory above `dir` must be
  * traversable by the `mail` user.
  */
-export async function startDovecot(dir: string): Promise<RunningDovecot> {
+export async function startDovecot(dir: string, fsync: DovecotFsync = 'optimized'): Promise<RunningDovecot> {
   ensureDovecotInstalled();
   const port = await freePort();
   for (const sub of ['run', 'state', 'home']) mkdirSync(join(dir, sub), { recursive: true });
@@ -69,7 +78,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = sdbox:~/mail
-mail_fsync = optimized
+mail_fsync = ${fsync}
 first_valid_uid = ${MAIL_UID}
 mail_max_userip_connections = 50
 passdb {
@@ -107,6 +116,7 @@ service imap-login {
     port,
     pid: child.pid!,
     version: dovecotVersion(),
+    fsync,
     logFile,
     async stop() {
       if (child.exitCode !== null) return;

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { generateCorpus } from './corpus.js';
 import { Recorder, startCanned } from './canned-ews.js';
 import { cannedDriver, dovecotDriver, ewsdDriver } from './drivers.js';
-import { startDovecot, type RunningDovecot } from './dovecot.js';
+import { startDovecot, type DovecotFsync, type RunningDovecot } from './dovecot.js';
 import { startEwsd, type RunningEwsd } from './ewsd-process.js';
 import { runFloor } from './floor.js';
 import { describeMachine } from './machine.js';
@@ -48,6 +48,8 @@ export interface BenchOptions {
    * run records every answer, and a server that only replays them is measured like the others.
    */
   protocolFloor?: boolean;
+  /** Dovecot's mail_fsync (default optimized); named beside Dovecot's version in the report when not the default. */
+  dovecotFsync?: DovecotFsync;
   log?: (line: string) => void;
 }
 
@@ -104,8 +106,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [],
       );
       try {
-        dovecot = await startDovecot(join(work, 'dovecot'));
-        machine.dovecot = `Dovecot ${dovecot.version}`;
+        dovecot = await startDovecot(join(work, 'dovecot'), opts.dovecotFsync);
+        machine.dovecot = `Dovecot ${dovecot.version}${dovecot.fsync === 'optimized' ? '' : `, mail_fsync=${dovecot.fsync}`}`;
       } catch (err) {
         dovecotUnavailable = (err as Error).message;
         log(`dovecot unavailable: ${dovecotUnavailable}`);
@@ -150,7 +152,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       results,
     };
     mkdirSync(opts.outDir, { recursive: true });
-    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
+    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}` : undefined, opts.dovecotFsync && opts.dovecotFsync !== 'optimized' ? `dovecot-fsync-${opts.dovecotFsync}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
     const svgFile = join(opts.outDir, 'latest.svg');
     const markdownFile = jsonFile.replace(/\.json$/, '.md');
     writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');

@@ -2,6 +2,7 @@ import { formatSyncScenario, runSyncScenario } from './sync-scenario.js';
 import { Command, Option } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DOVECOT_FSYNC_MODES, type DovecotFsync } from './dovecot.js';
 import { runBench, type Mode } from './harness.js';
 import { WORKLOADS } from './workloads.js';
 
@@ -22,11 +23,12 @@ const program = new Command('bench')
   .option('--profile <dir>', 'write a V8 CPU profile of the ewsd process into this directory')
   .option('--protocol-floor', 'also measure the EWS protocol floor: ewsd\'s recorded answers replayed by a server that does nothing else')
   .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
+  .addOption(new Option('--dovecot-fsync <mode>', "Dovecot's mail_fsync: always also fsyncs flag changes, as ewsd does").choices([...DOVECOT_FSYNC_MODES]).default('optimized'))
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10))
   .option('--sync', 'run the sync scenario instead: full SyncFolderItems of a large folder page by page, then incremental syncs')
   .option('--sync-items <n>', 'folder size for the sync scenario (default: 100000 full, 5000 --quick, 200 --tiny)', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean; dovecotFsync: DovecotFsync }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const syncOpts = program.opts<{ sync?: boolean; syncItems?: number }>();
@@ -49,6 +51,7 @@ const outcome = await runBench({
   ...(opts.ewsd ? { ewsdRoot: resolve(opts.ewsd) } : {}),
   ...(opts.profile ? { profileDir: resolve(opts.profile) } : {}),
   ...(opts.protocolFloor ? { protocolFloor: true } : {}),
+  dovecotFsync: opts.dovecotFsync,
   ...(opts.label ? { label: opts.label.replace(/[^\w.-]+/g, '-') } : {}),
   ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
 });
