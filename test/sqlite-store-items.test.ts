@@ -156,8 +156,8 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     item.props.internetMessageHeaders = headers;
     const [created] = values(await store.createItems(mailboxId, inbox.id, [item]));
     assert.deepEqual(created!.props.body, item.props.body);
-    const row = store.db.prepare('SELECT props FROM items WHERE id = ?').pluck().get(created!.id) as string;
-    assert.ok(row.length < 2000, 'the items row carries neither the body nor the headers');
+    const row = store.db.prepare('SELECT props FROM item_json WHERE item_id = ?').pluck().get(created!.id) as string;
+    assert.ok(row.length < 2000, 'the props JSON carries neither the body nor the headers');
     assert.deepEqual(created!.props.internetMessageHeaders, headers);
 
     const listing = await store.folderItems(mailboxId, inbox.id, { order: [{ column: 'id', descending: false }], offset: 0, limit: 50, withBody: false });

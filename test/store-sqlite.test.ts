@@ -60,6 +60,12 @@ describe('SQLite store specifics', () => {
       assert.equal(dirname(nested), join(dir, 'a'));
     }));
 
+  /** Back to schema 19's layout, the props JSON inside the items row, where the older steps read it. */
+  const propsBackInItems = (store: SqliteStore) =>
+    store.db.exec(`ALTER TABLE items ADD COLUMN props TEXT;
+      UPDATE items SET props = (SELECT j.props FROM item_json j WHERE j.item_id = items.id);
+      DROP TABLE item_json; DELETE FROM schema_migrations WHERE version = 20;`);
+
   it('moves bodies written inside items.props before schema 14 into item_bodies', () =>
     withDir(async (dir) => {
       const store = SqliteStore.open(dir);
@@ -69,6 +75,7 @@ describe('SQLite store specifics', () => {
       const [created] = await store.createItems(account.id, inbox.id, [{ props, attachments: [] }]);
       assert.ok(created?.ok);
       // Back to how schema 13 kept it: the body inside props, no item_bodies table.
+      propsBackInItems(store);
       store.db.exec(`UPDATE items SET props = json_set(props, '$.p.body', json('{"type":"Text","content":"kept from before"}'));
         DROP TABLE item_bodies; DELETE FROM schema_migrations WHERE version = 14;`);
       await store.close();
@@ -76,7 +83,7 @@ describe('SQLite store specifics', () => {
       try {
         const [item] = await reopened.items(account.id, [created.value.id]);
         assert.deepEqual(item?.props.body, { type: 'Text', content: 'kept from before' });
-        assert.equal(reopened.db.prepare("SELECT json_type(props, '$.p.body') FROM items WHERE id = ?").pluck().get(created.value.id), null);
+        assert.equal(reopened.db.prepare("SELECT json_type(props, '$.p.body') FROM item_json WHERE item_id = ?").pluck().get(created.value.id), null);
       } finally {
         await reopened.close();
       }
@@ -97,6 +104,7 @@ describe('SQLite store specifics', () => {
       ]);
       assert.ok(created?.ok && bare?.ok);
       // Back to how schema 16 kept them: inside props, no item_headers table.
+      propsBackInItems(store);
       store.db.exec(`UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json((SELECT headers FROM item_headers h WHERE h.item_id = items.id)))
           WHERE id IN (SELECT item_id FROM item_headers);
         UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json('[]')) WHERE id NOT IN (SELECT item_id FROM item_headers);
@@ -107,7 +115,7 @@ describe('SQLite store specifics', () => {
         const [item, other] = await reopened.items(account.id, [created.value.id, bare.value.id]);
         assert.deepEqual(item?.props.internetMessageHeaders, headers);
         assert.deepEqual(other?.props.internetMessageHeaders, []);
-        assert.equal(reopened.db.prepare("SELECT count(*) FROM items WHERE json_type(props, '$.p.internetMessageHeaders') IS NOT NULL").pluck().get(), 0);
+        assert.equal(reopened.db.prepare("SELECT count(*) FROM item_json WHERE json_type(props, '$.p.internetMessageHeaders') IS NOT NULL").pluck().get(), 0);
         assert.equal(reopened.db.prepare('SELECT count(*) FROM item_headers').pluck().get(), 1);
         const listed = await reopened.folderItems(account.id, inbox.id, { order: [{ column: 'id', descending: false }], offset: 0, withBody: false });
         assert.deepEqual(
@@ -169,6 +177,30 @@ describe('SQLite store specifics', () => {
         assert.equal(a?.fieldVersions['message:IsRead'], set.value.modseq);
         assert.equal(b?.fieldVersions['message:IsRead'], untouched.value.fieldVersions['message:IsRead']);
         assert.equal(reopened.db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'item_read_versions'").pluck().get(), 0);
+      } finally {
+        await reopened.close();
+      }
+    }));
+
+  it('moves the props JSON out of the items row into item_json when schema 20 arrives', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
+      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
+      const created = await store.createItems(account.id, inbox.id, [
+        { props: { ...emptyMessageProps(), subject: 'Grüße', categories: ['a'] }, attachments: [], mime: Buffer.from('Subject: x\r\n\r\nx\r\n') },
+        { props: { ...emptyMessageProps(), subject: 'plain', isRead: false }, attachments: [] },
+      ]);
+      const ids = created.map((c) => (assert.ok(c.ok), c.value.id));
+      const before = await store.items(account.id, ids);
+      propsBackInItems(store);
+      await store.close();
+      const reopened = SqliteStore.open(dir);
+      try {
+        assert.deepEqual(await reopened.items(account.id, ids), before);
+        assert.equal(reopened.db.prepare('SELECT count(*) FROM item_json').pluck().get(), 2);
+        const columns = reopened.db.prepare("SELECT name FROM pragma_table_info('items')").pluck().all();
+        assert.ok(!columns.includes('props'), 'the items row no longer holds the JSON');
       } finally {
         await reopened.close();
       }

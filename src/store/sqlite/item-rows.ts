@@ -56,7 +56,7 @@ export interface PropRow {
 /** The items columns an {@link ItemRow} holds, in the order {@link readItemRows} takes them. */
 const ITEM_COLUMNS =
   'i.id, i.mailbox_id, i.folder_id, i.uid, i.modseq, i.item_class, i.subject, i.from_address, i.is_read, i.is_draft, i.importance, ' +
-  'i.has_attachments, i.size, i.message_id, i.received_at, i.sent_at, i.created_at, i.modified_at, i.props, i.has_mime, i.read_version';
+  'i.has_attachments, i.size, i.message_id, i.received_at, i.sent_at, i.created_at, i.modified_at, j.props, i.has_mime, i.read_version';
 
 /**
  * `SELECT ... FROM` for {@link ItemRow}s, to be run with {@link readItemRows}; `i` is the items
@@ -71,9 +71,9 @@ const ITEM_COLUMNS =
  */
 export function selectItemRows(withBody: boolean): string {
   return withBody
-    ? `SELECT ${ITEM_COLUMNS}, b.type AS body_type, b.content AS body_content, h.headers FROM items i
+    ? `SELECT ${ITEM_COLUMNS}, b.type AS body_type, b.content AS body_content, h.headers FROM items i JOIN item_json j ON j.item_id = i.id
        LEFT JOIN item_bodies b ON b.item_id = i.id LEFT JOIN item_headers h ON h.item_id = i.id`
-    : `SELECT ${ITEM_COLUMNS}, NULL AS body_type, NULL AS body_content, NULL AS headers FROM items i`;
+    : `SELECT ${ITEM_COLUMNS}, NULL AS body_type, NULL AS body_content, NULL AS headers FROM items i JOIN item_json j ON j.item_id = i.id`;
 }
 
 /**

@@ -511,11 +511,12 @@ export class ItemTables {
     const copy = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime, read_version)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, has_mime, read_version)
          SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, ?, ?, props, has_mime, read_version FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, ?, ?, has_mime, read_version FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
+    this.s.sql('INSERT INTO item_json (item_id, props) SELECT ?, props FROM item_json WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_bodies (item_id, type, content) SELECT ?, type, content FROM item_bodies WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_headers (item_id, headers) SELECT ?, headers FROM item_headers WHERE item_id = ?').run(copy.id, row.id);
@@ -540,12 +541,12 @@ export class ItemTables {
     const moved = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime, read_version, deleted_from)
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, has_mime, read_version, deleted_from)
          SELECT mailbox_id, ?, ?, ?, ?, ?, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, ?, props, has_mime, read_version, ? FROM items WHERE id = ? RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, created_at, ?, has_mime, read_version, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
-    for (const table of ['item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments']) {
+    for (const table of ['item_json', 'item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments']) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
     this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
@@ -578,31 +579,31 @@ export class ItemTables {
     const { id } = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
-           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+           has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, has_mime)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       )
       .get(mailboxId, folderId, uid, modseq, modseq, modseq, ...c, item.mime ? 1 : 0) as { id: number };
     const content = this.#insertContent(id, item, now);
     this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
-    const [item_class, subject, from_address, is_read, is_draft, importance, has_attachments, size, message_id, received_at, sent_at, created_at, modified_at, props] = c;
+    const [item_class, subject, from_address, is_read, is_draft, importance, has_attachments, size, message_id, received_at, sent_at, created_at, modified_at] = c;
     const row = {
       id, mailbox_id: mailboxId, folder_id: folderId, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance, has_attachments,
-      size, message_id, received_at, sent_at, created_at, modified_at, props, has_mime: item.mime ? 1 : 0,
+      size, message_id, received_at, sent_at, created_at, modified_at, props: content.props, has_mime: item.mime ? 1 : 0,
       body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, headers: headersJson(item.props), read_version: null,
     } as ItemRow;
-    return { row, ...content };
+    return { row, extended: content.extended, attachments: content.attachments };
   }
 
   /** UploadItems' Update: the item keeps its id and folder; everything else is replaced. */
   #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
-    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_headers']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_headers', 'item_json']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
     const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
         `UPDATE items SET modseq = ?, content_modseq = ?, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
-           has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, props = ?, has_mime = ?, read_version = NULL WHERE id = ?`,
+           has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, has_mime = ?, read_version = NULL WHERE id = ?`,
       )
       .run(modseq, modseq, ...this.#columns(item, now), item.mime ? 1 : 0, itemId);
     this.#insertContent(itemId, item, now);
@@ -628,19 +629,20 @@ export class ItemTables {
       props.dateTimeSent?.getTime() ?? null,
       item.createdAt?.getTime() ?? now,
       item.modifiedAt?.getTime() ?? now,
-      rowPropsJson(props, {}),
     ];
   }
 
-  /** Writes extended properties, attachments and MIME; returns the rows as a read would give them. */
-  #insertContent(itemId: number, item: NewItem, now: number): { extended: PropRow[]; attachments: AttachmentRow[] } {
+  /** Writes the props JSON, extended properties, attachments and MIME; returns them as a read would give them. */
+  #insertContent(itemId: number, item: NewItem, now: number): { props: string; extended: PropRow[]; attachments: AttachmentRow[] } {
+    const props = rowPropsJson(item.props, {});
+    this.s.sql('INSERT INTO item_json (item_id, props) VALUES (?, ?)').run(itemId, props);
     const extended = this.#insertExtended(itemId, item.props);
     const attachments = item.attachments.map((a, i) => this.#insertAttachment(itemId, i, a, now, item.mime));
     if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, item.mime);
     if (item.props.body) this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, item.props.body.type, item.props.body.content);
     const headers = headersJson(item.props);
     if (headers !== null) this.s.sql('INSERT INTO item_headers (item_id, headers) VALUES (?, ?)').run(itemId, headers);
-    return { extended, attachments };
+    return { props, extended, attachments };
   }
 
   /** `mime`: the MIME stored with the item, which a file attachment's bytes may be kept in (see mimeSource). */
@@ -714,7 +716,7 @@ export class ItemTables {
     this.s
       .sql(
         `UPDATE items SET modseq = ?, content_modseq = CASE WHEN ? THEN content_modseq ELSE ? END, item_class = ?, subject = ?, from_address = ?, is_read = ?, is_draft = ?, importance = ?,
-           message_id = ?, received_at = ?, sent_at = ?, modified_at = ?, size = ?, props = ?, read_version = NULL WHERE id = ?`,
+           message_id = ?, received_at = ?, sent_at = ?, modified_at = ?, size = ?, read_version = NULL WHERE id = ?`,
       )
       .run(
         modseq,
@@ -731,9 +733,9 @@ export class ItemTables {
         props.dateTimeSent?.getTime() ?? null,
         Date.now(),
         size,
-        rowPropsJson(props, versions),
         current.id,
       );
+    this.s.sql('UPDATE item_json SET props = ? WHERE item_id = ?').run(rowPropsJson(props, versions), current.id);
     if (props.body?.type !== current.props.body?.type || props.body?.content !== current.props.body?.content) {
       if (props.body) this.s.sql('INSERT OR REPLACE INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(current.id, props.body.type, props.body.content);
       else this.s.sql('DELETE FROM item_bodies WHERE item_id = ?').run(current.id);

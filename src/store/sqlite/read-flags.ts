@@ -119,7 +119,7 @@ export class ReadFlagWrites {
           if (written) return written[2];
           if (row.read_version !== null) return row.read_version;
         }
-        const { props } = this.s.sql('SELECT props FROM items WHERE id = ?').get(row.id) as { props: string };
+        const { props } = this.s.sql('SELECT props FROM item_json WHERE item_id = ?').get(row.id) as { props: string };
         return (JSON.parse(props) as { v?: Record<string, number> }).v?.[field] ?? 0;
       },
     };
