@@ -17,10 +17,11 @@ import { EWSD_ONLY, WORKLOADS, runSide, type SideRunOptions, type Workload } fro
 export type Mode = 'tiny' | 'quick' | 'full';
 
 /** Corpus size and sync rounds per mode: quick stays under a minute, full under ten on 2 cores. */
-export const MODES: Record<Mode, { messages: number; syncRounds: number }> = {
-  tiny: { messages: 20, syncRounds: 3 },
-  quick: { messages: 400, syncRounds: 10 },
-  full: { messages: 5000, syncRounds: 50 },
+/** `minSeconds`: how long a repeatable workload (list, fetch, flag, changes) keeps going, in passes (see SideRunOptions). */
+export const MODES: Record<Mode, { messages: number; syncRounds: number; minSeconds: number }> = {
+  tiny: { messages: 20, syncRounds: 3, minSeconds: 0 },
+  quick: { messages: 400, syncRounds: 10, minSeconds: 1 },
+  full: { messages: 5000, syncRounds: 50, minSeconds: 3 },
 };
 
 export interface BenchOptions {
@@ -48,6 +49,8 @@ export interface BenchOptions {
    * run records every answer, and a server that only replays them is measured like the others.
    */
   protocolFloor?: boolean;
+  /** Overrides the mode's `minSeconds` for the repeatable workloads. */
+  minSeconds?: number;
   /** Dovecot's mail_fsync (default optimized); named beside Dovecot's version in the report when not the default. */
   dovecotFsync?: DovecotFsync;
   log?: (line: string) => void;
@@ -113,7 +116,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         log(`dovecot unavailable: ${dovecotUnavailable}`);
       }
       for (const concurrency of concurrencies) {
-        const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, fill: opts.fill ?? 0, log };
+        const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, minSeconds: opts.minSeconds ?? mode.minSeconds, fill: opts.fill ?? 0, log };
         const ewsdRuns: WorkloadResult[][] = [];
         const dovecotRuns: WorkloadResult[][] = [];
         for (let run = 1; run <= runs; run++) {

@@ -24,11 +24,12 @@ const program = new Command('bench')
   .option('--protocol-floor', 'also measure the EWS protocol floor: ewsd\'s recorded answers replayed by a server that does nothing else')
   .option('--label <name>', 'names what is measured (e.g. a branch) in file names, JSON and chart')
   .addOption(new Option('--dovecot-fsync <mode>', "Dovecot's mail_fsync: always also fsyncs flag changes, as ewsd does").choices([...DOVECOT_FSYNC_MODES]).default('optimized'))
+  .option('--min-seconds <s>', 'how long list, fetch, flag and changes keep making passes over their items (default 3 full, 1 --quick, 0 --tiny)', (v) => Number.parseFloat(v))
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10))
   .option('--sync', 'run the sync scenario instead: full SyncFolderItems of a large folder page by page, then incremental syncs')
   .option('--sync-items <n>', 'folder size for the sync scenario (default: 100000 full, 5000 --quick, 200 --tiny)', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean; dovecotFsync: DovecotFsync }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean; dovecotFsync: DovecotFsync; minSeconds?: number }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const syncOpts = program.opts<{ sync?: boolean; syncItems?: number }>();
@@ -52,6 +53,7 @@ const outcome = await runBench({
   ...(opts.profile ? { profileDir: resolve(opts.profile) } : {}),
   ...(opts.protocolFloor ? { protocolFloor: true } : {}),
   dovecotFsync: opts.dovecotFsync,
+  ...(opts.minSeconds !== undefined ? { minSeconds: opts.minSeconds } : {}),
   ...(opts.label ? { label: opts.label.replace(/[^\w.-]+/g, '-') } : {}),
   ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
 });
