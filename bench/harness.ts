@@ -16,8 +16,10 @@ import { EWSD_ONLY, WORKLOADS, runSide, type SideRunOptions, type Workload } fro
 
 export type Mode = 'tiny' | 'quick' | 'full';
 
-/** Corpus size and sync rounds per mode: quick stays under a minute, full under ten on 2 cores. */
-/** `minSeconds`: how long a repeatable workload (list, fetch, flag, changes) keeps going, in passes (see SideRunOptions). */
+/**
+ * Corpus size, sync rounds and `minSeconds` (how long list, fetch, flag and changes keep making
+ * passes, see SideRunOptions) per mode: quick stays under a minute, full under ten on 2 cores.
+ */
 export const MODES: Record<Mode, { messages: number; syncRounds: number; minSeconds: number }> = {
   tiny: { messages: 20, syncRounds: 3, minSeconds: 0 },
   quick: { messages: 400, syncRounds: 10, minSeconds: 1 },

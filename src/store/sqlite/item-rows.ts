@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { AttachedItem, Attachment, BodyKind, ExtendedProperty, Item, MessageProps, NewAttachment } from '../../domain/item.js';
 
-/** The indexed columns of an item row plus its JSON `props`. */
+/** An item as read by {@link selectItemRows}: its items row's columns, its `props` JSON (item_json), body and headers. */
 export interface ItemRow {
   id: number;
   mailbox_id: number;
@@ -131,7 +131,7 @@ export const READ_FLAG_FIELD = 'message:IsRead';
 const DATE_FIELDS = ['dateTimeSent', 'dateTimeReceived'] as const;
 
 /**
- * The items row's `props`: {@link propsToJson} without the body (item_bodies holds it) and the
+ * item_json's `props`: {@link propsToJson} without the body (item_bodies holds it) and the
  * Internet message headers (item_headers: often the largest part of a received message's
  * properties, and shown by no listing).
  */
