@@ -211,7 +211,7 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     assert.ok(inboxAfter.modseq > draftStone!.modseq && draftsAfter.modseq > draftStone!.modseq, 'the folders move on after the tombstones');
     assert.deepEqual(await store.items(mailboxId, [a!.id, b!.id, d!.id]), [undefined, undefined, undefined]);
     assert.equal((await store.items(other, [foreign!.id]))[0]?.props.subject, 'not yours');
-    for (const table of ['item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments']) {
+    for (const table of ['item_json', 'item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments']) {
       assert.equal(store.db.prepare(`SELECT count(*) FROM ${table} WHERE item_id IN (?, ?, ?)`).pluck().get(a!.id, b!.id, d!.id), 0, table);
     }
   });
