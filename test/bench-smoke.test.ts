@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { createItemXml, deleteItemXml, findItemXml, getItemXml, syncFolderItemsXml, updateIsReadXml } from '../bench/clients/ews-requests.js';
 import { generateCorpus } from '../bench/corpus.js';
 import { DovecotUnavailable, ensureDovecotInstalled } from '../bench/dovecot.js';
-import { runBench } from '../bench/harness.js';
+import { runBench, type BenchOptions, type BenchOutcome } from '../bench/harness.js';
 import type { BenchReport } from '../bench/report.js';
 import { NS, REPO, SHARED } from './support/soap.js';
 
@@ -17,6 +17,27 @@ function hasXmllint(): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Runs a tiny bench into a temp dir and hands its outcome to `check`; skips when Dovecot cannot be
+ * installed or started here.
+ */
+async function tinyBench(t: TestContext, options: Partial<BenchOptions>, check: (outcome: BenchOutcome) => void): Promise<void> {
+  try {
+    ensureDovecotInstalled();
+  } catch (err) {
+    if (err instanceof DovecotUnavailable) return t.skip(err.message);
+    throw err;
+  }
+  const out = mkdtempSync(join(tmpdir(), 'ewsd-bench-out-'));
+  try {
+    const outcome = await runBench({ mode: 'tiny', outDir: out, repoRoot: REPO, log: () => {}, ...options });
+    if (outcome.report.dovecotUnavailable) return t.skip(`Dovecot did not start: ${outcome.report.dovecotUnavailable}`);
+    check(outcome);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -62,18 +83,8 @@ describe('benchmark harness', () => {
     }
   });
 
-  it('runs a tiny corpus against ewsd and Dovecot and writes the JSON and the chart', async (t) => {
-    try {
-      ensureDovecotInstalled();
-    } catch (err) {
-      if (err instanceof DovecotUnavailable) return t.skip(err.message);
-      throw err;
-    }
-    const out = mkdtempSync(join(tmpdir(), 'ewsd-bench-out-'));
-    try {
-      const outcome = await runBench({ mode: 'tiny', outDir: out, repoRoot: REPO, protocolFloor: true, log: () => {} });
-      if (outcome.report.dovecotUnavailable) return t.skip(`Dovecot did not start: ${outcome.report.dovecotUnavailable}`);
-
+  it('runs a tiny corpus against ewsd and Dovecot and writes the JSON and the chart', (t) =>
+    tinyBench(t, { protocolFloor: true }, (outcome) => {
       const report = JSON.parse(readFileSync(outcome.jsonFile, 'utf8')) as BenchReport;
       assert.equal(report.corpus.messages, 20);
       const rows = (side: string) => report.results.filter((r) => r.side === side);
@@ -104,21 +115,10 @@ describe('benchmark harness', () => {
       assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       assert.match(svg, /dovecot \d+\/s/);
       assert.match(outcome.table, /^store — /m);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
-  it('runs Dovecot with mail_fsync=always when asked (--dovecot-fsync), and repeats flag passes for --min-seconds', async (t) => {
-    try {
-      ensureDovecotInstalled();
-    } catch (err) {
-      if (err instanceof DovecotUnavailable) return t.skip(err.message);
-      throw err;
-    }
-    const out = mkdtempSync(join(tmpdir(), 'ewsd-bench-fsync-'));
-    try {
-      const outcome = await runBench({ mode: 'tiny', only: 'flag', concurrencies: [1], outDir: out, repoRoot: REPO, dovecotFsync: 'always', minSeconds: 0.5, log: () => {} });
-      if (outcome.report.dovecotUnavailable) return t.skip(`Dovecot did not start: ${outcome.report.dovecotUnavailable}`);
+    }));
+
+  it('runs Dovecot with mail_fsync=always when asked (--dovecot-fsync), and repeats flag passes for --min-seconds', (t) =>
+    tinyBench(t, { only: 'flag', concurrencies: [1], dovecotFsync: 'always', minSeconds: 0.5 }, (outcome) => {
       assert.match(outcome.report.machine.dovecot ?? '', /^Dovecot .*, mail_fsync=always$/);
       assert.match(outcome.jsonFile, /-tiny-flag-dovecot-fsync-always\.json$/);
       for (const side of ['ewsd', 'dovecot']) {
@@ -129,8 +129,5 @@ describe('benchmark harness', () => {
         assert.ok(flag.messages > 40 && flag.messages % 40 === 0, `${side} flagged ${flag.messages}`);
         assert.equal(flag.requests, flag.messages / 20);
       }
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
-  });
+    }));
 });

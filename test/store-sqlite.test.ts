@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { emptyMessageProps } from '../src/domain/item.js';
 import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Folder } from '../src/domain/folder.js';
+import type { Account } from '../src/domain/mailbox.js';
 import type { Store } from '../src/store/store.js';
 import { storeConformance } from './store-conformance.js';
 
@@ -66,53 +68,69 @@ describe('SQLite store specifics', () => {
       UPDATE items SET props = (SELECT j.props FROM item_json j WHERE j.item_id = items.id);
       DROP TABLE item_json; DELETE FROM schema_migrations WHERE version = 20;`);
 
-  it('moves bodies written inside items.props before schema 14 into item_bodies', () =>
+  /**
+   * A schema step's test: `before` writes into a fresh store (one account and its inbox) and turns
+   * the file back to the older layout; the store is then reopened, which runs the step, for `after`.
+   */
+  const upgraded = <T>(
+    before: (store: SqliteStore, mailbox: { account: Account; inbox: Folder }) => Promise<T>,
+    after: (store: SqliteStore, mailbox: { account: Account; inbox: Folder }, made: T) => Promise<void>,
+  ) =>
     withDir(async (dir) => {
       const store = SqliteStore.open(dir);
       const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
-      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
-      const props = { ...emptyMessageProps(), subject: 'old', body: { type: 'Text' as const, content: 'kept from before' } };
-      const [created] = await store.createItems(account.id, inbox.id, [{ props, attachments: [] }]);
-      assert.ok(created?.ok);
-      // Back to how schema 13 kept it: the body inside props, no item_bodies table.
-      propsBackInItems(store);
-      store.db.exec(`UPDATE items SET props = json_set(props, '$.p.body', json('{"type":"Text","content":"kept from before"}'));
-        DROP TABLE item_bodies; DELETE FROM schema_migrations WHERE version = 14;`);
+      const mailbox = { account, inbox: (await store.distinguishedFolder(account.id, 'inbox'))! };
+      const made = await before(store, mailbox);
       await store.close();
       const reopened = SqliteStore.open(dir);
       try {
-        const [item] = await reopened.items(account.id, [created.value.id]);
-        assert.deepEqual(item?.props.body, { type: 'Text', content: 'kept from before' });
-        assert.equal(reopened.db.prepare("SELECT json_type(props, '$.p.body') FROM item_json WHERE item_id = ?").pluck().get(created.value.id), null);
+        await after(reopened, mailbox, made);
       } finally {
         await reopened.close();
       }
-    }));
+    });
 
-  it('moves Internet message headers written inside items.props before schema 17 into item_headers; listings leave them out', () =>
-    withDir(async (dir) => {
-      const store = SqliteStore.open(dir);
-      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
-      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
-      const headers = [
-        { name: 'Received', value: 'from a by b' },
-        { name: 'Subject', value: 'é old' },
-      ];
-      const [created, bare] = await store.createItems(account.id, inbox.id, [
-        { props: { ...emptyMessageProps(), subject: 'old', internetMessageHeaders: headers }, attachments: [] },
-        { props: { ...emptyMessageProps(), subject: 'no headers' }, attachments: [] },
-      ]);
-      assert.ok(created?.ok && bare?.ok);
-      // Back to how schema 16 kept them: inside props, no item_headers table.
-      propsBackInItems(store);
-      store.db.exec(`UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json((SELECT headers FROM item_headers h WHERE h.item_id = items.id)))
-          WHERE id IN (SELECT item_id FROM item_headers);
-        UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json('[]')) WHERE id NOT IN (SELECT item_id FROM item_headers);
-        DROP TABLE item_headers; DELETE FROM schema_migrations WHERE version = 17;`);
-      await store.close();
-      const reopened = SqliteStore.open(dir);
-      try {
-        const [item, other] = await reopened.items(account.id, [created.value.id, bare.value.id]);
+  it('moves bodies written inside items.props before schema 14 into item_bodies', () =>
+    upgraded(
+      async (store, { account, inbox }) => {
+        const props = { ...emptyMessageProps(), subject: 'old', body: { type: 'Text' as const, content: 'kept from before' } };
+        const [created] = await store.createItems(account.id, inbox.id, [{ props, attachments: [] }]);
+        assert.ok(created?.ok);
+        // Back to how schema 13 kept it: the body inside props, no item_bodies table.
+        propsBackInItems(store);
+        store.db.exec(`UPDATE items SET props = json_set(props, '$.p.body', json('{"type":"Text","content":"kept from before"}'));
+          DROP TABLE item_bodies; DELETE FROM schema_migrations WHERE version = 14;`);
+        return created.value.id;
+      },
+      async (reopened, { account }, id) => {
+        const [item] = await reopened.items(account.id, [id]);
+        assert.deepEqual(item?.props.body, { type: 'Text', content: 'kept from before' });
+        assert.equal(reopened.db.prepare("SELECT json_type(props, '$.p.body') FROM item_json WHERE item_id = ?").pluck().get(id), null);
+      },
+    ));
+
+  it('moves Internet message headers written inside items.props before schema 17 into item_headers; listings leave them out', () => {
+    const headers = [
+      { name: 'Received', value: 'from a by b' },
+      { name: 'Subject', value: 'é old' },
+    ];
+    return upgraded(
+      async (store, { account, inbox }) => {
+        const [created, bare] = await store.createItems(account.id, inbox.id, [
+          { props: { ...emptyMessageProps(), subject: 'old', internetMessageHeaders: headers }, attachments: [] },
+          { props: { ...emptyMessageProps(), subject: 'no headers' }, attachments: [] },
+        ]);
+        assert.ok(created?.ok && bare?.ok);
+        // Back to how schema 16 kept them: inside props, no item_headers table.
+        propsBackInItems(store);
+        store.db.exec(`UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json((SELECT headers FROM item_headers h WHERE h.item_id = items.id)))
+            WHERE id IN (SELECT item_id FROM item_headers);
+          UPDATE items SET props = json_set(props, '$.p.internetMessageHeaders', json('[]')) WHERE id NOT IN (SELECT item_id FROM item_headers);
+          DROP TABLE item_headers; DELETE FROM schema_migrations WHERE version = 17;`);
+        return [created.value.id, bare.value.id];
+      },
+      async (reopened, { account, inbox }, ids) => {
+        const [item, other] = await reopened.items(account.id, ids);
         assert.deepEqual(item?.props.internetMessageHeaders, headers);
         assert.deepEqual(other?.props.internetMessageHeaders, []);
         assert.equal(reopened.db.prepare("SELECT count(*) FROM item_json WHERE json_type(props, '$.p.internetMessageHeaders') IS NOT NULL").pluck().get(), 0);
@@ -125,86 +143,73 @@ describe('SQLite store specifics', () => {
             ['no headers', 0],
           ],
         );
-      } finally {
-        await reopened.close();
-      }
-    }));
+      },
+    );
+  });
 
   it('fills items.has_mime from item_mime when schema 18 arrives', () =>
-    withDir(async (dir) => {
-      const store = SqliteStore.open(dir);
-      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
-      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
-      const [kept, bare] = await store.createItems(account.id, inbox.id, [
-        { props: { ...emptyMessageProps(), subject: 'as MIME' }, attachments: [], mime: Buffer.from('Subject: as MIME\r\n\r\nx\r\n') },
-        { props: { ...emptyMessageProps(), subject: 'as properties' }, attachments: [] },
-      ]);
-      assert.ok(kept?.ok && bare?.ok);
-      store.db.exec('ALTER TABLE items DROP COLUMN has_mime; DELETE FROM schema_migrations WHERE version = 18;');
-      await store.close();
-      const reopened = SqliteStore.open(dir);
-      try {
-        const items = await reopened.items(account.id, [kept.value.id, bare.value.id]);
+    upgraded(
+      async (store, { account, inbox }) => {
+        const [kept, bare] = await store.createItems(account.id, inbox.id, [
+          { props: { ...emptyMessageProps(), subject: 'as MIME' }, attachments: [], mime: Buffer.from('Subject: as MIME\r\n\r\nx\r\n') },
+          { props: { ...emptyMessageProps(), subject: 'as properties' }, attachments: [] },
+        ]);
+        assert.ok(kept?.ok && bare?.ok);
+        store.db.exec('ALTER TABLE items DROP COLUMN has_mime; DELETE FROM schema_migrations WHERE version = 18;');
+        return [kept.value.id, bare.value.id];
+      },
+      async (reopened, { account }, ids) => {
+        const items = await reopened.items(account.id, ids);
         assert.deepEqual(
           items.map((i) => i?.hasMime),
           [true, false],
         );
-      } finally {
-        await reopened.close();
-      }
-    }));
+      },
+    ));
 
   it('moves read-flag versions from item_read_versions into items.read_version when schema 19 arrives', () =>
-    withDir(async (dir) => {
-      const store = SqliteStore.open(dir);
-      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
-      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
-      const mime = (subject: string) => ({ props: { ...emptyMessageProps(), subject }, attachments: [], mime: Buffer.from(`Subject: ${subject}\r\n\r\nx\r\n`) });
-      const [flagged, untouched] = await store.createItems(account.id, inbox.id, [mime('flagged'), mime('untouched')]);
-      assert.ok(flagged?.ok && untouched?.ok);
-      const [set] = await store.setReadFlags(account.id, [{ itemId: flagged.value.id, decide: () => true }]);
-      assert.ok(set?.ok);
-      // Back to schema 18: the version in its own table.
-      store.db.exec(`
-        CREATE TABLE item_read_versions (item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE, version INTEGER NOT NULL);
-        INSERT INTO item_read_versions SELECT id, read_version FROM items WHERE read_version IS NOT NULL;
-        ALTER TABLE items DROP COLUMN read_version; DELETE FROM schema_migrations WHERE version = 19;`);
-      await store.close();
-      const reopened = SqliteStore.open(dir);
-      try {
-        const [a, b] = await reopened.items(account.id, [flagged.value.id, untouched.value.id]);
+    upgraded(
+      async (store, { account, inbox }) => {
+        const mime = (subject: string) => ({ props: { ...emptyMessageProps(), subject }, attachments: [], mime: Buffer.from(`Subject: ${subject}\r\n\r\nx\r\n`) });
+        const [flagged, untouched] = await store.createItems(account.id, inbox.id, [mime('flagged'), mime('untouched')]);
+        assert.ok(flagged?.ok && untouched?.ok);
+        const [set] = await store.setReadFlags(account.id, [{ itemId: flagged.value.id, decide: () => true }]);
+        assert.ok(set?.ok);
+        // Back to schema 18: the version in its own table.
+        store.db.exec(`
+          CREATE TABLE item_read_versions (item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE, version INTEGER NOT NULL);
+          INSERT INTO item_read_versions SELECT id, read_version FROM items WHERE read_version IS NOT NULL;
+          ALTER TABLE items DROP COLUMN read_version; DELETE FROM schema_migrations WHERE version = 19;`);
+        return { flagged: flagged.value, untouched: untouched.value, version: set.value.modseq };
+      },
+      async (reopened, { account }, { flagged, untouched, version }) => {
+        const [a, b] = await reopened.items(account.id, [flagged.id, untouched.id]);
         assert.equal(a?.props.isRead, true);
-        assert.equal(a?.fieldVersions['message:IsRead'], set.value.modseq);
-        assert.equal(b?.fieldVersions['message:IsRead'], untouched.value.fieldVersions['message:IsRead']);
+        assert.equal(a?.fieldVersions['message:IsRead'], version);
+        assert.equal(b?.fieldVersions['message:IsRead'], untouched.fieldVersions['message:IsRead']);
         assert.equal(reopened.db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'item_read_versions'").pluck().get(), 0);
-      } finally {
-        await reopened.close();
-      }
-    }));
+      },
+    ));
 
   it('moves the props JSON out of the items row into item_json when schema 20 arrives', () =>
-    withDir(async (dir) => {
-      const store = SqliteStore.open(dir);
-      const account = await store.createAccount({ email: 'old@example.com', displayName: 'Old', passwordHash: 'h' });
-      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
-      const created = await store.createItems(account.id, inbox.id, [
-        { props: { ...emptyMessageProps(), subject: 'Grüße', categories: ['a'] }, attachments: [], mime: Buffer.from('Subject: x\r\n\r\nx\r\n') },
-        { props: { ...emptyMessageProps(), subject: 'plain', isRead: false }, attachments: [] },
-      ]);
-      const ids = created.map((c) => (assert.ok(c.ok), c.value.id));
-      const before = await store.items(account.id, ids);
-      propsBackInItems(store);
-      await store.close();
-      const reopened = SqliteStore.open(dir);
-      try {
+    upgraded(
+      async (store, { account, inbox }) => {
+        const created = await store.createItems(account.id, inbox.id, [
+          { props: { ...emptyMessageProps(), subject: 'Grüße', categories: ['a'] }, attachments: [], mime: Buffer.from('Subject: x\r\n\r\nx\r\n') },
+          { props: { ...emptyMessageProps(), subject: 'plain', isRead: false }, attachments: [] },
+        ]);
+        const ids = created.map((c) => (assert.ok(c.ok), c.value.id));
+        const before = await store.items(account.id, ids);
+        propsBackInItems(store);
+        return { ids, before };
+      },
+      async (reopened, { account }, { ids, before }) => {
         assert.deepEqual(await reopened.items(account.id, ids), before);
         assert.equal(reopened.db.prepare('SELECT count(*) FROM item_json').pluck().get(), 2);
         const columns = reopened.db.prepare("SELECT name FROM pragma_table_info('items')").pluck().all();
         assert.ok(!columns.includes('props'), 'the items row no longer holds the JSON');
-      } finally {
-        await reopened.close();
-      }
-    }));
+      },
+    ));
 
   it('refuses a database written by a newer ewsd', () =>
     withDir(async (dir) => {
