@@ -70,10 +70,11 @@ const ITEM_COLUMNS =
  * id, says whose it is (~20% of a 100-item read).
  */
 export function selectItemRows(withBody: boolean): string {
+  const from = 'FROM items i JOIN item_json j ON j.item_id = i.id';
   return withBody
-    ? `SELECT ${ITEM_COLUMNS}, b.type AS body_type, b.content AS body_content, h.headers FROM items i JOIN item_json j ON j.item_id = i.id
+    ? `SELECT ${ITEM_COLUMNS}, b.type AS body_type, b.content AS body_content, h.headers ${from}
        LEFT JOIN item_bodies b ON b.item_id = i.id LEFT JOIN item_headers h ON h.item_id = i.id`
-    : `SELECT ${ITEM_COLUMNS}, NULL AS body_type, NULL AS body_content, NULL AS headers FROM items i JOIN item_json j ON j.item_id = i.id`;
+    : `SELECT ${ITEM_COLUMNS}, NULL AS body_type, NULL AS body_content, NULL AS headers ${from}`;
 }
 
 /**

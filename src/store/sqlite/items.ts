@@ -56,6 +56,9 @@ function onlyReadFlagChanged(before: MessageProps, after: MessageProps): boolean
   return propsToJson({ ...before, isRead: false }, {}) === propsToJson({ ...after, isRead: false }, {}) && JSON.stringify(before.extended) === JSON.stringify(after.extended);
 }
 
+/** The tables that hold an item's content beside its row, by `item_id`: a move takes them along, a replace empties them. */
+const ITEM_CONTENT_TABLES = ['item_json', 'item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments'] as const;
+
 /** What the item tables need from the store that owns the connection. */
 export interface SqlAccess {
   readonly db: Database;
@@ -546,7 +549,7 @@ export class ItemTables {
            has_attachments, size, message_id, received_at, sent_at, created_at, ?, has_mime, read_version, ? FROM items WHERE id = ? RETURNING id`,
       )
       .get(targetFolderId, uid, modseq, modseq, modseq, Date.now(), deletedFrom, row.id) as { id: number };
-    for (const table of ['item_json', 'item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments']) {
+    for (const table of ITEM_CONTENT_TABLES) {
       this.s.sql(`UPDATE ${table} SET item_id = ? WHERE item_id = ?`).run(moved.id, row.id);
     }
     this.s.sql('DELETE FROM items WHERE id = ?').run(row.id);
@@ -598,7 +601,7 @@ export class ItemTables {
   #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
-    for (const table of ['attachments', 'item_props', 'item_mime', 'item_bodies', 'item_headers', 'item_json']) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
+    for (const table of ITEM_CONTENT_TABLES) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
     const modseq = this.s.nextModseq(mailboxId);
     this.s
       .sql(
