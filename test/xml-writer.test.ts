@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseXml } from '../src/soap/xml-parser.js';
-import { AsciiChunk, chunksByteLength, esc, XmlWriter } from '../src/soap/xml-writer.js';
+import { Base64Chunk, chunksByteLength, esc, XmlWriter } from '../src/soap/xml-writer.js';
 import { seededRandom } from '../bench/corpus.js';
 
 /** The bench corpus's deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
@@ -75,6 +75,20 @@ describe('XML writer', () => {
     assert.equal(w.toString(), '<r b="1" c="false"><e/></r>');
   });
 
+  it('writes a base64 payload in pieces that join into its exact encoding', () => {
+    const piece = Base64Chunk.PIECE;
+    for (const size of [0, 1, 2, 3, 4, piece - 1, piece, piece + 1, piece + 2, 2 * piece + 2, 3 * piece]) {
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) bytes[i] = (i * 131 + (i >> 8)) & 255;
+      const chunk = new Base64Chunk(bytes);
+      const expected = bytes.toString('base64');
+      assert.equal(chunk.byteLength, expected.length, `length for ${size} bytes`);
+      const out = Buffer.alloc(expected.length + 4, '#');
+      assert.equal(chunk.writeTo(out, 2), expected.length, `bytes written for ${size}`);
+      assert.equal(out.toString('latin1'), `##${expected}##`, `encoding of ${size} bytes`);
+    }
+  });
+
   it('keeps base64 payloads as chunks of their own, through nested writers, in document order', () => {
     const bytes = Buffer.from('Grüße, 東京 😀\r\n'.repeat(50));
     const inner = new XmlWriter().open('t:Message').base64('t:MimeContent', bytes, { CharacterSet: 'UTF-8' }).leaf('t:Subject', 'Grüße 😀').base64('t:Data', Buffer.alloc(0)).close('t:Message');
@@ -84,7 +98,7 @@ describe('XML writer', () => {
     assert.equal(outer.toString(), whole);
     const chunks = outer.chunks();
     assert.equal(chunks.map((c) => (typeof c === 'string' ? c : c.text)).join(''), whole);
-    assert.deepEqual(chunks.filter((c) => c instanceof AsciiChunk).map((c) => (c as AsciiChunk).text), [b64, '']);
+    assert.deepEqual(chunks.filter((c) => c instanceof Base64Chunk).map((c) => (c as Base64Chunk).text), [b64, '']);
     // Markup counts as UTF-8, payloads one byte per character: the sum is the document's size.
     assert.equal(chunksByteLength(chunks), Buffer.byteLength(whole, 'utf8'));
     // A writer without payloads is one plain string.

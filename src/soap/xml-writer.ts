@@ -32,21 +32,49 @@ function attrString(attrs: Attrs | undefined): string {
 }
 
 /**
- * Text known to be ASCII (base64): one byte per character, so its length is its size in bytes,
- * and it is written as is, never escaped, concatenated into the markup or re-encoded as UTF-8.
+ * Bytes that go out as base64 (MIME content, attachments, item streams). They are encoded only
+ * when the response is written, straight into its buffer, 48 KB of input at a time, and never
+ * concatenated into the markup or re-encoded as UTF-8.
+ *
+ * Why in pieces: V8 puts a string of more than ~128 KB in its large-object space, and such
+ * strings are slow to allocate and bring on full garbage collections when they come often.
+ * Encoding 370 KB (a GetItem of 10 bench messages) as one string and copying it into the response
+ * took 0.53-0.84 ms here; in 48 KB pieces (64 KB strings), 0.11-0.12 ms.
  */
-export class AsciiChunk {
-  constructor(readonly text: string) {}
+export class Base64Chunk {
+  /** A multiple of 3, so that the pieces' encodings join without padding in between. */
+  static readonly PIECE = 48 * 1024;
+
+  constructor(readonly bytes: Buffer) {}
+
+  /** Its size in bytes once encoded: base64 is ASCII. */
+  get byteLength(): number {
+    return 4 * Math.ceil(this.bytes.length / 3);
+  }
+
+  /** Writes the encoding into `out` from `at`; returns the number of bytes written. */
+  writeTo(out: Buffer, at: number): number {
+    const start = at;
+    for (let i = 0; i < this.bytes.length; i += Base64Chunk.PIECE) {
+      at += out.write(this.bytes.toString('base64', i, Math.min(this.bytes.length, i + Base64Chunk.PIECE)), at, 'latin1');
+    }
+    return at - start;
+  }
+
+  /** The encoding as one string. */
+  get text(): string {
+    return this.bytes.toString('base64');
+  }
 }
 
-/** A piece of a serialised document: markup (any Unicode, sent as UTF-8) or ASCII payload. */
-export type XmlChunk = string | AsciiChunk;
+/** A piece of a serialised document: markup (any Unicode, sent as UTF-8) or a base64 payload. */
+export type XmlChunk = string | Base64Chunk;
 
 /**
  * A small forward-only XML writer; element names carry their prefix (`t:Subject`).
  *
  * Markup accumulates in one string; large base64 payloads (MIME content, attachments, item
- * streams) are kept as separate {@link AsciiChunk}s, so a response of megabytes is never one
+ * streams) are kept as separate {@link Base64Chunk}s, so a response of megabytes is never one
  * string that has to be flattened and UTF-8 encoded as a whole (see {@link chunks}).
  */
 export class XmlWriter {
@@ -78,10 +106,9 @@ export class XmlWriter {
 
   /** `<name attrs>base64 of bytes</name>`: base64 never needs escaping, and it stays a chunk of its own. */
   base64(name: string, bytes: Uint8Array, attrs?: Attrs): this {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     this.#out += `<${name}${attrString(attrs)}>`;
     this.#flush();
-    this.#chunks.push(new AsciiChunk(text));
+    this.#chunks.push(new Base64Chunk(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
     this.#out = `</${name}>`;
     return this;
   }
@@ -119,9 +146,9 @@ export class XmlWriter {
   }
 }
 
-/** The size in bytes of chunks written out: markup as UTF-8, ASCII chunks one byte per character. */
+/** The size in bytes of chunks written out: markup as UTF-8, payloads as base64. */
 export function chunksByteLength(chunks: readonly XmlChunk[]): number {
   let n = 0;
-  for (const c of chunks) n += typeof c === 'string' ? Buffer.byteLength(c, 'utf8') : c.text.length;
+  for (const c of chunks) n += typeof c === 'string' ? Buffer.byteLength(c, 'utf8') : c.byteLength;
   return n;
 }
