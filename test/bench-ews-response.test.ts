@@ -36,6 +36,18 @@ describe('bench EWS response scan', () => {
     });
   }
 
+  it('takes nothing for markup from inside a payload, and skips elements whose text has references', () => {
+    // Base64 can spell element names; only what follows a '<' is a tag.
+    const payload = 'GetItemResponseMessageResponseClassErrorMimeContentItemId'.repeat(2000) + '==';
+    const xml = `<m:GetItemResponseMessage ResponseClass="Success"><t:MimeContent>${payload}</t:MimeContent><t:ItemId Id="A"/></m:GetItemResponseMessage>`;
+    const msgs = responseMessages(xml);
+    assert.deepEqual(msgs.map((m) => m.responseClass), ['Success']);
+    assert.equal(firstText(msgs[0]!.text, 'MimeContent'), payload);
+    assert.equal(countElements(xml, 'ItemId'), 1);
+    assert.equal(firstText('<a>x&amp;y</a><a>plain</a>', 'a'), 'plain');
+    assert.equal(firstText('<a>x<b/></a>', 'a'), undefined);
+  });
+
   it('finds no messages in a fault', () => {
     const fault = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>a:ErrorInvalidOperation</faultcode></s:Fault></s:Body></s:Envelope>`;
     assert.deepEqual(responseMessages(fault), []);
