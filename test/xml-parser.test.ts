@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NS } from '../src/soap/namespaces.js';
 import type { XmlElement } from '../src/soap/xml-element.js';
-import { parseXml, XmlParseError, XmlStreamParser } from '../src/soap/xml-parser.js';
+import { decodedBase64, parseXml, XmlParseError, XmlStreamParser } from '../src/soap/xml-parser.js';
 
 /** A prefix-free rendering of a tree: what the rest of ewsd can see of a request. */
 function canonical(el: XmlElement): string {
@@ -214,5 +214,60 @@ describe('XML parser: bulk text runs (base64 taken past saxes)', () => {
     const doc = `<r><a>${b64}`;
     assert.ok(parseError(doc), 'an unclosed element after a run is still an error');
     assert.ok(parseError(`<r><a>${b64}]]></a></r>`), "']]>' in text after a run is still refused");
+  });
+
+  /**
+   * What decodedBase64 gives for each element named `name`, the same in every split of the
+   * document (as sameInEverySplit cuts it); each element's text is checked too.
+   */
+  function decodedInEverySplit(doc: string, name: string): Array<Buffer | undefined> {
+    const pick = (root: XmlElement) => root.all(name);
+    const texts = pick(parseXml(doc)).map((el) => el.text);
+    let seen: Array<Buffer | undefined> | undefined;
+    const cuts = new Set<number>([1, 2, 3, 255, 256, 257, doc.length - 1]);
+    for (let i = 0; i < doc.length; i += 97) cuts.add(i);
+    const feeds: string[][] = [...cuts].map((cut) => [doc.slice(0, cut), doc.slice(cut)]);
+    for (const size of [1, 13, 300, 4096]) feeds.push(Array.from({ length: Math.ceil(doc.length / size) }, (_, i) => doc.slice(i * size, (i + 1) * size)));
+    for (const pieces of feeds) {
+      const parser = new XmlStreamParser();
+      for (const p of pieces) parser.write(p);
+      const els = pick(parser.close());
+      const where = `fed as ${pieces.length} pieces, first ${pieces[0]!.length}`;
+      assert.deepEqual(els.map((el) => el.text), texts, where);
+      const decoded = els.map((el) => decodedBase64(el));
+      // Whatever the split, the bytes are the text's, or nothing (never other bytes).
+      decoded.forEach((d, i) => d && assert.ok(d.equals(Buffer.from(texts[i]!, 'base64')), `${where}: element ${i}`));
+      if (pieces.length === 2 && pieces[0]!.length > 300) seen ??= decoded;
+    }
+    return seen ?? [];
+  }
+
+  it('decodes plain base64 text as it streams, and only that', () => {
+    const padded = Buffer.from(Array.from({ length: 3001 }, (_, i) => (i * 31) % 256)).toString('base64');
+    assert.ok(padded.endsWith('=='));
+    const texts = [
+      b64, // plain
+      padded, // padding at the end
+      `${padded}${b64}`, // padding inside
+      `${b64}Q`, // not whole quads
+      b64.replace(/\+/g, '-'), // base64url
+      `${b64.slice(0, 500)}\n${b64.slice(500)}`, // wrapped
+      `${b64}&amp;`, // a reference
+    ];
+    const doc = `<r xmlns="${NS.types}">${texts.map((t) => `<c>${t}</c>`).join('')}<c>  ${b64}</c><c>${b64}<x/>${b64}</c></r>`;
+    const decoded = decodedInEverySplit(doc, 'c');
+    assert.deepEqual(decoded.map((d) => d?.toString('base64')), [b64, padded, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('hands the decoded bytes to the element end listener', () => {
+    const doc = `<r xmlns="${NS.types}"><c>${b64}</c></r>`;
+    let heard: Buffer | undefined;
+    const parser = new XmlStreamParser(undefined, (el) => {
+      if (el.name === 'c') heard = decodedBase64(el);
+    });
+    parser.write(doc.slice(0, 100));
+    parser.write(doc.slice(100));
+    parser.close();
+    assert.equal(heard?.toString('base64'), b64);
   });
 });

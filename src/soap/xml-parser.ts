@@ -11,22 +11,112 @@ export interface XmlLimits {
 
 export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 100, maxElements: 2_000_000, maxAttributes: 64 };
 
-/**
- * Element text made only of these characters needs no XML processing at all: no markup, no
- * references, no line-end normalisation, no `]]>`, nothing saxes would change or reject. Base64
- * (MimeContent, attachment Content, Data) is exactly such a run and is most of a large request.
- */
-const PLAIN_RUN = /[A-Za-z0-9+/=]+/y;
-/** Runs shorter than this go through saxes like any text: the bypass only pays off on bulk data. */
+/** Text runs shorter than this go through saxes like any text: the bypass only pays off on bulk data. */
 const MIN_BULK_RUN = 256;
 
 /**
- * Where the run of {@link PLAIN_RUN} characters starting at `at` ends (`at` itself if there is
- * none). Scanning megabytes of base64 is this parser's largest cost, so each run is scanned once.
+ * Where the candidate run of element text starting at `at` ends: at the next '<' (or the chunk's
+ * end), less any white space before it. Found with indexOf, which skips megabytes of base64 at
+ * memory speed; whether the run may be taken is for {@link decodePlainBase64} to say.
  */
-function plainRunEnd(chunk: string, at: number): number {
-  PLAIN_RUN.lastIndex = at;
-  return PLAIN_RUN.test(chunk) ? PLAIN_RUN.lastIndex : at;
+function runEnd(chunk: string, at: number): number {
+  let end = chunk.indexOf('<', at);
+  if (end < 0) end = chunk.length;
+  while (end > at && isSpace(chunk.charCodeAt(end - 1))) end--;
+  return end;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * The bytes of `text` (a whole number of base64 quads) if it is nothing but base64 characters,
+ * else undefined. Node's decoder skips characters outside the alphabet and stops at an inner '=',
+ * so it yields the length the text announces only when every character counted; it also reads
+ * base64url's '-' and '_', which are looked for apart. Such text needs no XML processing at all:
+ * no markup, references, line-end normalisation, `]]>`, nothing saxes would change or refuse.
+ */
+function decodePlainBase64(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== Buffer.byteLength(text, 'base64') || text.includes('-') || text.includes('_')) return undefined;
+  return bytes;
+}
+
+/** What may wait for the rest of its quad. */
+const BASE64_TAIL = /^[A-Za-z0-9+/=]{0,3}$/;
+const EQUALS = 0x3d;
+
+/**
+ * The base64 text of one element as it streams past saxes, decoded quad by quad: at its end the
+ * element's bytes are there without its text ever being joined into one string (for a MIME
+ * message of a megabyte, V8 would flatten 1.3 MB into its large-object space to decode it).
+ */
+class Base64Text {
+  readonly #pieces: Buffer[] = [];
+  /** Up to 3 characters of a quad split between runs. */
+  #carry = '';
+  /** A run ended with padding: any further text makes this not one base64 text. */
+  #padded = false;
+
+  constructor(
+    readonly el: XmlElement,
+    /** The element's text also has parts that saxes read: its bytes are not kept. */
+    public mixed: boolean,
+  ) {}
+
+  /** Decodes chunk[at, end) after what came before; false (and nothing kept) if it is not plain base64. */
+  add(chunk: string, at: number, end: number): boolean {
+    if (this.#padded) return false;
+    const pieces: Buffer[] = [];
+    let from = at;
+    let last = -1;
+    if (this.#carry) {
+      from = Math.min(end, at + 4 - this.#carry.length);
+      const head = this.#carry + chunk.slice(at, from);
+      if (head.length < 4) {
+        if (!BASE64_TAIL.test(head)) return false;
+        this.#carry = head;
+        return true;
+      }
+      const bytes = decodePlainBase64(head);
+      if (!bytes) return false;
+      pieces.push(bytes);
+      last = head.charCodeAt(3);
+    }
+    const whole = end - ((end - from) % 4);
+    if (whole > from) {
+      const bytes = decodePlainBase64(chunk.slice(from, whole));
+      if (!bytes) return false;
+      pieces.push(bytes);
+      last = chunk.charCodeAt(whole - 1);
+    }
+    const carry = chunk.slice(whole, end);
+    if (!BASE64_TAIL.test(carry) || (last === EQUALS && carry)) return false;
+    this.#carry = carry;
+    this.#pieces.push(...pieces);
+    this.#padded = last === EQUALS;
+    return true;
+  }
+
+  /** The element's bytes, or undefined if its text did not end on a whole quad or was not all base64. */
+  finish(): Buffer | undefined {
+    if (this.#carry || this.mixed) return undefined;
+    return this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces);
+  }
+}
+
+/** Elements whose whole text was base64 taken past saxes, with its bytes (see {@link decodedBase64}). */
+const decodedTexts = new WeakMap<XmlElement, Buffer>();
+
+/**
+ * The bytes of an element's text when all of it was base64 that the streaming parser decoded as it
+ * read it (MimeContent, attachment Content, UploadItems Data in large requests); else undefined,
+ * and the caller decodes `el.text` itself. Strict: only the base64 alphabet, whole quads, '='
+ * only at the end, the same as decodeBase64's fast path accepts.
+ */
+export function decodedBase64(el: XmlElement): Buffer | undefined {
+  return decodedTexts.get(el);
 }
 
 /**
@@ -68,6 +158,8 @@ export class XmlStreamParser {
   /** Columns of the current line taken past saxes (its column counter never saw them). */
   #skippedColumns = 0;
   #skippedLine = 0;
+  /** The base64 of the element whose text was last taken past saxes. */
+  #base64: Base64Text | undefined;
 
   constructor(
     readonly limits: XmlLimits = DEFAULT_XML_LIMITS,
@@ -87,6 +179,11 @@ export class XmlStreamParser {
     sax.on('closetag', () => {
       this.#openedAt = -1;
       const el = this.#stack.pop();
+      if (el && this.#base64?.el === el) {
+        const bytes = this.#base64.finish();
+        if (bytes) decodedTexts.set(el, bytes);
+        this.#base64 = undefined;
+      }
       if (el && onElementEnd) onElementEnd(el, this.#stack);
     });
     sax.on('text', (text) => this.#appendText(text));
@@ -95,22 +192,24 @@ export class XmlStreamParser {
 
   /**
    * Feeds the next piece of the document. saxes handles text one character at a time, which made
-   * it most of the cost of a CreateItem carrying MIME; so long runs of plain characters (see
-   * {@link PLAIN_RUN}) that directly follow a start tag are appended to the element here, and
+   * it most of the cost of a CreateItem carrying MIME; so long runs of base64 that directly follow
+   * a start tag are appended to the element here, and decoded on the way (see Base64Text), and
    * saxes only sees the markup around them. Everything else, and every check, stays with saxes.
+   * A run that reaches the end of the chunk is taken however short, so that an element whose
+   * start tag falls just before a chunk's end still has the rest of its text taken.
    */
   write(chunk: string): void {
     let from = 0;
     if (this.#atTextStart) {
-      const end = plainRunEnd(chunk, 0);
-      if (end > 0) from = this.#takeRun(chunk, 0, end);
+      const end = runEnd(chunk, 0);
+      if (end > 0 && this.#takeRun(chunk, 0, end)) from = end;
     }
     for (let gt = chunk.indexOf('>', from); gt !== -1 && from < chunk.length; gt = chunk.indexOf('>', gt + 1)) {
-      const end = plainRunEnd(chunk, gt + 1);
-      if (end - gt - 1 < MIN_BULK_RUN) continue;
+      const end = runEnd(chunk, gt + 1);
+      if (end - gt - 1 < MIN_BULK_RUN && !(end === chunk.length && end > gt + 1)) continue;
       // Only when that '>' closed a start tag (not an attribute value, comment, CDATA or end tag).
       this.#feed(chunk.slice(from, gt + 1));
-      from = this.#atTextStart ? this.#takeRun(chunk, gt + 1, end) : gt + 1;
+      from = this.#atTextStart && this.#takeRun(chunk, gt + 1, end) ? end : gt + 1;
       gt = from - 1;
     }
     if (from < chunk.length) this.#feed(from === 0 ? chunk : chunk.slice(from));
@@ -123,16 +222,22 @@ export class XmlStreamParser {
     this.#atTextStart = this.#openedAt === this.#sax.position;
   }
 
-  /** Appends the plain run chunk[at, end) to the open element; returns where saxes resumes (`end`). */
-  #takeRun(chunk: string, at: number, end: number): number {
-    this.#appendText(chunk.slice(at, end));
+  /** Appends chunk[at, end) to the open element if it is plain base64; false leaves it to saxes. */
+  #takeRun(chunk: string, at: number, end: number): boolean {
+    const top = this.#stack.at(-1);
+    if (!top) return false;
+    // Text that saxes gave the element first makes its text more than base64: checked, not kept.
+    if (this.#base64?.el !== top) this.#base64 = new Base64Text(top, top.text !== '');
+    if (!this.#base64.add(chunk, at, end)) return false;
+    this.#openedAt = -1;
+    top.text += chunk.slice(at, end);
     const line = this.#sax.line;
     if (line !== this.#skippedLine) this.#skippedColumns = 0;
     this.#skippedLine = line;
     this.#skippedColumns += end - at;
     // Still at the start of the text (for saxes) only if the run reached the end of this chunk.
     this.#atTextStart = end === chunk.length;
-    return end;
+    return true;
   }
 
   /** Ends the document and returns its root element. */
@@ -160,7 +265,9 @@ export class XmlStreamParser {
   #appendText(text: string): void {
     this.#openedAt = -1;
     const top = this.#stack.at(-1);
-    if (top) top.text += text;
+    if (!top) return;
+    top.text += text;
+    if (this.#base64?.el === top) this.#base64.mixed = true;
   }
 
   #fail(message: string): never {

@@ -1,3 +1,5 @@
+import type { XmlElement } from '../../soap/xml-element.js';
+import { decodedBase64 } from '../../soap/xml-parser.js';
 import { EwsError } from '../errors.js';
 
 /**
@@ -17,4 +19,9 @@ export function decodeBase64(text: string, code: string): Buffer {
   const pad = text.indexOf('=');
   if (NOT_BASE64.test(text) || (pad >= 0 && !PADDING_TAIL.test(text.slice(pad)))) throw new EwsError(code);
   return bytes;
+}
+
+/** The bytes of an element's base64 text: decoded by the streaming parser as it read it when it could, else here. */
+export function decodeBase64Element(el: XmlElement | undefined, code: string): Buffer {
+  return (el && decodedBase64(el)) ?? decodeBase64(el?.text ?? '', code);
 }

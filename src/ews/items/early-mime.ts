@@ -1,7 +1,7 @@
 import type { AttachedItem } from '../../domain/item.js';
 import { NS } from '../../soap/namespaces.js';
 import type { XmlElement } from '../../soap/xml-element.js';
-import { decodeBase64 } from './base64-text.js';
+import { decodeBase64Element } from './base64-text.js';
 import { MESSAGE_ELEMENTS } from './item-fields.js';
 import { itemFromMimeContent } from './item-mime.js';
 
@@ -36,7 +36,7 @@ export function startItemMime(el: XmlElement, ancestors: readonly XmlElement[]):
   if (items.name !== 'Items' || items.ns !== NS.messages || operation.name !== 'CreateItem' || operation.ns !== NS.messages) return;
   let mime: Buffer;
   try {
-    mime = decodeBase64(el.text, 'ErrorMimeContentInvalidBase64String');
+    mime = decodeBase64Element(el, 'ErrorMimeContentInvalidBase64String');
   } catch {
     return; // parseNewItem decodes it again and gives the item its error
   }

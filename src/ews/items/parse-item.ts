@@ -5,7 +5,7 @@ import type { XmlElement } from '../../soap/xml-element.js';
 import { EwsError } from '../errors.js';
 import { parseExtendedProperty } from './extended-props.js';
 import { MESSAGE_ELEMENTS, parseBoolean, WRITABLE_BY_ELEMENT } from './item-fields.js';
-import { decodeBase64 } from './base64-text.js';
+import { decodeBase64Element } from './base64-text.js';
 import { takeStartedMime } from './early-mime.js';
 import { itemFromMimeContent } from './item-mime.js';
 import { applyMappedProperty } from './mapi-props.js';
@@ -22,7 +22,7 @@ export async function parseNewItem(el: XmlElement, mailbox: Mailbox): Promise<Ne
   const mimeEl = el.child('MimeContent');
   // Usually under way already, begun while the request was read (early-mime.ts).
   const started = mimeEl && takeStartedMime(mimeEl);
-  const mime = started ? started.mime : mimeEl ? decodeBase64(mimeEl.text, 'ErrorMimeContentInvalidBase64String') : undefined;
+  const mime = started ? started.mime : mimeEl ? decodeBase64Element(mimeEl, 'ErrorMimeContentInvalidBase64String') : undefined;
   const base = started ? await started.item : mime ? await itemFromMimeContent(mime) : undefined;
   const item = await parseItemBody(el, base);
   const props = item.props;
@@ -65,7 +65,7 @@ export async function parseAttachment(a: XmlElement): Promise<NewAttachment> {
   const isInline = isInlineEl ? parseBoolean(isInlineEl) : false;
   const contentId = a.childText('ContentId');
   if (a.name === 'FileAttachment') {
-    const content = decodeBase64(a.child('Content')?.text ?? '', 'ErrorCorruptData');
+    const content = decodeBase64Element(a.child('Content'), 'ErrorCorruptData');
     const file: NewAttachment = { kind: 'file', name, contentType: a.childText('ContentType') || 'application/octet-stream', isInline, content };
     if (contentId) file.contentId = contentId;
     const location = a.childText('ContentLocation');
@@ -76,7 +76,7 @@ export async function parseAttachment(a: XmlElement): Promise<NewAttachment> {
     const inner = a.children.find((c) => MESSAGE_ELEMENTS.has(c.name));
     if (!inner) throw new EwsError('ErrorInvalidOperation', 'An item attachment must hold a t:Message or t:Item.');
     const mimeEl = inner.child('MimeContent');
-    const base = mimeEl ? await itemFromMimeContent(decodeBase64(mimeEl.text, 'ErrorMimeContentInvalidBase64String'), 1) : undefined;
+    const base = mimeEl ? await itemFromMimeContent(decodeBase64Element(mimeEl, 'ErrorMimeContentInvalidBase64String'), 1) : undefined;
     const item = await parseItemBody(inner, base);
     item.props.isDraft = false;
     const att: NewAttachment = { kind: 'item', name: name || item.props.subject || 'Untitled', isInline, item };

@@ -4,6 +4,7 @@ import type { NewItem } from '../../domain/item.js';
 import { messageToItem } from '../../export/item-mapping.js';
 import { decodeItemStream, ItemStreamError } from '../../export/item-stream.js';
 import type { XmlElement } from '../../soap/xml-element.js';
+import { decodedBase64 } from '../../soap/xml-parser.js';
 import type { ItemUpload, Outcome, UploadResult } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
 import { asEwsError, EwsError, SoapFault } from '../errors.js';
@@ -66,7 +67,7 @@ async function prepare(ctx: RequestContext, el: XmlElement): Promise<Prepared> {
   const mailbox = await openMailboxByGuid(ctx, folderId.mailboxGuid);
   const folder = await ctx.store.folder(mailbox.id, folderId.numbers[0]!);
   if (!folder) throw new EwsError('ErrorFolderNotFound');
-  const item = decodeData(dataEl.text);
+  const item = decodeData(dataEl);
   const upload: ItemUpload = { folderId: folder.id, item };
   const target = await targetItem(ctx, el.child('ItemId'), mailbox, folder.id, action as CreateAction);
   if (target !== undefined) upload.replaceItemId = target;
@@ -87,10 +88,15 @@ async function targetItem(ctx: RequestContext, idEl: XmlElement | undefined, mai
   return undefined;
 }
 
-function decodeData(text: string): NewItem {
-  if (!BASE64.test(text)) throw new EwsError('ErrorCorruptData', 'The item data is corrupt: t:Data is not valid base64.');
+function decodeData(el: XmlElement): NewItem {
+  // Decoded already when the request streamed past the parser as plain base64 (decodedBase64).
+  let bytes = decodedBase64(el);
+  if (!bytes) {
+    if (!BASE64.test(el.text)) throw new EwsError('ErrorCorruptData', 'The item data is corrupt: t:Data is not valid base64.');
+    bytes = Buffer.from(el.text, 'base64');
+  }
   try {
-    return messageToItem(decodeItemStream(Buffer.from(text, 'base64')));
+    return messageToItem(decodeItemStream(bytes));
   } catch (err) {
     if (!(err instanceof ItemStreamError)) throw err;
     if (err.code === 'too-large') throw new EwsError('ErrorMessageSizeExceeded', `The message exceeds the maximum supported size: ${err.message}.`);
