@@ -1,4 +1,5 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { strictBase64 } from './base64.js';
 import { canonicalNamespace } from './namespaces.js';
 import { XmlElement } from './xml-element.js';
 
@@ -17,7 +18,9 @@ const MIN_BULK_RUN = 256;
 /**
  * Where the candidate run of element text starting at `at` ends: at the next '<' (or the chunk's
  * end), less any white space before it. Found with indexOf, which skips megabytes of base64 at
- * memory speed; whether the run may be taken is for {@link decodePlainBase64} to say.
+ * memory speed; whether the run may be taken is for {@link strictBase64} to say (base64 in that
+ * strict form needs no XML processing at all: no markup, references, line-end normalisation,
+ * `]]>`, nothing saxes would change or refuse).
  */
 function runEnd(chunk: string, at: number): number {
   let end = chunk.indexOf('<', at);
@@ -28,19 +31,6 @@ function runEnd(chunk: string, at: number): number {
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-/**
- * The bytes of `text` (a whole number of base64 quads) if it is nothing but base64 characters,
- * else undefined. Node's decoder skips characters outside the alphabet and stops at an inner '=',
- * so it yields the length the text announces only when every character counted; it also reads
- * base64url's '-' and '_', which are looked for apart. Such text needs no XML processing at all:
- * no markup, references, line-end normalisation, `]]>`, nothing saxes would change or refuse.
- */
-function decodePlainBase64(text: string): Buffer | undefined {
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== Buffer.byteLength(text, 'base64') || text.includes('-') || text.includes('_')) return undefined;
-  return bytes;
 }
 
 /** What may wait for the rest of its quad. */
@@ -79,14 +69,14 @@ class Base64Text {
         this.#carry = head;
         return true;
       }
-      const bytes = decodePlainBase64(head);
+      const bytes = strictBase64(head);
       if (!bytes) return false;
       pieces.push(bytes);
       last = head.charCodeAt(3);
     }
     const whole = end - ((end - from) % 4);
     if (whole > from) {
-      const bytes = decodePlainBase64(chunk.slice(from, whole));
+      const bytes = strictBase64(chunk.slice(from, whole));
       if (!bytes) return false;
       pieces.push(bytes);
       last = chunk.charCodeAt(whole - 1);

@@ -1,3 +1,4 @@
+import { strictBase64 } from '../../soap/base64.js';
 import type { XmlElement } from '../../soap/xml-element.js';
 import { decodedBase64 } from '../../soap/xml-parser.js';
 import { EwsError } from '../errors.js';
@@ -11,14 +12,13 @@ const NOT_BASE64 = /[^A-Za-z0-9+/\s=]/;
 const PADDING_TAIL = /^={1,2}\s*$/;
 
 export function decodeBase64(text: string, code: string): Buffer {
-  // Fast path for the usual unbroken base64: Node's decoder skips characters outside the alphabet
-  // (and stops at an inner '='), so it yields exactly the length the text announces only when
-  // every character counted. It also reads the URL-safe '-' and '_', which EWS does not allow.
-  const bytes = Buffer.from(text, 'base64');
-  if (text.length % 4 === 0 && bytes.length === Buffer.byteLength(text, 'base64') && !text.includes('-') && !text.includes('_')) return bytes;
+  // The usual unbroken base64 is checked and decoded in one pass; the rest (white space inside)
+  // is checked by pattern, then decoded.
+  const strict = strictBase64(text);
+  if (strict) return strict;
   const pad = text.indexOf('=');
   if (NOT_BASE64.test(text) || (pad >= 0 && !PADDING_TAIL.test(text.slice(pad)))) throw new EwsError(code);
-  return bytes;
+  return Buffer.from(text, 'base64');
 }
 
 /** The bytes of an element's base64 text: decoded by the streaming parser as it read it when it could, else here. */

@@ -4,11 +4,11 @@ import type { NewItem } from '../../domain/item.js';
 import { messageToItem } from '../../export/item-mapping.js';
 import { decodeItemStream, ItemStreamError } from '../../export/item-stream.js';
 import type { XmlElement } from '../../soap/xml-element.js';
-import { decodedBase64 } from '../../soap/xml-parser.js';
 import type { ItemUpload, Outcome, UploadResult } from '../../store/store.js';
 import type { RequestContext } from '../context.js';
 import { asEwsError, EwsError, SoapFault } from '../errors.js';
 import { decodeId } from '../ids.js';
+import { decodeBase64Element } from '../items/base64-text.js';
 import { itemIdAttrs } from '../items/item-ids.js';
 import { openMailboxByGuid } from '../mailbox-access.js';
 import { storeFailure } from '../items/store-errors.js';
@@ -18,7 +18,6 @@ import { addToGroup } from '../group.js';
 
 type CreateAction = 'CreateNew' | 'Update' | 'UpdateOrCreate';
 const CREATE_ACTIONS: ReadonlySet<string> = new Set(['CreateNew', 'Update', 'UpdateOrCreate']);
-const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
 
 /** One request item, ready for the store (or already failed). */
 interface Prepared {
@@ -89,11 +88,12 @@ async function targetItem(ctx: RequestContext, idEl: XmlElement | undefined, mai
 }
 
 function decodeData(el: XmlElement): NewItem {
-  // Decoded already when the request streamed past the parser as plain base64 (decodedBase64).
-  let bytes = decodedBase64(el);
-  if (!bytes) {
-    if (!BASE64.test(el.text)) throw new EwsError('ErrorCorruptData', 'The item data is corrupt: t:Data is not valid base64.');
-    bytes = Buffer.from(el.text, 'base64');
+  let bytes: Buffer;
+  try {
+    bytes = decodeBase64Element(el, 'ErrorCorruptData');
+  } catch (err) {
+    if (err instanceof EwsError) throw new EwsError('ErrorCorruptData', 'The item data is corrupt: t:Data is not valid base64.');
+    throw err;
   }
   try {
     return messageToItem(decodeItemStream(bytes));
