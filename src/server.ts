@@ -67,7 +67,7 @@ const DEFAULT_GRACE_MS = 30_000;
 /** The composition root: store, local delivery, outbound queue, then the HTTP and SMTP listeners. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const log = config.log ?? createLogger(config.logLevel ?? 'info');
-  const store = SqliteStore.open(config.dataDir);
+  const store = SqliteStore.open(config.dataDir, { checkpointThread: true });
   const localDelivery = (config.localDelivery ?? itemsLocalDelivery)(store);
   const outbound = new OutboundQueue({
     store,

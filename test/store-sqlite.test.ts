@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { emptyMessageProps } from '../src/domain/item.js';
 import { SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { SqliteStore, type SqliteOptions } from '../src/store/sqlite/sqlite-store.js';
+import { BACKSTOP_PAGES } from '../src/store/sqlite/checkpointer.js';
 import type { Folder } from '../src/domain/folder.js';
 import type { Account } from '../src/domain/mailbox.js';
 import type { Store } from '../src/store/store.js';
@@ -13,31 +14,36 @@ import { storeConformance } from './store-conformance.js';
 
 const dirs = new WeakMap<Store, string>();
 
-function openIn(dir: string): SqliteStore {
-  const store = SqliteStore.open(dir);
-  dirs.set(store, dir);
-  return store;
+function conformance(name: string, options: SqliteOptions): void {
+  const openIn = (dir: string): SqliteStore => {
+    const store = SqliteStore.open(dir, options);
+    dirs.set(store, dir);
+    return store;
+  };
+  storeConformance(name, {
+    async create() {
+      return openIn(mkdtempSync(join(tmpdir(), 'ewsd-store-')));
+    },
+    async reopen(store) {
+      await store.close();
+      return openIn(dirs.get(store)!);
+    },
+    async destroy(store) {
+      await store.close();
+      rmSync(dirs.get(store)!, { recursive: true, force: true });
+    },
+    async assertDurable(store) {
+      const db = (store as SqliteStore).db;
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(db.pragma('synchronous', { simple: true }), 2, 'synchronous=FULL');
+      assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    },
+  });
 }
 
-storeConformance('SQLite', {
-  async create() {
-    return openIn(mkdtempSync(join(tmpdir(), 'ewsd-store-')));
-  },
-  async reopen(store) {
-    await store.close();
-    return openIn(dirs.get(store)!);
-  },
-  async destroy(store) {
-    await store.close();
-    rmSync(dirs.get(store)!, { recursive: true, force: true });
-  },
-  async assertDurable(store) {
-    const db = (store as SqliteStore).db;
-    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.pragma('synchronous', { simple: true }), 2, 'synchronous=FULL');
-    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
-  },
-});
+conformance('SQLite', {});
+// The server's configuration: WAL checkpoints on their own thread.
+conformance('SQLite, checkpoint thread', { checkpointThread: true });
 
 describe('SQLite store specifics', () => {
   const withDir = async (fn: (dir: string) => Promise<void>) => {
@@ -48,6 +54,46 @@ describe('SQLite store specifics', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   };
+
+  /** One message of `kb` kilobytes, stored in a fresh account's inbox. */
+  const storeMessage = async (store: SqliteStore, kb: number) => {
+    const account = await store.createAccount({ email: 'ckpt@example.com', displayName: 'C', passwordHash: 'h' });
+    const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
+    const mime = Buffer.from(`Subject: big\r\n\r\n${'x'.repeat(kb * 1024)}\r\n`);
+    const [created] = await store.createItems(account.id, inbox.id, [{ props: { ...emptyMessageProps(), subject: 'big' }, attachments: [], mime }]);
+    assert.ok(created?.ok);
+  };
+  const databaseBytes = (dir: string) => statSync(join(dir, 'ewsd.sqlite')).size;
+
+  it('copies committed pages into the database file on its own thread, without a commit that crosses a checkpoint mark', () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir, { checkpointThread: true });
+      try {
+        assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), BACKSTOP_PAGES);
+        // 1 MB is ~250 pages: far below any automatic checkpoint, so only the thread moves it out of the log.
+        await storeMessage(store, 1024);
+        const deadline = Date.now() + 5000;
+        while (databaseBytes(dir) < 1024 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(databaseBytes(dir) >= 1024 * 1024, `database file ${databaseBytes(dir)} bytes: the log was not checkpointed`);
+      } finally {
+        await store.close();
+      }
+      // The thread's connection closed first, so the store's was the last: it checkpointed and removed the log.
+      assert.equal(existsSync(join(dir, 'ewsd.sqlite-wal')), false);
+    }));
+
+  it("without the thread, leaves checkpoints to SQLite's automatic ones", () =>
+    withDir(async (dir) => {
+      const store = SqliteStore.open(dir);
+      try {
+        assert.equal(store.db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+        await storeMessage(store, 1024);
+        await new Promise((r) => setTimeout(r, 300));
+        assert.ok(databaseBytes(dir) < 1024 * 1024, 'the megabyte is still only in the log');
+      } finally {
+        await store.close();
+      }
+    }));
 
   it('creates its data directory and runs every migration once', () =>
     withDir(async (dir) => {

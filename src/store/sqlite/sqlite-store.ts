@@ -32,6 +32,7 @@ import { itemsWithMime } from './item-mime-read.js';
 import { SyncTables } from './sync.js';
 import type { FolderChangeSet, ItemChangePage, ItemSyncCursor } from '../../domain/sync.js';
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { migrate } from './migrations.js';
 import { OutboundQueries } from './outbound.js';
 import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } from './rows.js';
@@ -39,6 +40,11 @@ import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } 
 export interface SqliteOptions {
   /** `FULL` (the default) makes every commit durable before it returns. */
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /**
+   * Checkpoint the WAL on a thread of its own (checkpointer.ts) instead of inside the commits
+   * that cross SQLite's mark. For the long-lived server; short CLI commands leave it off.
+   */
+  checkpointThread?: boolean;
 }
 
 /** The embedded store: one SQLite file in WAL mode, shared safely with CLI processes. */
@@ -52,8 +58,11 @@ export class SqliteStore implements Store {
   readonly #readFlags: ReadFlagWrites;
   readonly #sync: SyncTables;
 
-  private constructor(db: Database) {
+  readonly #checkpointer: Checkpointer | undefined;
+
+  private constructor(db: Database, checkpointer?: Checkpointer) {
     this.db = db;
+    this.#checkpointer = checkpointer;
     const access = { db, sql: (text: string) => this.sql(text), nextModseq: (mailboxId: number) => this.nextModseq(mailboxId) };
     this.#items = new ItemTables(access);
     this.#readFlags = new ReadFlagWrites(access, this.#items);
@@ -75,10 +84,14 @@ export class SqliteStore implements Store {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
-    return new SqliteStore(db);
+    if (!options.checkpointThread) return new SqliteStore(db);
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    return new SqliteStore(db, new Checkpointer(file));
   }
 
   async close(): Promise<void> {
+    // The thread's connection goes first, so that this one is the last and checkpoints all of the log at close.
+    await this.#checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
