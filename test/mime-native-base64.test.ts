@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generateCorpus } from '../bench/corpus.js';
-import { cutBase64Attachments } from '../src/mime/native-base64.js';
+import { cutParts } from '../src/mime/native-base64.js';
 import { parseMime } from '../src/mime/parse-mime.js';
 import { fixture } from './support/mime.js';
 import { base64Lines, pseudoRandomBytes } from './support/bytes.js';
@@ -19,6 +19,11 @@ async function assertSameParse(raw: Buffer, label: string): Promise<void> {
     delete a.source;
   }
   assert.deepStrictEqual(fast, reference, label);
+  // Without a text body beside HTML: the same parse, less that text body.
+  const htmlOnly = await parseMime(raw, { textBesideHtml: false });
+  for (const a of htmlOnly.attachments) delete a.source;
+  if (reference.html !== undefined) delete reference.text;
+  assert.deepStrictEqual(htmlOnly, reference, `${label} (no text beside HTML)`);
 }
 
 const bytes = pseudoRandomBytes;
@@ -55,6 +60,15 @@ const ODD: Record<string, string> = {
   'a part that decodes to a marker-like text': `${head()}--outer\r\n${filePart(Buffer.from('ewsd-native-base64:000000000000000000000000:000000'))}--outer\r\n${filePart(att)}--outer--\r\n`,
   'header block never ends': `${head()}--outer\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n--outer--\r\n`,
   'digest with a base64 part': `${head('multipart/digest; boundary="d"')}--d\r\n${filePart(att)}--d\r\n\r\n${head('text/plain')}hi\r\n--d--\r\n`,
+  'alternative, quoted-printable text and HTML': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe =\r\nhere\r\n--alt\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>Gr=C3=BC=C3=9Fe</p>\r\n--alt--\r\n`,
+  'alternative, base64 text, HTML first': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/html\r\n\r\n<b>hi</b>\r\n--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(Buffer.from('hi there '.repeat(50)))}\r\n--alt--\r\n`,
+  'alternative of text and related HTML with an image': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: multipart/related; boundary="rel"\r\n\r\n--rel\r\nContent-Type: text/html\r\n\r\n<img src="cid:i1">\r\n--rel\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <i1>\r\n\r\n${b64Lines(bytes(1200, 8))}\r\n--rel--\r\n--alt--\r\n`,
+  'alternative, then a plain-text footer part': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary="alt"\r\n\r\n--alt\r\n${textPart}--alt\r\nContent-Type: text/html\r\n\r\n<p>Hello there</p>\r\n--alt--\r\n--outer\r\nContent-Type: text/plain\r\n\r\n-- footer\r\n--outer--\r\n`,
+  'alternative with LF line ends': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--alt--\r\n`.replace(/\r\n/g, '\n'),
+  'alternative whose text is an attachment': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain; name="t.txt"\r\nContent-Disposition: attachment; filename="t.txt"\r\n\r\nfile text\r\n--alt\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--alt--\r\n`,
+  'alternative whose HTML is an attachment': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: text/html; name="p.html"\r\nContent-Disposition: attachment; filename="p.html"\r\n\r\n<p>x</p>\r\n--alt--\r\n`,
+  'alternative with UTF-16 text': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain; charset=utf-16le\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(Buffer.from('hello', 'utf16le'))}\r\n--alt\r\nContent-Type: text/html\r\n\r\n<p>hello</p>\r\n--alt--\r\n`,
+  'alternative of two texts, no HTML': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\nend\r\n--alt--\r\n`,
   'CRLF blank line with extra CR': `${head()}--outer\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: BASE64\r\n\r\r\n${b64Lines(att)}\r\n--outer--\r\n`,
 };
 
@@ -67,7 +81,7 @@ describe('native base64 decoding of attachment parts', () => {
 
   it('is used for ordinary attachments (and the bytes are right)', async () => {
     const raw = Buffer.from(ODD['nested multiparts']!, 'latin1');
-    assert.equal(cutBase64Attachments(raw)?.parts.length, 2);
+    assert.equal(cutParts(raw)?.parts.length, 2);
     const m = await parseMime(raw);
     assert.deepEqual(
       m.attachments.map((a) => a.content),
@@ -76,22 +90,49 @@ describe('native base64 decoding of attachment parts', () => {
     assert.ok(m.attachments.every((a) => a.source), 'both parts carry their place in the message');
   });
 
+  it('leaves out the text alternative beside HTML, when asked, and only then', async () => {
+    const cases: Array<[string, boolean]> = [
+      ['alternative, quoted-printable text and HTML', true],
+      ['alternative, base64 text, HTML first', true],
+      ['alternative of text and related HTML with an image', true],
+      ['alternative of two texts, no HTML', false],
+      ['plain mixed', false],
+    ];
+    for (const [name, skipped] of cases) {
+      const raw = Buffer.from(ODD[name]!, 'latin1');
+      assert.equal(cutParts(raw, { skipTextBesideHtml: true })?.textMarker !== undefined, skipped, name);
+      assert.equal(cutParts(raw)?.textMarker, undefined, `${name}: not asked`);
+    }
+    const m = await parseMime(Buffer.from(ODD['alternative, quoted-printable text and HTML']!, 'latin1'), { textBesideHtml: false });
+    assert.equal(m.html, '<p>Grüße</p>');
+    assert.equal(m.text, undefined);
+    const full = await parseMime(Buffer.from(ODD['alternative, quoted-printable text and HTML']!, 'latin1'));
+    assert.equal(full.text, 'Grüße here');
+    // Both cuts in one message, the text before the image: the parse took them (the image says where it came from).
+    const related = await parseMime(Buffer.from(ODD['alternative of text and related HTML with an image']!, 'latin1'), { textBesideHtml: false });
+    assert.equal(related.text, undefined);
+    assert.ok(related.attachments[0]?.source, 'the cut message was parsed, not the original');
+  });
+
   it('leaves odd parts to postal-mime', () => {
-    assert.equal(cutBase64Attachments(Buffer.from(ODD['padded on every line']!, 'latin1')), undefined);
-    assert.equal(cutBase64Attachments(Buffer.from(ODD['spaces and junk in the base64']!, 'latin1')), undefined);
-    assert.equal(cutBase64Attachments(Buffer.from(ODD['base64 not in whole quads']!, 'latin1')), undefined);
-    assert.equal(cutBase64Attachments(Buffer.from(ODD['URL-safe base64 characters']!, 'latin1')), undefined);
-    assert.equal(cutBase64Attachments(Buffer.from(ODD['text parts in base64']!, 'latin1')), undefined);
+    assert.equal(cutParts(Buffer.from(ODD['padded on every line']!, 'latin1')), undefined);
+    assert.equal(cutParts(Buffer.from(ODD['spaces and junk in the base64']!, 'latin1')), undefined);
+    assert.equal(cutParts(Buffer.from(ODD['base64 not in whole quads']!, 'latin1')), undefined);
+    assert.equal(cutParts(Buffer.from(ODD['URL-safe base64 characters']!, 'latin1')), undefined);
+    assert.equal(cutParts(Buffer.from(ODD['text parts in base64']!, 'latin1')), undefined);
   });
 
   it('gives the same parse over the benchmark corpus', async () => {
     const corpus = await generateCorpus(120, 7);
     let cut = 0;
+    let textSkipped = 0;
     for (const m of corpus.messages) {
-      if (cutBase64Attachments(m.raw)) cut++;
+      if (cutParts(m.raw)) cut++;
+      if (cutParts(m.raw, { skipTextBesideHtml: true })?.textMarker) textSkipped++;
       await assertSameParse(m.raw, `corpus message ${m.index}`);
     }
     assert.ok(cut >= 10, `only ${cut} corpus messages took the native path`);
+    assert.ok(textSkipped >= 60, `only ${textSkipped} corpus messages had their text alternative left out`);
   });
 
   it('gives the same parse over the MIME fixtures and the seeds', async () => {

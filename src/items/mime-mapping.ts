@@ -15,7 +15,8 @@ const MAX_ATTACHED_DEPTH = 3;
 
 /** Reads MIME into item properties and attachments; the caller keeps the raw bytes. Throws {@link MimeParseError}. */
 export async function itemFromMime(raw: Buffer, depth = 0): Promise<AttachedItem> {
-  const m = await parseMimeOffThread(raw);
+  // An item keeps one body, the HTML one when there is one: a plain-text alternative beside it is not even decoded.
+  const m = await parseMimeOffThread(raw, { textBesideHtml: false });
   const props = emptyMessageProps();
   props.isDraft = m.headers.some((h) => h.name.toLowerCase() === 'x-unsent' && h.value.trim() === '1');
   props.isRead = true;

@@ -15,6 +15,13 @@
  * the cut-out text, whose decoding by postal-mime and by Buffer agree for the strict shape accepted
  * here (see strictBase64). Anything else (a part the scan read differently from postal-mime)
  * makes the caller parse the original bytes instead. Parts that look odd are simply left alone.
+ *
+ * The same cut serves a second purpose, when the caller has no use for a plain-text body beside an
+ * HTML one (an item keeps one body; see itemFromMime): the text/plain part of a
+ * multipart/alternative that also holds a text/html part is replaced by a one-line marker, so
+ * postal-mime does not decode it (quoted-printable and charset decoding in JavaScript, about a
+ * fifth of a typical message's parse). The cut is accepted only if the parsed text body is exactly
+ * that marker and an HTML body was found; otherwise the caller parses the original bytes.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -45,37 +52,71 @@ export interface CutMessage {
   /** The message with each cut part's body replaced by its marker line. */
   raw: Buffer;
   parts: CutPart[];
+  /** The marker that replaced the text/plain alternatives (what the parsed text body must be), if any was cut. */
+  textMarker?: string;
+}
+
+export interface CutOptions {
+  /** Also cut the text/plain alternatives beside a text/html one (see above). */
+  skipTextBesideHtml?: boolean;
 }
 
 interface Region {
   start: number;
   end: number;
+  /** A text/plain alternative to skip (with how its marker must be written), rather than an attachment to decode. */
+  text?: 'plain' | 'base64';
 }
 
+/** A leaf part as the scan saw it. */
+interface Leaf {
+  mediaType: string;
+  transferEncoding: string | undefined;
+  start: number;
+  end: number;
+}
+
+/** Transfer encodings in which a line of ASCII letters, digits and '-' stands for itself. */
+const PLAIN_ENCODINGS = new Set([undefined, '7bit', '8bit', 'binary', 'quoted-printable']);
+
 /**
- * Cuts the base64 attachment bodies out of `raw`. Returns undefined when there is nothing worth
- * cutting (the caller then parses `raw` as it is).
+ * Cuts the base64 attachment bodies (and, if asked, the text/plain alternatives beside HTML) out of
+ * `raw`. Returns undefined when there is nothing worth cutting (the caller then parses `raw` as it is).
  */
-export function cutBase64Attachments(raw: Buffer): CutMessage | undefined {
+export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | undefined {
   const regions: Region[] = [];
-  scanEntity(raw, 0, raw.length, 0, regions);
+  scanEntity(raw, 0, raw.length, 0, regions, options);
   if (regions.length === 0) return undefined;
+  // Alternatives are found after their siblings' insides: back into document order.
+  regions.sort((a, b) => a.start - b.start);
   const nonce = randomBytes(12).toString('hex');
+  const textMarker = `ewsd-skipped-text-${nonce}`;
   const pieces: Buffer[] = [];
   const parts: CutPart[] = [];
+  let textCut = false;
   let pos = 0;
   for (const r of regions) {
-    const content = strictBase64(raw.toString('latin1', r.start, r.end));
-    if (!content) continue;
-    // Same-length markers (index padded), so a lookup after the parse is by length first.
-    const marker = `ewsd-native-base64:${nonce}:${String(parts.length).padStart(6, '0')}`;
-    parts.push({ marker, content, start: r.start, end: r.end });
-    pieces.push(raw.subarray(pos, r.start), Buffer.from(`${Buffer.from(marker, 'latin1').toString('base64')}\r\n`, 'latin1'));
+    let line: string;
+    if (r.text) {
+      // 42 characters: whole base64 quads, no padding.
+      line = r.text === 'base64' ? Buffer.from(textMarker, 'latin1').toString('base64') : textMarker;
+      textCut = true;
+    } else {
+      const content = strictBase64(raw.toString('latin1', r.start, r.end));
+      if (!content) continue;
+      // Same-length markers (index padded), so a lookup after the parse is by length first.
+      const marker = `ewsd-native-base64:${nonce}:${String(parts.length).padStart(6, '0')}`;
+      parts.push({ marker, content, start: r.start, end: r.end });
+      line = Buffer.from(marker, 'latin1').toString('base64');
+    }
+    pieces.push(raw.subarray(pos, r.start), Buffer.from(`${line}\r\n`, 'latin1'));
     pos = r.end;
   }
-  if (parts.length === 0) return undefined;
+  if (parts.length === 0 && !textCut) return undefined;
   pieces.push(raw.subarray(pos));
-  return { raw: Buffer.concat(pieces), parts };
+  const cut: CutMessage = { raw: Buffer.concat(pieces), parts };
+  if (textCut) cut.textMarker = textMarker;
+  return cut;
 }
 
 /**
@@ -108,46 +149,71 @@ function occurrences(text: string, char: string): number {
 
 /**
  * One entity (a message or a body part) in raw[start, end): its headers, then its body. Body
- * regions of base64 attachment leaves are collected, in document order, into `out`.
+ * regions of base64 attachment leaves (and of text alternatives, see scanMultipart) are collected
+ * into `out`. Returns the entity if it is a leaf, and whether it is or holds a text/html part.
  */
-function scanEntity(raw: Buffer, start: number, end: number, depth: number, out: Region[]): void {
-  if (depth > MAX_DEPTH) return;
+function scanEntity(raw: Buffer, start: number, end: number, depth: number, out: Region[], options: CutOptions): { leaf?: Leaf; html: boolean } {
+  const unknown = { html: false };
+  if (depth > MAX_DEPTH) return unknown;
   const bodyStart = endOfHeaders(raw, start, end);
-  if (bodyStart < 0) return;
+  if (bodyStart < 0) return unknown;
   const headers = contentHeaders(raw.toString('latin1', start, bodyStart));
-  if (!headers) return;
+  if (!headers) return unknown;
   const type = parseContentType(headers.contentType);
-  if (!type) return;
+  if (!type) return unknown;
   if (type.mediaType.startsWith('multipart/')) {
-    if (type.boundary) scanMultipart(raw, bodyStart, end, type.boundary, depth, out);
-    return;
+    const html = type.boundary ? scanMultipart(raw, bodyStart, end, type.boundary, type.mediaType === 'multipart/alternative', depth, out, options) : false;
+    return { html };
   }
-  if (headers.transferEncoding?.toLowerCase() !== 'base64') return;
-  if (type.mediaType.startsWith('text/') || type.mediaType.startsWith('message/') || type.mediaType === 'application/ics') return;
+  const transferEncoding = headers.transferEncoding?.toLowerCase();
+  const found = { leaf: { mediaType: type.mediaType, transferEncoding, start: bodyStart, end }, html: type.mediaType === 'text/html' };
+  if (transferEncoding !== 'base64') return found;
+  if (type.mediaType.startsWith('text/') || type.mediaType.startsWith('message/') || type.mediaType === 'application/ics') return found;
   if (end - bodyStart >= MIN_PART_BYTES) out.push({ start: bodyStart, end });
+  return found;
 }
 
-/** The parts between the delimiter lines of a multipart body in raw[start, end). */
-function scanMultipart(raw: Buffer, start: number, end: number, boundary: string, depth: number, out: Region[]): void {
+/**
+ * The parts between the delimiter lines of a multipart body in raw[start, end). In a
+ * multipart/alternative that holds HTML (as a part, or inside one: multipart/related), the
+ * text/plain parts are text alternatives. Returns whether any part is or holds text/html.
+ */
+function scanMultipart(raw: Buffer, start: number, end: number, boundary: string, alternative: boolean, depth: number, out: Region[], options: CutOptions): boolean {
   const dash = Buffer.from(`--${boundary}`, 'latin1');
+  const leaves: Leaf[] = [];
+  let html = false;
+  const scanPart = (from: number, to: number) => {
+    const part = scanEntity(raw, from, to, depth + 1, out, options);
+    if (part.leaf) leaves.push(part.leaf);
+    html ||= part.html;
+  };
   let partStart = -1;
   let pos = start;
-  while (pos < end) {
+  let closed = false;
+  while (pos < end && !closed) {
     const at = raw.indexOf(dash, pos);
     if (at < 0 || at >= end) break;
     const lineEnd = nextLine(raw, at, end);
     if ((at === start || raw[at - 1] === 0x0a) && at + dash.length <= end) {
       const kind = delimiterKind(raw, at + dash.length, lineEnd);
       if (kind !== undefined) {
-        if (partStart >= 0) scanEntity(raw, partStart, at, depth + 1, out);
-        if (kind === 'close') return;
+        if (partStart >= 0) scanPart(partStart, at);
+        if (kind === 'close') closed = true;
         partStart = lineEnd;
       }
     }
     pos = at + dash.length;
   }
   // No close delimiter: the last part runs to the end (as postal-mime reads it).
-  if (partStart >= 0) scanEntity(raw, partStart, end, depth + 1, out);
+  if (!closed && partStart >= 0) scanPart(partStart, end);
+  if (alternative && html && options.skipTextBesideHtml) {
+    for (const l of leaves) {
+      if (l.mediaType !== 'text/plain') continue;
+      if (l.transferEncoding === 'base64') out.push({ start: l.start, end: l.end, text: 'base64' });
+      else if (PLAIN_ENCODINGS.has(l.transferEncoding)) out.push({ start: l.start, end: l.end, text: 'plain' });
+    }
+  }
+  return html;
 }
 
 /** What follows "--boundary" on a line: "--" closes; only spaces and tabs may trail (RFC 2046). */

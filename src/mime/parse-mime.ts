@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
-import { cutBase64Attachments, type CutPart } from './native-base64.js';
+import { cutParts, type CutPart } from './native-base64.js';
 import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
@@ -15,21 +15,34 @@ export class MimeParseError extends Error {
   override readonly name = 'MimeParseError';
 }
 
-/** `nativeBase64: false` parses with postal-mime alone (the reference the tests compare against). */
-export async function parseMime(raw: Buffer, options: { nativeBase64?: boolean } = {}): Promise<MimeMessage> {
+export interface ParseOptions {
+  /** false: postal-mime alone, nothing cut out first (the reference the tests compare against). */
+  nativeBase64?: boolean;
+  /**
+   * false: a plain-text body is not wanted when there is an HTML one (`text` is then undefined),
+   * so a text/plain alternative beside a text/html one need not be decoded (see native-base64.ts).
+   */
+  textBesideHtml?: boolean;
+}
+
+export async function parseMime(raw: Buffer, options: ParseOptions = {}): Promise<MimeMessage> {
   const input = legacyHeadersToUtf8(raw);
-  const native = options.nativeBase64 === false ? undefined : await parseWithNativeBase64(input);
-  if (!native) return toMimeMessage(await postalParse(input), new Map());
-  // Offsets are into `input`; they only describe `raw` when the headers needed no repair.
-  return toMimeMessage(native.email, input === raw ? native.sources : new Map());
+  const native = options.nativeBase64 === false ? undefined : await parseWithCuts(input, options.textBesideHtml === false);
+  const message = native
+    ? // Offsets are into `input`; they only describe `raw` when the headers needed no repair.
+      toMimeMessage(native.email, input === raw ? native.sources : new Map())
+    : toMimeMessage(await postalParse(input), new Map());
+  if (options.textBesideHtml === false && message.html !== undefined) delete message.text;
+  return message;
 }
 
 /**
- * The parse with base64 attachment bodies decoded natively (see native-base64.ts); undefined
- * when there was nothing to cut or the parse did not confirm every cut (then parse as is).
+ * The parse with base64 attachment bodies decoded natively, and text/plain alternatives beside
+ * HTML left out if `skipText` (see native-base64.ts); undefined when there was nothing to cut or
+ * the parse did not confirm every cut (then parse as is).
  */
-async function parseWithNativeBase64(input: Buffer): Promise<{ email: Email; sources: Map<Attachment, { start: number; end: number }> } | undefined> {
-  const cut = cutBase64Attachments(input);
+async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email: Email; sources: Map<Attachment, { start: number; end: number }> } | undefined> {
+  const cut = cutParts(input, { skipTextBesideHtml: skipText });
   if (!cut) return undefined;
   let email: Email;
   try {
@@ -37,6 +50,10 @@ async function parseWithNativeBase64(input: Buffer): Promise<{ email: Email; sou
   } catch {
     return undefined;
   }
+  // A skipped alternative must be all the text body there is, beside an HTML body.
+  if (cut.textMarker !== undefined && (body(email.text) !== cut.textMarker || email.html === undefined)) return undefined;
+  const sources = new Map<Attachment, { start: number; end: number }>();
+  if (cut.parts.length === 0) return { email, sources };
   const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
   const markerLength = cut.parts[0]!.marker.length;
   const found = new Map<Attachment, CutPart>();
@@ -49,7 +66,6 @@ async function parseWithNativeBase64(input: Buffer): Promise<{ email: Email; sou
     found.set(a, part);
   }
   if (byMarker.size > 0) return undefined;
-  const sources = new Map<Attachment, { start: number; end: number }>();
   for (const [a, part] of found) {
     a.content = part.content;
     sources.set(a, { start: part.start, end: part.end });

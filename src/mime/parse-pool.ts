@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { MimeMessage } from './mime-message.js';
-import { MimeParseError, parseMime } from './parse-mime.js';
+import { MimeParseError, parseMime, type ParseOptions } from './parse-mime.js';
 
 /**
  * MIME parsing on worker threads, off the event loop.
@@ -20,10 +20,10 @@ class ParsePool {
     for (let i = 0; i < size; i++) this.#threads.push(new Thread());
   }
 
-  parse(raw: Buffer): Promise<MimeMessage> {
+  parse(raw: Buffer, options: ParseOptions): Promise<MimeMessage> {
     let least: Thread | undefined;
     for (const t of this.#threads) if (t.alive && (!least || t.pending.size < least.pending.size)) least = t;
-    return least ? least.parse(++this.#next, raw) : parseMime(raw);
+    return least ? least.parse(++this.#next, raw, options) : parseMime(raw, options);
   }
 
   get running(): number {
@@ -37,6 +37,7 @@ class ParsePool {
 
 interface Pending {
   raw: Buffer;
+  options: ParseOptions;
   resolve: (m: MimeMessage) => void;
   reject: (e: Error) => void;
 }
@@ -62,10 +63,10 @@ class Thread {
     this.#worker.on('exit', () => this.#died());
   }
 
-  parse(id: number, raw: Buffer): Promise<MimeMessage> {
+  parse(id: number, raw: Buffer, options: ParseOptions): Promise<MimeMessage> {
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { raw, resolve, reject });
-      this.#worker.postMessage({ id, raw });
+      this.pending.set(id, { raw, options, resolve, reject });
+      this.#worker.postMessage({ id, raw, options });
     });
   }
 
@@ -86,7 +87,7 @@ class Thread {
     this.alive = false;
     const held = [...this.pending.values()];
     this.pending.clear();
-    for (const p of held) parseMime(p.raw).then(p.resolve, p.reject);
+    for (const p of held) parseMime(p.raw, p.options).then(p.resolve, p.reject);
   }
 }
 
@@ -120,6 +121,6 @@ export function runningMimeThreads(): number {
 }
 
 /** parseMime, on a thread when they run (see {@link ParsePool}). */
-export function parseMimeOffThread(raw: Buffer): Promise<MimeMessage> {
-  return pool ? pool.parse(raw) : parseMime(raw);
+export function parseMimeOffThread(raw: Buffer, options: ParseOptions = {}): Promise<MimeMessage> {
+  return pool ? pool.parse(raw, options) : parseMime(raw, options);
 }

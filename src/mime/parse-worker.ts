@@ -2,13 +2,13 @@
 import { parentPort } from 'node:worker_threads';
 import { installByteBlob } from './byte-blob.js';
 import type { MimeMessage } from './mime-message.js';
-import { MimeParseError, parseMime } from './parse-mime.js';
+import { MimeParseError, parseMime, type ParseOptions } from './parse-mime.js';
 
 installByteBlob();
 
-parentPort!.on('message', (msg: { id: number; raw: Uint8Array }) => {
+parentPort!.on('message', (msg: { id: number; raw: Uint8Array; options: ParseOptions }) => {
   const raw = Buffer.from(msg.raw.buffer, msg.raw.byteOffset, msg.raw.byteLength);
-  parseMime(raw).then(
+  parseMime(raw, msg.options).then(
     (message) => parentPort!.postMessage({ id: msg.id, message }, ownedBuffers(message)),
     (err: unknown) => parentPort!.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err), parseError: err instanceof MimeParseError }),
   );
