@@ -3,6 +3,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { file, pollMs, minGapMs } = workerData as { file: string; pollMs: number; minGapMs: number };
+
+/** With no commit for this long, the database is looked at less often ({@link IDLE_POLL_MS}). */
+const IDLE_AFTER_MS = 1000;
+const IDLE_POLL_MS = 100;
+
 const db = new BetterSqlite3(file);
 // The checkpoint syncs the log before copying it and the database after: only then may a writer
 // start the log over. That is what makes a checkpoint safe against a power cut.
@@ -13,22 +18,35 @@ db.pragma('wal_autocheckpoint = 0');
 // Commits made before this thread was up count too: the first look always checkpoints.
 let seen = -1;
 let lastCheckpoint = 0;
+let lastChange = 0;
+let timer: NodeJS.Timeout | undefined;
+let stopped = false;
 
-const timer = setInterval(() => {
+function look(): void {
   try {
     const version = dataVersion();
-    if (version === seen || Date.now() - lastCheckpoint < minGapMs) return;
-    seen = version;
-    db.pragma('wal_checkpoint(PASSIVE)');
-    lastCheckpoint = Date.now();
+    if (version !== seen) {
+      lastChange = Date.now();
+      if (Date.now() - lastCheckpoint >= minGapMs) {
+        seen = version;
+        db.pragma('wal_checkpoint(PASSIVE)');
+        lastCheckpoint = Date.now();
+      }
+    }
   } catch {
     // A busy or failing checkpoint is tried again at the next commit; the writer's backstop bounds the log meanwhile.
   }
-}, pollMs);
+  if (stopped) return;
+  // Every few milliseconds while commits come; an idle server is looked at ten times a second, not two hundred.
+  timer = setTimeout(look, Date.now() - lastChange < IDLE_AFTER_MS ? pollMs : IDLE_POLL_MS);
+}
+
+look();
 
 parentPort!.on('message', (msg: unknown) => {
   if (msg !== 'stop') return;
-  clearInterval(timer);
+  stopped = true;
+  clearTimeout(timer);
   db.close();
   parentPort!.close();
 });

@@ -39,7 +39,7 @@ export class Checkpointer {
 /** The writing connection's own automatic checkpoint, for when the thread falls behind: 4x SQLite's default. */
 export const BACKSTOP_PAGES = 4000;
 
-/** How often the thread looks for new commits. */
+/** How often the thread looks for new commits while they come (less often when idle, see checkpoint-worker.ts). */
 const POLL_MS = 5;
 
 /** At most one checkpoint this often: small commits (read flags) are then checkpointed together. */
