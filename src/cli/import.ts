@@ -34,7 +34,8 @@ export function importCommand(): Command {
     .option('--folder <name>', 'target folder (created if missing); for archives, the tree is recreated below it')
     .addOption(dataOption())
     .action(async (email: string, opts: { in: string; folder?: string; data: string }) => {
-      const store = openStore(opts.data);
+      // An import writes batch after batch, as the server does: checkpoints go to their own thread.
+      const store = openStore(opts.data, { checkpointThread: true });
       try {
         const s = await importInto(store, email, opts.in, opts.folder);
         const extra = [s.skipped ? `${s.skipped} already imported` : '', s.failed ? `${s.failed} failed` : ''].filter(Boolean).join(', ');

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { SqliteStore, type SqliteOptions } from '../store/sqlite/sqlite-store.js';
 
 /** A failure to report as one line on stderr with a non-zero exit. */
 export class CliError extends Error {}
@@ -7,9 +7,9 @@ export class CliError extends Error {}
 export const dataOption = () => new Option('--data <dir>', 'data directory').env('EWSD_DATA').default('./data');
 
 /** Opens the store of a data directory, turning file-system failures into one readable line. */
-export function openStore(dataDir: string): SqliteStore {
+export function openStore(dataDir: string, options: SqliteOptions = {}): SqliteStore {
   try {
-    return SqliteStore.open(dataDir);
+    return SqliteStore.open(dataDir, options);
   } catch (err) {
     throw storeOpenError(dataDir, err);
   }

@@ -42,7 +42,8 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /**
    * Checkpoint the WAL on a thread of its own (checkpointer.ts) instead of inside the commits
-   * that cross SQLite's mark. For the long-lived server; short CLI commands leave it off.
+   * that cross SQLite's mark. For the server and `ewsd import`, which write batch after batch;
+   * short CLI commands leave it off.
    */
   checkpointThread?: boolean;
 }
