@@ -167,6 +167,7 @@ describe('UploadItems and the export round trip', () => {
     assert.match(texts[0]!, /checksum/);
     assert.match(texts[1]!, /declares/);
     assert.match(texts[3]!, /not an item export stream/);
+    assert.match(texts[4]!, /t:Data is not valid base64/);
     assert.equal(await inboxCount(), countBefore + 1);
 
     async function inboxCount(): Promise<number> {

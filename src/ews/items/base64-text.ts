@@ -11,17 +11,18 @@ import { EwsError } from '../errors.js';
 const NOT_BASE64 = /[^A-Za-z0-9+/\s=]/;
 const PADDING_TAIL = /^={1,2}\s*$/;
 
-export function decodeBase64(text: string, code: string): Buffer {
+/** Throws EwsError `code` (with `messageText`, else Exchange's text for the code) if `text` is not base64. */
+export function decodeBase64(text: string, code: string, messageText?: string): Buffer {
   // The usual unbroken base64 is checked and decoded in one pass; the rest (white space inside)
   // is checked by pattern, then decoded.
   const strict = strictBase64(text);
   if (strict) return strict;
   const pad = text.indexOf('=');
-  if (NOT_BASE64.test(text) || (pad >= 0 && !PADDING_TAIL.test(text.slice(pad)))) throw new EwsError(code);
+  if (NOT_BASE64.test(text) || (pad >= 0 && !PADDING_TAIL.test(text.slice(pad)))) throw new EwsError(code, messageText);
   return Buffer.from(text, 'base64');
 }
 
 /** The bytes of an element's base64 text: decoded by the streaming parser as it read it when it could, else here. */
-export function decodeBase64Element(el: XmlElement | undefined, code: string): Buffer {
-  return (el && decodedBase64(el)) ?? decodeBase64(el?.text ?? '', code);
+export function decodeBase64Element(el: XmlElement | undefined, code: string, messageText?: string): Buffer {
+  return (el && decodedBase64(el)) ?? decodeBase64(el?.text ?? '', code, messageText);
 }

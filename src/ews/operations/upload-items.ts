@@ -88,13 +88,7 @@ async function targetItem(ctx: RequestContext, idEl: XmlElement | undefined, mai
 }
 
 function decodeData(el: XmlElement): NewItem {
-  let bytes: Buffer;
-  try {
-    bytes = decodeBase64Element(el, 'ErrorCorruptData');
-  } catch (err) {
-    if (err instanceof EwsError) throw new EwsError('ErrorCorruptData', 'The item data is corrupt: t:Data is not valid base64.');
-    throw err;
-  }
+  const bytes = decodeBase64Element(el, 'ErrorCorruptData', 'The item data is corrupt: t:Data is not valid base64.');
   try {
     return messageToItem(decodeItemStream(bytes));
   } catch (err) {
