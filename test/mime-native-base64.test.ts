@@ -64,6 +64,7 @@ const ODD: Record<string, string> = {
   'alternative, base64 text, HTML first': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/html\r\n\r\n<b>hi</b>\r\n--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(Buffer.from('hi there '.repeat(50)))}\r\n--alt--\r\n`,
   'alternative of text and related HTML with an image': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: multipart/related; boundary="rel"\r\n\r\n--rel\r\nContent-Type: text/html\r\n\r\n<img src="cid:i1">\r\n--rel\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <i1>\r\n\r\n${b64Lines(bytes(1200, 8))}\r\n--rel--\r\n--alt--\r\n`,
   'alternative, then a plain-text footer part': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary="alt"\r\n\r\n--alt\r\n${textPart}--alt\r\nContent-Type: text/html\r\n\r\n<p>Hello there</p>\r\n--alt--\r\n--outer\r\nContent-Type: text/plain\r\n\r\n-- footer\r\n--outer--\r\n`,
+  'alternative, a plain-text footer part, then an attachment': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary="alt"\r\n\r\n--alt\r\n${textPart}--alt\r\nContent-Type: text/html\r\n\r\n<p>Hello there</p>\r\n--alt--\r\n--outer\r\nContent-Type: text/plain\r\n\r\n-- footer\r\n--outer\r\n${filePart(att)}--outer--\r\n`,
   'alternative with LF line ends': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--alt--\r\n`.replace(/\r\n/g, '\n'),
   'alternative whose text is an attachment': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain; name="t.txt"\r\nContent-Disposition: attachment; filename="t.txt"\r\n\r\nfile text\r\n--alt\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--alt--\r\n`,
   'alternative whose HTML is an attachment': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: text/html; name="p.html"\r\nContent-Disposition: attachment; filename="p.html"\r\n\r\n<p>x</p>\r\n--alt--\r\n`,
@@ -112,6 +113,11 @@ describe('native base64 decoding of attachment parts', () => {
     const related = await parseMime(Buffer.from(ODD['alternative of text and related HTML with an image']!, 'latin1'), { textBesideHtml: false });
     assert.equal(related.text, undefined);
     assert.ok(related.attachments[0]?.source, 'the cut message was parsed, not the original');
+    // The text cut refused (a footer after the alternative): the attachment is still decoded natively.
+    const footer = await parseMime(Buffer.from(ODD['alternative, a plain-text footer part, then an attachment']!, 'latin1'), { textBesideHtml: false });
+    assert.equal(footer.text, undefined);
+    assert.deepEqual(footer.attachments[0]?.content, att);
+    assert.ok(footer.attachments[0]?.source, 'the attachment cut was kept when the text cut was refused');
   });
 
   it('leaves odd parts to postal-mime', () => {

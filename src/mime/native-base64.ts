@@ -21,7 +21,8 @@
  * multipart/alternative that also holds a text/html part is replaced by a one-line marker, so
  * postal-mime does not decode it (quoted-printable and charset decoding in JavaScript, about a
  * fifth of a typical message's parse). The cut is accepted only if the parsed text body is exactly
- * that marker and an HTML body was found; otherwise the caller parses the original bytes.
+ * that marker and an HTML body was found; otherwise the caller parses again with the attachment
+ * cuts alone.
  */
 import { randomBytes } from 'node:crypto';
 

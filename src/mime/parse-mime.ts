@@ -39,7 +39,7 @@ export async function parseMime(raw: Buffer, options: ParseOptions = {}): Promis
 /**
  * The parse with base64 attachment bodies decoded natively, and text/plain alternatives beside
  * HTML left out if `skipText` (see native-base64.ts); undefined when there was nothing to cut or
- * the parse did not confirm every cut (then parse as is).
+ * the parse did not confirm every attachment cut (then parse as is).
  */
 async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email: Email; sources: Map<Attachment, { start: number; end: number }> } | undefined> {
   const cut = cutParts(input, { skipTextBesideHtml: skipText });
@@ -50,8 +50,9 @@ async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email:
   } catch {
     return undefined;
   }
-  // A skipped alternative must be all the text body there is, beside an HTML body.
-  if (cut.textMarker !== undefined && (body(email.text) !== cut.textMarker || email.html === undefined)) return undefined;
+  // A skipped alternative must be all the text body there is, beside an HTML body. If it is not,
+  // the attachments may still be cut: parse again with those cuts alone.
+  if (cut.textMarker !== undefined && (body(email.text) !== cut.textMarker || email.html === undefined)) return skipText ? parseWithCuts(input, false) : undefined;
   const sources = new Map<Attachment, { start: number; end: number }>();
   if (cut.parts.length === 0) return { email, sources };
   const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
