@@ -2,11 +2,15 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { file, pollMs, minGapMs } = workerData as { file: string; pollMs: number; minGapMs: number };
+const { file } = workerData as { file: string };
 
-/** With no commit for this long, the database is looked at less often ({@link IDLE_POLL_MS}). */
+/** How often the database is looked at while commits come. */
+const POLL_MS = 5;
+/** With no commit for this long, it is looked at less often ({@link IDLE_POLL_MS}). */
 const IDLE_AFTER_MS = 1000;
 const IDLE_POLL_MS = 100;
+/** At most one checkpoint this often: small commits (read flags) are then checkpointed together. */
+const MIN_GAP_MS = 50;
 
 const db = new BetterSqlite3(file);
 // The checkpoint syncs the log before copying it and the database after: only then may a writer
@@ -27,7 +31,7 @@ function look(): void {
     const version = dataVersion();
     if (version !== seen) {
       lastChange = Date.now();
-      if (Date.now() - lastCheckpoint >= minGapMs) {
+      if (Date.now() - lastCheckpoint >= MIN_GAP_MS) {
         seen = version;
         db.pragma('wal_checkpoint(PASSIVE)');
         lastCheckpoint = Date.now();
@@ -38,7 +42,7 @@ function look(): void {
   }
   if (stopped) return;
   // Every few milliseconds while commits come; an idle server is looked at ten times a second, not two hundred.
-  timer = setTimeout(look, Date.now() - lastChange < IDLE_AFTER_MS ? pollMs : IDLE_POLL_MS);
+  timer = setTimeout(look, Date.now() - lastChange < IDLE_AFTER_MS ? POLL_MS : IDLE_POLL_MS);
 }
 
 look();

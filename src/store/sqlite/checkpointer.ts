@@ -20,7 +20,7 @@ export class Checkpointer {
   readonly #exited: Promise<void>;
 
   constructor(file: string) {
-    this.#worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file, pollMs: POLL_MS, minGapMs: MIN_GAP_MS } });
+    this.#worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file } });
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
     // Never what keeps the process running; and a thread that fails is not the store's failure: the backstop takes over.
     this.#worker.unref();
@@ -38,9 +38,3 @@ export class Checkpointer {
 
 /** The writing connection's own automatic checkpoint, for when the thread falls behind: 4x SQLite's default. */
 export const BACKSTOP_PAGES = 4000;
-
-/** How often the thread looks for new commits while they come (less often when idle, see checkpoint-worker.ts). */
-const POLL_MS = 5;
-
-/** At most one checkpoint this often: small commits (read flags) are then checkpointed together. */
-const MIN_GAP_MS = 50;
