@@ -13,6 +13,7 @@ import { itemIdAttrs } from '../items/item-ids.js';
 import { attachmentIdAttrs, itemElement } from '../items/item-xml.js';
 import { parseNewItem } from '../items/parse-item.js';
 import { storeFailure } from '../items/store-errors.js';
+import { storeAsParsed } from '../items/store-as-parsed.js';
 import { isSendable } from '../../items/send.js';
 import { commitSends, prepareSend, sendFailure, sentItemsOf } from '../items/submit.js';
 import type { Submission } from '../../store/store.js';
@@ -30,14 +31,16 @@ export const createItem: Operation = {
     if (disposition !== 'SaveOnly') return sendNewItems(ctx, elements, disposition === 'SendAndSaveCopy', request.child('SavedItemFolderId'));
 
     const target = await savedFolder(ctx, request.child('SavedItemFolderId'));
-    // Parse every item first (per-item failures), then store the good ones in one transaction.
-    // All at once: their MIME is parsed on the MIME threads side by side (mime/parse-pool.ts).
-    const parsed: Array<NewItem | EwsError> = await Promise.all(elements.map((el) => (target instanceof EwsError ? target : parseOrError(el, target.mailbox))));
-    const toStore = parsed.filter((p): p is NewItem => !(p instanceof EwsError));
-    const stored =
-      target instanceof EwsError || toStore.length === 0 ? [] : await ctx.store.createItems(target.mailbox.id, target.folder.id, toStore);
-    let next = 0;
-    const results = parsed.map((p) => (p instanceof EwsError ? p : stored[next++]!));
+    // Every item's parse at once (their MIME goes to the MIME threads, most of it already under
+    // way: early-mime.ts); the good ones are stored, in order, as their parses come back.
+    const results =
+      target instanceof EwsError
+        ? elements.map(() => target)
+        : await storeAsParsed(
+            elements.map((el) => parseOrError(el, target.mailbox)),
+            isEwsError,
+            (items) => ctx.store.createItems(target.mailbox.id, target.folder.id, items),
+          );
 
     return batchResponse({
       op: 'CreateItem',
@@ -103,6 +106,10 @@ async function savedFolder(ctx: RequestContext, el: XmlElement | undefined): Pro
   } catch (err) {
     return asEwsError(err);
   }
+}
+
+function isEwsError(parsed: NewItem | EwsError): parsed is EwsError {
+  return parsed instanceof EwsError;
 }
 
 function parseOrError(el: XmlElement, mailbox: Mailbox): Promise<NewItem | EwsError> {
