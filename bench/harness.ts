@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateCorpus } from './corpus.js';
+import { generateCorpus, type Corpus } from './corpus.js';
 import { Recorder, startCanned } from './canned-ews.js';
 import { cannedDriver, dovecotDriver, ewsdDriver } from './drivers.js';
 import { startDovecot, type DovecotFsync, type RunningDovecot } from './dovecot.js';
@@ -17,13 +17,14 @@ import { EWSD_ONLY, WORKLOADS, runSide, type SideRunOptions, type Workload } fro
 export type Mode = 'tiny' | 'quick' | 'full';
 
 /**
- * Corpus size, sync rounds and `minSeconds` (how long list, fetch, flag and changes keep making
- * passes, see SideRunOptions) per mode: quick stays under a minute, full under ten on 2 cores.
+ * Corpus size, sync rounds, `minSeconds` (how long list, fetch, flag and changes keep making
+ * passes, see SideRunOptions) and warm-up (see warmUp) per mode: quick stays under a minute, full
+ * under ten on 2 cores.
  */
-export const MODES: Record<Mode, { messages: number; syncRounds: number; minSeconds: number }> = {
-  tiny: { messages: 20, syncRounds: 3, minSeconds: 0 },
-  quick: { messages: 400, syncRounds: 10, minSeconds: 1 },
-  full: { messages: 5000, syncRounds: 50, minSeconds: 3 },
+export const MODES: Record<Mode, { messages: number; syncRounds: number; minSeconds: number; warmup: number }> = {
+  tiny: { messages: 20, syncRounds: 3, minSeconds: 0, warmup: 0 },
+  quick: { messages: 400, syncRounds: 10, minSeconds: 1, warmup: 200 },
+  full: { messages: 5000, syncRounds: 50, minSeconds: 3, warmup: 1000 },
 };
 
 export interface BenchOptions {
@@ -34,6 +35,8 @@ export interface BenchOptions {
   concurrencies?: number[];
   /** Messages stored in each account before the workloads (untimed), to measure at a mailbox size. */
   fill?: number;
+  /** Overrides the mode's warm-up: messages put through every workload once on each server, untimed, before the measured runs (0: none). */
+  warmup?: number;
   /** Runs of each side per concurrency (each on a fresh account); the run with the median msgs/s is reported. */
   runs?: number;
   /** Where the JSON and SVG go. */
@@ -99,6 +102,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
   process.once('SIGTERM', interrupted);
   try {
     const count = opts.messages ?? mode.messages;
+    const warmup = selected.size > 0 ? Math.min(opts.warmup ?? mode.warmup, count) : 0;
     log(`generating ${count} messages`);
     const corpus = await generateCorpus(count, opts.seed);
     log(`corpus: ${count} messages, ${(corpus.totalBytes / 2 ** 20).toFixed(1)} MB`);
@@ -117,6 +121,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         dovecotUnavailable = (err as Error).message;
         log(`dovecot unavailable: ${dovecotUnavailable}`);
       }
+      if (warmup > 0) await warmUp(ewsd, dovecot, { corpus: subCorpus(corpus, warmup), concurrency: 1, selected: new Set(WORKLOADS), syncRounds: 1, minSeconds: 0, fill: 0, log });
       for (const concurrency of concurrencies) {
         const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, minSeconds: opts.minSeconds ?? mode.minSeconds, fill: opts.fill ?? 0, log };
         const ewsdRuns: WorkloadResult[][] = [];
@@ -149,6 +154,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       machine,
       corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
       ...(opts.fill ? { fill: opts.fill } : {}),
+      warmup,
       ...(opts.label ? { label: opts.label } : {}),
       ...(opts.ewsdRoot && opts.ewsdRoot !== opts.repoRoot ? { ewsdRoot: opts.ewsdRoot } : {}),
       ...(dovecotUnavailable ? { dovecotUnavailable } : {}),
@@ -173,6 +179,25 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
     await Promise.allSettled([ewsd?.stop(), dovecot?.stop()]);
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Puts the first messages of the corpus through every workload once on each server, on an account
+ * of its own, untimed. ewsd runs on V8: a fresh process spends its first few thousand messages
+ * compiling its hot functions (on V8's helper threads: 3x the steady state's CPU per CreateItem
+ * there), and the first measured run would otherwise report that instead of the server a mailbox
+ * talks to for days. Dovecot gets the same, for its processes and caches.
+ */
+async function warmUp(ewsd: RunningEwsd, dovecot: RunningDovecot | undefined, sideOpts: SideRunOptions): Promise<void> {
+  sideOpts.log(`warm-up (untimed): ${sideOpts.corpus.messages.length} messages through every workload, on each server`);
+  const quiet = { ...sideOpts, log: () => {} };
+  await runSide(ewsdDriver(ewsd), quiet);
+  if (dovecot) await runSide(dovecotDriver(dovecot), quiet);
+}
+
+function subCorpus(corpus: Corpus, count: number): Corpus {
+  const messages = corpus.messages.slice(0, count);
+  return { ...corpus, messages, totalBytes: messages.reduce((n, m) => n + m.raw.length, 0) };
 }
 
 /**

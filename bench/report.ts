@@ -9,6 +9,8 @@ export interface BenchReport {
   corpus: { seed: number; messages: number; bytes: number };
   /** Messages each account held before the workloads (`--fill`). */
   fill?: number;
+  /** Messages put through every workload on each server, untimed, before the measured runs (absent in runs before the warm-up existed). */
+  warmup?: number;
   label?: string;
   /** The checkout whose ewsd was measured, when not the bench's own (`--ewsd`). */
   ewsdRoot?: string;

@@ -117,9 +117,15 @@ describe('benchmark harness', () => {
       assert.match(outcome.table, /^store — /m);
     }));
 
-  it('runs Dovecot with mail_fsync=always when asked (--dovecot-fsync), and repeats flag passes for --min-seconds', (t) =>
-    tinyBench(t, { only: 'flag', concurrencies: [1], dovecotFsync: 'always', minSeconds: 0.5 }, (outcome) => {
+  it('runs Dovecot with mail_fsync=always when asked (--dovecot-fsync), repeats flag passes for --min-seconds, warms both servers up first (--warmup)', (t) => {
+    const lines: string[] = [];
+    return tinyBench(t, { only: 'flag', concurrencies: [1], dovecotFsync: 'always', minSeconds: 0.5, warmup: 10, log: (line) => lines.push(line) }, (outcome) => {
       assert.match(outcome.report.machine.dovecot ?? '', /^Dovecot .*, mail_fsync=always$/);
+      // The warm-up ran before the measured runs, and the report says how large it was.
+      assert.equal(outcome.report.warmup, 10);
+      const warm = lines.findIndex((l) => l.startsWith('warm-up (untimed): 10 messages'));
+      const measured = lines.findIndex((l) => l.startsWith('ewsd, 1 client'));
+      assert.ok(warm >= 0 && warm < measured, lines.join('\n'));
       assert.match(outcome.jsonFile, /-tiny-flag-dovecot-fsync-always\.json$/);
       for (const side of ['ewsd', 'dovecot']) {
         const flag = outcome.report.results.find((r) => r.side === side && r.workload === 'flag');
@@ -129,5 +135,6 @@ describe('benchmark harness', () => {
         assert.ok(flag.messages > 40 && flag.messages % 40 === 0, `${side} flagged ${flag.messages}`);
         assert.equal(flag.requests, flag.messages / 20);
       }
-    }));
+    });
+  });
 });
