@@ -125,6 +125,32 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     assert.equal((await folder('drafts')).unreadCount, 1);
   });
 
+  it('creates a batch whose item fails halfway (a driver error on its attachment): nothing of that item remains, the others are stored', async () => {
+    const sent = await folder('sentitems');
+    // The failing item's row is written before its attachment is refused: only rolling that item
+    // back (its own savepoint, on the second attempt) leaves no trace of it.
+    store.db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON attachments WHEN NEW.name = 'boom.bin' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    try {
+      const boom = newItem('boom');
+      boom.attachments[0]!.name = 'boom.bin';
+      const before = await folder('sentitems');
+      const outcomes = await store.createItems(mailboxId, sent.id, [newItem('first', false), boom, newItem('last', false)]);
+      assert.deepEqual(outcomes.map((o) => o.ok), [true, false, true]);
+      assert.match(String(!outcomes[1]!.ok && outcomes[1]!.error), /refused by the test/);
+      const [first, , last] = outcomes.map((o) => (o.ok ? o.value : undefined));
+      assert.equal(last!.uid, first!.uid + 1, 'no UID spent on the failed item');
+      const stored = (await store.items(mailboxId, [first!.id, last!.id])) as Item[];
+      assert.deepEqual(stored.map((i) => [i.props.subject, i.attachments.length]), [['first', 1], ['last', 1]]);
+      const left = (table: string, where: string) => (store.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }).n;
+      assert.equal(left('items', "subject = 'boom'"), 0);
+      assert.equal(left('attachments', "name = 'boom.bin'"), 0);
+      const after = await folder('sentitems');
+      assert.deepEqual([after.totalCount - before.totalCount, after.unreadCount - before.unreadCount], [2, 2]);
+    } finally {
+      store.db.exec('DROP TRIGGER refuse_boom');
+    }
+  });
+
   it('moves under a new id with a tombstone in the old folder, and copies content and attachments', async () => {
     const inbox = await folder('inbox');
     const archive = await folder('archive');

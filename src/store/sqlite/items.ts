@@ -78,14 +78,30 @@ export class ItemTables {
     this.#checkpoints = new ListingCheckpoints(s);
   }
 
+  /**
+   * A batch is first written without a savepoint per item: a savepoint makes SQLite copy every
+   * page the item touches that the batch already changed (~60 KB an item), ~10% of a CreateItem
+   * of 100. Nothing an item holds can be refused here, so an item fails only on a driver error
+   * (too big, disk full, ...): then that attempt is rolled back whole, and the batch is written
+   * again with a savepoint per item, so that the failing item leaves nothing and the others are
+   * stored, as a savepoint per item always gave.
+   */
   createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Array<Outcome<Item>> {
+    try {
+      return this.#createItems(mailboxId, folderId, items, (write) => ({ ok: true, value: write() }));
+    } catch {
+      return this.#createItems(mailboxId, folderId, items, (write) => this.#attempt(write));
+    }
+  }
+
+  #createItems(mailboxId: number, folderId: number, items: readonly NewItem[], attempt: (write: () => Item) => Outcome<Item>): Array<Outcome<Item>> {
     const run = this.s.db.transaction(() => {
       if (!this.#folderExists(mailboxId, folderId)) {
         return items.map((): Outcome<Item> => ({ ok: false, error: new StoreError('not-found', 'folder not found') }));
       }
       const now = Date.now();
       // Each item comes back as built from what was written: reading 100 items back cost more than writing them.
-      const created = items.map((item) => this.#attempt(() => this.#insertDescribed(mailboxId, folderId, item, now)));
+      const created = items.map((item) => attempt(() => this.#insertDescribed(mailboxId, folderId, item, now)));
       if (created.some((c) => c.ok)) this.#touchFolders(mailboxId, [folderId]);
       return created;
     });
