@@ -19,7 +19,11 @@ export function ewsdDriver(server: RunningEwsd, record?: (request: Buffer, answe
     batch: EWS_BATCH,
     probeRef: EWS_PROBE_REF,
     prepareUser: (name) => server.addUser(name, EWSD_PASSWORD),
-    open: async (user) => new EwsSession(server.url, user, EWSD_PASSWORD, record),
+    open: async (user) => {
+      const session = new EwsSession(server.url, user, EWSD_PASSWORD, record);
+      await session.signIn();
+      return session;
+    },
   };
 }
 

@@ -41,6 +41,23 @@ export class EwsSession implements MailSession {
     this.#url = new URL(url);
   }
 
+  /**
+   * Authenticates once on the session's connection (a GET of the endpoint), as the IMAP session
+   * logs in when it opens: a server's first check of a password (ewsd: scrypt, ~50 ms of CPU) is
+   * then not inside the first timed request, as Dovecot's LOGIN is not.
+   */
+  signIn(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = request(this.#url, { method: 'GET', agent: this.#agent, headers: { Authorization: this.#auth } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new EwsRequestError(`signing in: HTTP ${res.statusCode}`))));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
     const msgs = await this.#call('CreateItem', createItemRequest(batch.map((m) => m.raw)), batch.length);
     return msgs.map((m) => {
