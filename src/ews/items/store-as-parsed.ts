@@ -2,8 +2,8 @@
  * Stores a batch's items while the last of their MIME parses are still running.
  *
  * CreateItem's parses start while the request is being read (early-mime.ts), but the MIME thread
- * falls behind the reader: when the operation runs, a batch of 100 typically waits another
- * 10-60 ms for its last parses, and only then spent ~20 ms writing. Here the items already
+ * falls behind the reader: timed in the server, a batch of 100 waited another 10-60 ms for its
+ * last parses once the operation ran, and only then spent ~20 ms writing. Here the items already
  * parsed are written while the rest parse: each write takes the run of settled parses that
  * follows the last one written, in request order, and at least `minRun` of them (or all that
  * are left), so a batch costs a few commits rather than one per item.
