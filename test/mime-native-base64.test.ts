@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import PostalMime from 'postal-mime';
 import { generateCorpus } from '../bench/corpus.js';
 import { cutParts } from '../src/mime/native-base64.js';
 import { parseMime } from '../src/mime/parse-mime.js';
@@ -36,6 +37,15 @@ const filePart = (content: Buffer, type = 'application/pdf', extra = '', eol = '
   `Content-Type: ${type}; name="f.pdf"${eol}Content-Transfer-Encoding: base64${eol}Content-Disposition: attachment; filename="f.pdf"${eol}${extra}${eol}${b64Lines(content, eol)}${eol}`;
 
 const att = bytes(3000, 1);
+/** An HTML body long enough to be cut, in quoted-printable with non-ASCII and soft breaks. */
+const qpHtml = Array.from({ length: 30 }, (_, i) => `<p class=3D"x">Gr=C3=BC=C3=9Fe ${i} and more words for the line =\r\nto wrap</p>`).join('\r\n');
+const htmlPart = (body: string, type = 'text/html; charset=utf-8', encoding = 'quoted-printable', extra = '') =>
+  `Content-Type: ${type}\r\nContent-Transfer-Encoding: ${encoding}\r\n${extra}\r\n${body}\r\n`;
+/** A multipart/alternative of a quoted-printable text part and `html` (a whole part): as a message, and as a part. */
+const alternativeBody = (html: string) =>
+  `--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n--alt\r\n${html}--alt--\r\n`;
+const alternative = (html: string) => `${head('multipart/alternative; boundary="alt"')}${alternativeBody(html)}`;
+const alternativePart = (html: string) => `Content-Type: multipart/alternative; boundary="alt"\r\n\r\n${alternativeBody(html)}`;
 const ODD: Record<string, string> = {
   'plain mixed': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att)}--outer--\r\n`,
   'nested multiparts': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n--inner\r\n${textPart}--inner\r\nContent-Type: multipart/related; boundary="rel"\r\n\r\n--rel\r\nContent-Type: text/html\r\n\r\n<p>x<img src="cid:logo"></p>\r\n--rel\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <logo>\r\n\r\n${b64Lines(bytes(2000, 2))}\r\n--rel--\r\n--inner--\r\n--outer\r\n${filePart(att)}--outer--\r\n`,
@@ -71,6 +81,28 @@ const ODD: Record<string, string> = {
   'alternative with UTF-16 text': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain; charset=utf-16le\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64Lines(Buffer.from('hello', 'utf16le'))}\r\n--alt\r\nContent-Type: text/html\r\n\r\n<p>hello</p>\r\n--alt--\r\n`,
   'alternative of two texts, no HTML': `${head('multipart/alternative; boundary="alt"')}--alt\r\n${textPart}--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\nend\r\n--alt--\r\n`,
   'CRLF blank line with extra CR': `${head()}--outer\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: BASE64\r\n\r\r\n${b64Lines(att)}\r\n--outer--\r\n`,
+  'HTML in quoted-printable with soft breaks, odd escapes and line ends': alternative(htmlPart(`${qpHtml}=\r\n=ZZ =4 =e9=E9 a=3D=3d ==41 end=\r\n=\r\n\r\n\ttabbed=20\r\nbare\rCR\r\r\nlast=`)),
+  'HTML in Latin-1': alternative(htmlPart(qpHtml.replace(/=C3=BC=C3=9F/g, '=FC=DF'), 'text/html; charset="ISO-8859-1"')),
+  'HTML in windows-1252, 8bit': alternative(htmlPart(`<p>${'caf\xe9 \x80 '.repeat(120)}</p>`, 'text/html; charset=windows-1252', '8bit')),
+  'HTML in UTF-8, 8bit, no charset': alternative(htmlPart(`<p>${'Gr\xc3\xbc\xc3\x9fe '.repeat(120)}</p>`, 'text/html', '8bit')),
+  'HTML in 7bit, LF line ends': alternative(htmlPart(`<p>${'plain words '.repeat(100)}</p>\r\n<p>more</p>`, 'text/html; charset=us-ascii', '7bit')).replace(/\r\n/g, '\n'),
+  'HTML in a charset left to postal-mime': alternative(htmlPart(qpHtml, 'text/html; charset=iso-8859-2')),
+  'HTML with format=flowed': alternative(htmlPart(qpHtml, 'text/html; charset=utf-8; format=flowed')),
+  'HTML with the charset twice': alternative(htmlPart(qpHtml, 'text/html; charset=utf-8; charset=iso-8859-2')),
+  'HTML in base64': alternative(htmlPart(b64Lines(Buffer.from(`<p>${'words '.repeat(200)}</p>`)), 'text/html; charset=utf-8', 'base64')),
+  'HTML marked inline': alternative(htmlPart(qpHtml, 'text/html; charset=utf-8', 'quoted-printable', 'Content-Disposition: inline\r\n')),
+  'HTML as an attachment beside the text': alternative(htmlPart(qpHtml, 'text/html; charset=utf-8', 'quoted-printable', 'Content-Disposition: attachment; filename="a.html"\r\n')),
+  'HTML with two Content-Type headers': alternative(htmlPart(qpHtml, 'text/html; charset=utf-8', 'quoted-printable', 'Content-Type: text/plain\r\n')),
+  'HTML after a leading folded line': alternative(' X-Folded: yes\r\n' + htmlPart(qpHtml)),
+  'two HTML parts': `${head()}--outer\r\n${htmlPart(qpHtml)}--outer\r\n${htmlPart(qpHtml.replace(/Gr/g, 'Kr'))}--outer--\r\n`,
+  'HTML holding a delimiter of the outer multipart': `${head()}--outer\r\n${alternativePart(htmlPart(`${qpHtml}\r\n--outer\r\n\r\nafter`))}--outer--\r\n`,
+  'HTML holding a delimiter of its own multipart with a suffix': alternative(htmlPart(`${qpHtml}\r\n--altX\r\nstill html`)),
+  'HTML as the last part of an unclosed multipart': alternative(htmlPart(qpHtml)).replace(/--alt--\r\n$/, ''),
+  'HTML as the whole message': head('text/html; charset=utf-8').replace('\r\n\r\n', '\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n') + qpHtml + '\r\n',
+  'HTML-only message with an attachment': `${head()}--outer\r\n${htmlPart(qpHtml)}--outer\r\n${filePart(att)}--outer--\r\n`,
+  'HTML and a text footer part': `${head()}--outer\r\n${alternativePart(htmlPart(qpHtml))}--outer\r\nContent-Type: text/plain\r\n\r\n-- footer\r\n--outer--\r\n`,
+  'text alternative with a signature': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain\r\n\r\nHello\r\n-- \r\nme\r\n--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
+  'text alternative after a leading folded line': `${head('multipart/alternative; boundary="alt"')}--alt\r\n Content-Type: text/html\r\n${textPart}--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
 };
 
 describe('native base64 decoding of attachment parts', () => {
@@ -120,6 +152,73 @@ describe('native base64 decoding of attachment parts', () => {
     assert.ok(footer.attachments[0]?.source, 'the attachment cut was kept when the text cut was refused');
   });
 
+  it('decodes the HTML body itself, when asked, in the shapes postal-mime reads the same way', async () => {
+    const cases: Array<[string, boolean]> = [
+      ['HTML in quoted-printable with soft breaks, odd escapes and line ends', true],
+      ['HTML in Latin-1', true],
+      ['HTML in windows-1252, 8bit', true],
+      ['HTML in UTF-8, 8bit, no charset', true],
+      ['HTML in 7bit, LF line ends', true],
+      ['HTML marked inline', true],
+      ['HTML-only message with an attachment', true],
+      ['HTML and a text footer part', true],
+      ['HTML in a charset left to postal-mime', false],
+      ['HTML with format=flowed', false],
+      ['HTML with the charset twice', false],
+      ['HTML in base64', false],
+      ['HTML as an attachment beside the text', false],
+      ['HTML with two Content-Type headers', false],
+      ['HTML after a leading folded line', false],
+      ['two HTML parts', false],
+      ['HTML holding a delimiter of the outer multipart', false],
+      ['HTML as the last part of an unclosed multipart', false],
+      ['HTML as the whole message', false],
+      ['HTML holding a delimiter of its own multipart with a suffix', true],
+    ];
+    for (const [name, cut] of cases) {
+      const raw = Buffer.from(ODD[name]!, 'latin1');
+      assert.equal(cutParts(raw, { skipTextBesideHtml: true })?.html !== undefined, cut, name);
+      assert.equal(cutParts(raw)?.html, undefined, `${name}: not asked`);
+    }
+    const m = await parseMime(Buffer.from(ODD['HTML in Latin-1']!, 'latin1'), { textBesideHtml: false });
+    assert.ok(m.html?.startsWith('<p class="x">Grüße 0 and more words for the line to wrap</p>\n'), m.html?.slice(0, 80));
+    // A text part beside the cut HTML that postal-mime would render into the HTML body: the cut is refused and the parse is right.
+    const footer = await parseMime(Buffer.from(ODD['HTML and a text footer part']!, 'latin1'), { textBesideHtml: false });
+    assert.match(footer.html ?? '', /-- footer/);
+  });
+
+  it('leaves out a text alternative with a signature line, but not one whose headers it may misread', () => {
+    const raw = Buffer.from(ODD['text alternative with a signature']!, 'latin1');
+    assert.ok(cutParts(raw, { skipTextBesideHtml: true })?.textMarker);
+    const folded = Buffer.from(ODD['text alternative after a leading folded line']!, 'latin1');
+    assert.equal(cutParts(folded, { skipTextBesideHtml: true })?.textMarker, undefined, 'a header block the scan may misread is left as it is');
+  });
+
+  it('decodes quoted-printable and 8bit HTML exactly as postal-mime does (random bodies)', async () => {
+    const alphabet = Buffer.from('=====AaFf09Zz \t\r<>"/\xe9\xc3\xa9\x80', 'latin1');
+    for (let n = 0; n < 150; n++) {
+      const noise = pseudoRandomBytes(900, 1000 + n);
+      const lines: string[] = [];
+      let line = '';
+      for (const b of noise) {
+        if (b % 23 === 0) {
+          lines.push(line);
+          line = '';
+        } else line += String.fromCharCode(alphabet[b % alphabet.length]!);
+      }
+      lines.push(line);
+      const body = `<p>${'filler '.repeat(80)}</p>\r\n${lines.join('\r\n')}`;
+      const encoding = n % 3 === 2 ? '8bit' : 'quoted-printable';
+      const charset = ['utf-8', 'iso-8859-1', 'windows-1252'][n % 3]!;
+      const raw = Buffer.from(alternative(htmlPart(body, `text/html; charset=${charset}`, encoding)), 'latin1');
+      const cut = cutParts(raw, { skipTextBesideHtml: true })?.html;
+      assert.ok(cut, `random body ${n} was cut`);
+      // The decoded text itself, against postal-mime's reading of the original part.
+      assert.equal(cut.text, (await PostalMime.parse(raw)).html, `random body ${n} (${encoding}, ${charset})`);
+      await assertSameParse(raw, `random body ${n} (${encoding}, ${charset})`);
+    }
+  });
+
   it('leaves odd parts to postal-mime', () => {
     assert.equal(cutParts(Buffer.from(ODD['padded on every line']!, 'latin1')), undefined);
     assert.equal(cutParts(Buffer.from(ODD['spaces and junk in the base64']!, 'latin1')), undefined);
@@ -132,13 +231,17 @@ describe('native base64 decoding of attachment parts', () => {
     const corpus = await generateCorpus(120, 7);
     let cut = 0;
     let textSkipped = 0;
+    let htmlDecoded = 0;
     for (const m of corpus.messages) {
       if (cutParts(m.raw)) cut++;
-      if (cutParts(m.raw, { skipTextBesideHtml: true })?.textMarker) textSkipped++;
+      const skipping = cutParts(m.raw, { skipTextBesideHtml: true });
+      if (skipping?.textMarker) textSkipped++;
+      if (skipping?.html) htmlDecoded++;
       await assertSameParse(m.raw, `corpus message ${m.index}`);
     }
     assert.ok(cut >= 10, `only ${cut} corpus messages took the native path`);
     assert.ok(textSkipped >= 60, `only ${textSkipped} corpus messages had their text alternative left out`);
+    assert.ok(htmlDecoded >= 60, `only ${htmlDecoded} corpus messages had their HTML decoded natively`);
   });
 
   it('gives the same parse over the MIME fixtures and the seeds', async () => {

@@ -16,15 +16,30 @@
  * here (see strictBase64). Anything else (a part the scan read differently from postal-mime)
  * makes the caller parse the original bytes instead. Parts that look odd are simply left alone.
  *
- * The same cut serves a second purpose, when the caller has no use for a plain-text body beside an
- * HTML one (an item keeps one body; see itemFromMime): the text/plain part of a
- * multipart/alternative that also holds a text/html part is replaced by a one-line marker, so
- * postal-mime does not decode it (quoted-printable and charset decoding in JavaScript, about a
- * fifth of a typical message's parse). The cut is accepted only if the parsed text body is exactly
- * that marker and an HTML body was found; otherwise the caller parses again with the attachment
- * cuts alone.
+ * The same cut serves two more purposes when the caller has no use for a plain-text body beside
+ * an HTML one (an item keeps one body; see itemFromMime):
+ *
+ * - The text/plain part of a multipart/alternative that also holds a text/html part is replaced,
+ *   headers and all, by a plain text/plain part holding a one-line marker, so postal-mime does not
+ *   decode it (quoted-printable and charset decoding in JavaScript, about a fifth of a typical
+ *   message's parse). The cut is accepted only if the parsed text body is exactly that marker and
+ *   an HTML body was found.
+ * - The one HTML body of the message (a text/html part inside a multipart, not an attachment,
+ *   quoted-printable or 7/8bit, in UTF-8, ASCII or Latin-1) is replaced the same way by a text/html
+ *   part holding a marker, and decoded here in one pass (native-text.ts), where postal-mime would
+ *   read it line by line with a 100 KB buffer per quoted-printable part. The cut is accepted only
+ *   if the parsed HTML body is exactly that marker line. Over the benchmark corpus, the two
+ *   replacements of whole parts (rather than of their bodies) and the HTML decoding here take
+ *   17% off the parse.
+ *
+ * Either refused, the caller parses again with the attachment cuts alone. A whole part is replaced
+ * only if the scan reads its role exactly as postal-mime does: a header block of plain fields with
+ * no Content-Type, Content-Transfer-Encoding or Content-Disposition twice, no attachment
+ * disposition, and a body without a line that postal-mime would read as a delimiter of an
+ * enclosing multipart (the scan ends each part at its own multipart's delimiter only).
  */
 import { randomBytes } from 'node:crypto';
+import { decodeTextBody, isNativeCharset } from './native-text.js';
 
 /**
  * Markers' nonces: 16 random hex digits drawn once per thread, then a counter (8 hex digits), so
@@ -67,6 +82,8 @@ export interface CutMessage {
   parts: CutPart[];
   /** The marker that replaced the text/plain alternatives (what the parsed text body must be), if any was cut. */
   textMarker?: string;
+  /** The HTML body, if it was cut: its marker line and its decoded text (what the parsed HTML body must be and becomes). */
+  html?: { marker: string; text: string };
 }
 
 export interface CutOptions {
@@ -77,28 +94,51 @@ export interface CutOptions {
 interface Region {
   start: number;
   end: number;
-  /** A text/plain alternative to skip (with how its marker must be written), rather than an attachment to decode. */
-  text?: 'plain' | 'base64';
+  /** A text/plain alternative to skip, headers and all, rather than an attachment to decode. */
+  text?: true;
+  /** The HTML body, to decode here; the region is the whole part, headers and all. */
+  html?: Leaf;
 }
 
 /** A leaf part as the scan saw it. */
 interface Leaf {
+  /** Where the part's headers start. */
+  headerStart: number;
   mediaType: string;
   transferEncoding: string | undefined;
   start: number;
   end: number;
+  charset: string | undefined;
+  /** Its Content-Type has a format parameter (format=flowed is decoded differently), or a parameter twice. */
+  oddParams: boolean;
+  /** Content-Disposition's value, lowercased, if the part has one. */
+  disposition: string | undefined;
+  /** Its header block is plain (see ContentHeaders): the scan reads its role as postal-mime does, so the block may be replaced. */
+  plainHeaders: boolean;
+  /** The part ended at a delimiter line of its multipart (not the top-level entity, not an unclosed last part). */
+  delimited: boolean;
+  /** The boundaries of the multiparts around it, innermost last. */
+  boundaries: readonly string[];
 }
 
-/** Transfer encodings in which a line of ASCII letters, digits and '-' stands for itself. */
-const PLAIN_ENCODINGS = new Set([undefined, '7bit', '8bit', 'binary', 'quoted-printable']);
+/** What the scan gathers over the whole message. */
+interface Scan {
+  regions: Region[];
+  options: CutOptions;
+  /** Every text/html leaf. */
+  htmlLeaves: Leaf[];
+}
 
 /**
- * Cuts the base64 attachment bodies (and, if asked, the text/plain alternatives beside HTML) out of
- * `raw`. Returns undefined when there is nothing worth cutting (the caller then parses `raw` as it is).
+ * Cuts the base64 attachment bodies (and, if asked, the text/plain alternatives beside HTML and the
+ * HTML body) out of `raw`. Returns undefined when there is nothing worth cutting (the caller then parses `raw` as it is).
  */
 export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | undefined {
-  const regions: Region[] = [];
-  scanEntity(raw, 0, raw.length, 0, regions, options);
+  const scan: Scan = { regions: [], options, htmlLeaves: [] };
+  scanEntity(raw, 0, raw.length, 0, [], false, scan);
+  const regions = scan.regions;
+  const html = scan.htmlLeaves.length === 1 ? scan.htmlLeaves[0]! : undefined;
+  if (options.skipTextBesideHtml && html && isDecodableHtml(raw, html)) regions.push({ start: html.headerStart, end: html.end, html });
   if (regions.length === 0) return undefined;
   // Alternatives are found after their siblings' insides: back into document order.
   regions.sort((a, b) => a.start - b.start);
@@ -107,12 +147,18 @@ export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | un
   const pieces: Buffer[] = [];
   const parts: CutPart[] = [];
   let textCut = false;
+  let htmlCut: CutMessage['html'];
   let pos = 0;
   for (const r of regions) {
     let line: string;
-    if (r.text) {
-      // 42 characters: whole base64 quads, no padding.
-      line = r.text === 'base64' ? Buffer.from(textMarker, 'latin1').toString('base64') : textMarker;
+    if (r.html) {
+      // The whole part becomes a plain text/html part holding the marker: postal-mime then reads
+      // it without a decoder of its own (a quoted-printable one allocates 100 KB).
+      const marker = `ewsd-html-${nonce}`;
+      htmlCut = { marker, text: decodeTextBody(raw, r.html.start, r.html.end, r.html.transferEncoding === 'quoted-printable', r.html.charset) };
+      line = `Content-Type: text/html\r\n\r\n${marker}`;
+    } else if (r.text) {
+      line = `Content-Type: text/plain\r\n\r\n${textMarker}`;
       textCut = true;
     } else {
       const content = strictBase64(raw.toString('latin1', r.start, r.end));
@@ -125,11 +171,36 @@ export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | un
     pieces.push(raw.subarray(pos, r.start), Buffer.from(`${line}\r\n`, 'latin1'));
     pos = r.end;
   }
-  if (parts.length === 0 && !textCut) return undefined;
+  if (parts.length === 0 && !textCut && !htmlCut) return undefined;
   pieces.push(raw.subarray(pos));
   const cut: CutMessage = { raw: Buffer.concat(pieces), parts };
   if (textCut) cut.textMarker = textMarker;
+  if (htmlCut) cut.html = htmlCut;
   return cut;
+}
+
+/** Transfer encodings decoded by native-text.ts (anything else postal-mime decodes its own way). */
+const TEXT_ENCODINGS = new Set([undefined, '7bit', '8bit', 'quoted-printable']);
+
+/** Whether postal-mime would take this text/html leaf as the HTML body and decode it as native-text.ts does. */
+function isDecodableHtml(raw: Buffer, leaf: Leaf): boolean {
+  if (leaf.end - leaf.start < MIN_PART_BYTES || !leaf.delimited || leaf.oddParams || !leaf.plainHeaders) return false;
+  if (leaf.disposition !== undefined && leaf.disposition !== 'inline') return false;
+  if (!TEXT_ENCODINGS.has(leaf.transferEncoding) || !isNativeCharset(leaf.charset)) return false;
+  return !holdsDelimiter(raw, leaf);
+}
+
+/** Whether a line of the leaf's body would end it for postal-mime: a delimiter of one of the multiparts around it. */
+function holdsDelimiter(raw: Buffer, leaf: Leaf): boolean {
+  const dashes = Buffer.from('--', 'latin1');
+  for (let at = raw.indexOf(dashes, leaf.start); at >= 0 && at < leaf.end; at = raw.indexOf(dashes, at + 2)) {
+    if (at !== leaf.start && raw[at - 1] !== 0x0a) continue;
+    const lineEnd = nextLine(raw, at, leaf.end);
+    for (const boundary of leaf.boundaries) {
+      if (raw.toString('latin1', at + 2, Math.min(lineEnd, at + 2 + boundary.length)) === boundary && delimiterKind(raw, at + 2 + boundary.length, lineEnd) !== undefined) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -163,9 +234,11 @@ function occurrences(text: string, char: string): number {
 /**
  * One entity (a message or a body part) in raw[start, end): its headers, then its body. Body
  * regions of base64 attachment leaves (and of text alternatives, see scanMultipart) are collected
- * into `out`. Returns the entity if it is a leaf, and whether it is or holds a text/html part.
+ * into the scan's regions, text/html leaves into its htmlLeaves. Returns the entity if it is a
+ * leaf, and whether it is or holds a text/html part. `boundaries` are those of the multiparts
+ * around it; `delimited`, whether it ends at a delimiter line of the innermost one.
  */
-function scanEntity(raw: Buffer, start: number, end: number, depth: number, out: Region[], options: CutOptions): { leaf?: Leaf; html: boolean } {
+function scanEntity(raw: Buffer, start: number, end: number, depth: number, boundaries: readonly string[], delimited: boolean, scan: Scan): { leaf?: Leaf; html: boolean } {
   const unknown = { html: false };
   if (depth > MAX_DEPTH) return unknown;
   const bodyStart = endOfHeaders(raw, start, end);
@@ -175,14 +248,17 @@ function scanEntity(raw: Buffer, start: number, end: number, depth: number, out:
   const type = parseContentType(headers.contentType);
   if (!type) return unknown;
   if (type.mediaType.startsWith('multipart/')) {
-    const html = type.boundary ? scanMultipart(raw, bodyStart, end, type.boundary, type.mediaType === 'multipart/alternative', depth, out, options) : false;
+    const html = type.boundary ? scanMultipart(raw, bodyStart, end, type.boundary, type.mediaType === 'multipart/alternative', depth, boundaries, scan) : false;
     return { html };
   }
   const transferEncoding = headers.transferEncoding?.toLowerCase();
-  const found = { leaf: { mediaType: type.mediaType, transferEncoding, start: bodyStart, end }, html: type.mediaType === 'text/html' };
+  const disposition = headers.disposition === undefined ? undefined : headers.disposition.split(';')[0]!.trim().toLowerCase();
+  const leaf: Leaf = { headerStart: start, mediaType: type.mediaType, transferEncoding, start: bodyStart, end, charset: type.charset, oddParams: type.oddParams, disposition, plainHeaders: headers.plain, delimited, boundaries };
+  const found = { leaf, html: type.mediaType === 'text/html' };
+  if (found.html) scan.htmlLeaves.push(leaf);
   if (transferEncoding !== 'base64') return found;
   if (type.mediaType.startsWith('text/') || type.mediaType.startsWith('message/') || type.mediaType === 'application/ics') return found;
-  if (end - bodyStart >= MIN_PART_BYTES) out.push({ start: bodyStart, end });
+  if (end - bodyStart >= MIN_PART_BYTES) scan.regions.push({ start: bodyStart, end });
   return found;
 }
 
@@ -191,12 +267,13 @@ function scanEntity(raw: Buffer, start: number, end: number, depth: number, out:
  * multipart/alternative that holds HTML (as a part, or inside one: multipart/related), the
  * text/plain parts are text alternatives. Returns whether any part is or holds text/html.
  */
-function scanMultipart(raw: Buffer, start: number, end: number, boundary: string, alternative: boolean, depth: number, out: Region[], options: CutOptions): boolean {
+function scanMultipart(raw: Buffer, start: number, end: number, boundary: string, alternative: boolean, depth: number, outer: readonly string[], scan: Scan): boolean {
   const dash = Buffer.from(`--${boundary}`, 'latin1');
+  const boundaries = [...outer, boundary];
   const leaves: Leaf[] = [];
   let html = false;
-  const scanPart = (from: number, to: number) => {
-    const part = scanEntity(raw, from, to, depth + 1, out, options);
+  const scanPart = (from: number, to: number, delimited: boolean) => {
+    const part = scanEntity(raw, from, to, depth + 1, boundaries, delimited, scan);
     if (part.leaf) leaves.push(part.leaf);
     html ||= part.html;
   };
@@ -210,7 +287,7 @@ function scanMultipart(raw: Buffer, start: number, end: number, boundary: string
     if ((at === start || raw[at - 1] === 0x0a) && at + dash.length <= end) {
       const kind = delimiterKind(raw, at + dash.length, lineEnd);
       if (kind !== undefined) {
-        if (partStart >= 0) scanPart(partStart, at);
+        if (partStart >= 0) scanPart(partStart, at, true);
         if (kind === 'close') closed = true;
         partStart = lineEnd;
       }
@@ -218,12 +295,12 @@ function scanMultipart(raw: Buffer, start: number, end: number, boundary: string
     pos = at + dash.length;
   }
   // No close delimiter: the last part runs to the end (as postal-mime reads it).
-  if (!closed && partStart >= 0) scanPart(partStart, end);
-  if (alternative && html && options.skipTextBesideHtml) {
+  if (!closed && partStart >= 0) scanPart(partStart, end, false);
+  if (alternative && html && scan.options.skipTextBesideHtml) {
     for (const l of leaves) {
-      if (l.mediaType !== 'text/plain') continue;
-      if (l.transferEncoding === 'base64') out.push({ start: l.start, end: l.end, text: 'base64' });
-      else if (PLAIN_ENCODINGS.has(l.transferEncoding)) out.push({ start: l.start, end: l.end, text: 'plain' });
+      // An attachment keeps its place (postal-mime would list it); anything else becomes the marker.
+      if (l.mediaType !== 'text/plain' || !l.plainHeaders || (l.disposition !== undefined && l.disposition !== 'inline') || holdsDelimiter(raw, l)) continue;
+      scan.regions.push({ start: l.headerStart, end: l.end, text: true });
     }
   }
   return html;
@@ -268,36 +345,71 @@ function endOfHeaders(raw: Buffer, start: number, end: number): number {
   return -1;
 }
 
-/** The first Content-Type and Content-Transfer-Encoding values, unfolded; undefined if unsure. */
-function contentHeaders(block: string): { contentType: string | undefined; transferEncoding: string | undefined } | undefined {
+interface ContentHeaders {
+  contentType: string | undefined;
+  transferEncoding: string | undefined;
+  disposition: string | undefined;
+  /** Every line is a header field or continues one, and none of the three above comes twice. */
+  plain: boolean;
+}
+
+/** The first Content-Type, Content-Transfer-Encoding and Content-Disposition values, unfolded; undefined if unsure. */
+function contentHeaders(block: string): ContentHeaders | undefined {
   // postal-mime reads header bytes as UTF-8; plain ASCII reads the same either way.
   if (!/^[\x00-\x7f]*$/.test(block)) return undefined;
   let contentType: string | undefined;
   let transferEncoding: string | undefined;
+  let disposition: string | undefined;
+  let plain = true;
   const lines = block.split('\n').map((l) => l.replace(/[\r\n]+$/, ''));
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line === '' || /^[ \t]/.test(line)) continue;
+    if (line === '') continue;
+    if (/^[ \t]/.test(line)) {
+      plain = false;
+      continue;
+    }
     let value = line;
     while (i + 1 < lines.length && /^[ \t]/.test(lines[i + 1]!)) value += lines[++i]!;
     const colon = value.indexOf(':');
-    if (colon < 0) continue;
+    if (colon < 0) {
+      plain = false;
+      continue;
+    }
     const key = value.slice(0, colon).replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase();
     const v = value.slice(colon + 1).trim();
-    if (key === 'content-type') contentType ??= v;
-    else if (key === 'content-transfer-encoding') transferEncoding ??= v;
+    if (key === 'content-type') {
+      if (contentType !== undefined) plain = false;
+      contentType ??= v;
+    } else if (key === 'content-transfer-encoding') {
+      if (transferEncoding !== undefined) plain = false;
+      transferEncoding ??= v;
+    } else if (key === 'content-disposition') {
+      if (disposition !== undefined) plain = false;
+      disposition ??= v;
+    }
   }
-  return { contentType, transferEncoding };
+  return { contentType, transferEncoding, disposition, plain };
 }
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+/;
 
+/** A Content-Type as the scan reads it. */
+interface ContentType {
+  mediaType: string;
+  boundary?: string;
+  charset?: string;
+  /** A format parameter, or any parameter given twice. */
+  oddParams: boolean;
+}
+
 /** "type/subtype; name=value; ..." in its plain form only (no comments, no RFC 2231 sections). */
-function parseContentType(value: string | undefined): { mediaType: string; boundary?: string } | undefined {
+function parseContentType(value: string | undefined): ContentType | undefined {
   if (value === undefined || value.includes('(') || value.includes('\\')) return undefined;
   const m = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+\/[A-Za-z0-9!#$%&'*+.^_`|~-]+)[ \t]*/.exec(value);
   if (!m) return undefined;
-  const out: { mediaType: string; boundary?: string } = { mediaType: m[1]!.toLowerCase() };
+  const out: ContentType = { mediaType: m[1]!.toLowerCase(), oddParams: false };
+  const seen = new Set<string>();
   let rest = value.slice(m[0].length);
   while (rest !== '') {
     const p = /^;[ \t]*/.exec(rest);
@@ -322,7 +434,11 @@ function parseContentType(value: string | undefined): { mediaType: string; bound
       rest = rest.slice(t.length);
     }
     rest = rest.replace(/^[ \t]*/, '');
-    if (name.toLowerCase() === 'boundary' && out.boundary === undefined) {
+    const key = name.toLowerCase();
+    if (seen.has(key) || key === 'format') out.oddParams = true;
+    seen.add(key);
+    if (key === 'charset') out.charset ??= v;
+    if (key === 'boundary' && out.boundary === undefined) {
       if (v === '' || /[ \t]$/.test(v)) return undefined;
       out.boundary = v;
     }

@@ -50,9 +50,13 @@ async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email:
   } catch {
     return undefined;
   }
-  // A skipped alternative must be all the text body there is, beside an HTML body. If it is not,
-  // the attachments may still be cut: parse again with those cuts alone.
-  if (cut.textMarker !== undefined && (body(email.text) !== cut.textMarker || email.html === undefined)) return skipText ? parseWithCuts(input, false) : undefined;
+  // A skipped alternative must be all the text body there is, beside an HTML body, and a cut HTML
+  // body all the HTML body there is. If not, the attachments may still be cut: parse again with
+  // those cuts alone.
+  const textRefused = cut.textMarker !== undefined && (body(email.text) !== cut.textMarker || email.html === undefined);
+  const htmlRefused = cut.html !== undefined && email.html !== `${cut.html.marker}\n`;
+  if (textRefused || htmlRefused) return skipText ? parseWithCuts(input, false) : undefined;
+  if (cut.html) email.html = cut.html.text;
   const sources = new Map<Attachment, { start: number; end: number }>();
   if (cut.parts.length === 0) return { email, sources };
   const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
