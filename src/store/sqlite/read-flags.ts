@@ -94,15 +94,22 @@ export class ReadFlagWrites {
     return run.immediate();
   }
 
-  /** The rows of the batch's items in this mailbox, by id (`+`: see selectItemRows). */
+  /**
+   * The rows of the batch's items in this mailbox, by id (`+`: see selectItemRows). Read as arrays
+   * and built as object literals, as readItemRows does: better-sqlite3's own row objects took
+   * 0.21 ms of a 100-item read against 0.12 ms this way.
+   */
   #rows(mailboxId: number, updates: readonly ReadFlagUpdate[]): Map<number, FlagRow> {
     const ids = JSON.stringify([...new Set(updates.map((u) => u.itemId))]);
     const rows = this.s
       .sql(
         `SELECT id, folder_id, is_read, modseq, item_class, has_mime, read_version FROM items WHERE id IN (SELECT value FROM json_each(?)) AND +mailbox_id = ?`,
       )
-      .all(ids, mailboxId) as FlagRow[];
-    return new Map(rows.map((r) => [r.id, r]));
+      .raw(true)
+      .all(ids, mailboxId) as Array<[number, number, number, number, string, number, number | null]>;
+    return new Map(
+      rows.map(([id, folder_id, is_read, modseq, item_class, has_mime, read_version]) => [id, { id, folder_id, is_read, modseq, item_class, has_mime, read_version }]),
+    );
   }
 
   #mailboxModseq(mailboxId: number): number {
