@@ -102,6 +102,8 @@ const ODD: Record<string, string> = {
   'HTML-only message with an attachment': `${head()}--outer\r\n${htmlPart(qpHtml)}--outer\r\n${filePart(att)}--outer--\r\n`,
   'HTML and a text footer part': `${head()}--outer\r\n${alternativePart(htmlPart(qpHtml))}--outer\r\nContent-Type: text/plain\r\n\r\n-- footer\r\n--outer--\r\n`,
   'text alternative with a signature': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain\r\n\r\nHello\r\n-- \r\nme\r\n--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
+  'text alternative holding a delimiter of the outer multipart': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary="alt"\r\n\r\n--alt\r\nContent-Type: text/plain\r\n\r\nHello\r\n--outer\r\nContent-Type: text/plain\r\n\r\nnot the text\r\n--alt\r\n${htmlPart(qpHtml)}--alt--\r\n--outer--\r\n`,
+  'a nested multipart reusing its parent\'s boundary, with HTML': `${head('multipart/mixed; boundary="B"')}--B\r\nContent-Type: multipart/alternative; boundary="B"\r\n\r\n--B\r\n${textPart}--B\r\n${htmlPart(qpHtml)}--B--\r\n--B\r\n${filePart(att)}--B--\r\n`,
   'text alternative after a leading folded line': `${head('multipart/alternative; boundary="alt"')}--alt\r\n Content-Type: text/html\r\n${textPart}--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
 };
 
@@ -187,9 +189,11 @@ describe('native base64 decoding of attachment parts', () => {
     assert.match(footer.html ?? '', /-- footer/);
   });
 
-  it('leaves out a text alternative with a signature line, but not one whose headers it may misread', () => {
+  it('leaves out a text alternative with a signature line, but not one it may read differently from postal-mime', () => {
     const raw = Buffer.from(ODD['text alternative with a signature']!, 'latin1');
     assert.ok(cutParts(raw, { skipTextBesideHtml: true })?.textMarker);
+    const outer = Buffer.from(ODD['text alternative holding a delimiter of the outer multipart']!, 'latin1');
+    assert.equal(cutParts(outer, { skipTextBesideHtml: true })?.textMarker, undefined, 'a text part postal-mime would end early is left as it is');
     const folded = Buffer.from(ODD['text alternative after a leading folded line']!, 'latin1');
     assert.equal(cutParts(folded, { skipTextBesideHtml: true })?.textMarker, undefined, 'a header block the scan may misread is left as it is');
   });

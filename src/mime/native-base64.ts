@@ -34,9 +34,10 @@
  *
  * Either refused, the caller parses again with the attachment cuts alone. A whole part is replaced
  * only if the scan reads its role exactly as postal-mime does: a header block of plain fields with
- * no Content-Type, Content-Transfer-Encoding or Content-Disposition twice, no attachment
- * disposition, and a body without a line that postal-mime would read as a delimiter of an
- * enclosing multipart (the scan ends each part at its own multipart's delimiter only).
+ * no Content-Type, Content-Transfer-Encoding or Content-Disposition twice, and no attachment
+ * disposition. Its body ends where postal-mime ends it: each multipart's scan splits its body at
+ * every one of its delimiter lines, inside nested parts too, as postal-mime checks every open
+ * boundary on every line.
  */
 import { randomBytes } from 'node:crypto';
 import { decodeTextBody, isNativeCharset } from './native-text.js';
@@ -117,8 +118,6 @@ interface Leaf {
   plainHeaders: boolean;
   /** The part ended at a delimiter line of its multipart (not the top-level entity, not an unclosed last part). */
   delimited: boolean;
-  /** The boundaries of the multiparts around it, innermost last. */
-  boundaries: readonly string[];
 }
 
 /** What the scan gathers over the whole message. */
@@ -135,10 +134,10 @@ interface Scan {
  */
 export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | undefined {
   const scan: Scan = { regions: [], options, htmlLeaves: [] };
-  scanEntity(raw, 0, raw.length, 0, [], false, scan);
+  scanEntity(raw, 0, raw.length, 0, false, scan);
   const regions = scan.regions;
   const html = scan.htmlLeaves.length === 1 ? scan.htmlLeaves[0]! : undefined;
-  if (options.skipTextBesideHtml && html && isDecodableHtml(raw, html)) regions.push({ start: html.headerStart, end: html.end, html });
+  if (options.skipTextBesideHtml && html && isDecodableHtml(html)) regions.push({ start: html.headerStart, end: html.end, html });
   if (regions.length === 0) return undefined;
   // Alternatives are found after their siblings' insides: back into document order.
   regions.sort((a, b) => a.start - b.start);
@@ -183,24 +182,10 @@ export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | un
 const TEXT_ENCODINGS = new Set([undefined, '7bit', '8bit', 'quoted-printable']);
 
 /** Whether postal-mime would take this text/html leaf as the HTML body and decode it as native-text.ts does. */
-function isDecodableHtml(raw: Buffer, leaf: Leaf): boolean {
+function isDecodableHtml(leaf: Leaf): boolean {
   if (leaf.end - leaf.start < MIN_PART_BYTES || !leaf.delimited || leaf.oddParams || !leaf.plainHeaders) return false;
   if (leaf.disposition !== undefined && leaf.disposition !== 'inline') return false;
-  if (!TEXT_ENCODINGS.has(leaf.transferEncoding) || !isNativeCharset(leaf.charset)) return false;
-  return !holdsDelimiter(raw, leaf);
-}
-
-/** Whether a line of the leaf's body would end it for postal-mime: a delimiter of one of the multiparts around it. */
-function holdsDelimiter(raw: Buffer, leaf: Leaf): boolean {
-  const dashes = Buffer.from('--', 'latin1');
-  for (let at = raw.indexOf(dashes, leaf.start); at >= 0 && at < leaf.end; at = raw.indexOf(dashes, at + 2)) {
-    if (at !== leaf.start && raw[at - 1] !== 0x0a) continue;
-    const lineEnd = nextLine(raw, at, leaf.end);
-    for (const boundary of leaf.boundaries) {
-      if (raw.toString('latin1', at + 2, Math.min(lineEnd, at + 2 + boundary.length)) === boundary && delimiterKind(raw, at + 2 + boundary.length, lineEnd) !== undefined) return true;
-    }
-  }
-  return false;
+  return TEXT_ENCODINGS.has(leaf.transferEncoding) && isNativeCharset(leaf.charset);
 }
 
 /**
@@ -235,10 +220,10 @@ function occurrences(text: string, char: string): number {
  * One entity (a message or a body part) in raw[start, end): its headers, then its body. Body
  * regions of base64 attachment leaves (and of text alternatives, see scanMultipart) are collected
  * into the scan's regions, text/html leaves into its htmlLeaves. Returns the entity if it is a
- * leaf, and whether it is or holds a text/html part. `boundaries` are those of the multiparts
- * around it; `delimited`, whether it ends at a delimiter line of the innermost one.
+ * leaf, and whether it is or holds a text/html part. `delimited`: whether it ends at a delimiter
+ * line of the multipart around it.
  */
-function scanEntity(raw: Buffer, start: number, end: number, depth: number, boundaries: readonly string[], delimited: boolean, scan: Scan): { leaf?: Leaf; html: boolean } {
+function scanEntity(raw: Buffer, start: number, end: number, depth: number, delimited: boolean, scan: Scan): { leaf?: Leaf; html: boolean } {
   const unknown = { html: false };
   if (depth > MAX_DEPTH) return unknown;
   const bodyStart = endOfHeaders(raw, start, end);
@@ -248,12 +233,12 @@ function scanEntity(raw: Buffer, start: number, end: number, depth: number, boun
   const type = parseContentType(headers.contentType);
   if (!type) return unknown;
   if (type.mediaType.startsWith('multipart/')) {
-    const html = type.boundary ? scanMultipart(raw, bodyStart, end, type.boundary, type.mediaType === 'multipart/alternative', depth, boundaries, scan) : false;
+    const html = type.boundary ? scanMultipart(raw, bodyStart, end, type.boundary, type.mediaType === 'multipart/alternative', depth, scan) : false;
     return { html };
   }
   const transferEncoding = headers.transferEncoding?.toLowerCase();
   const disposition = headers.disposition === undefined ? undefined : headers.disposition.split(';')[0]!.trim().toLowerCase();
-  const leaf: Leaf = { headerStart: start, mediaType: type.mediaType, transferEncoding, start: bodyStart, end, charset: type.charset, oddParams: type.oddParams, disposition, plainHeaders: headers.plain, delimited, boundaries };
+  const leaf: Leaf = { headerStart: start, mediaType: type.mediaType, transferEncoding, start: bodyStart, end, charset: type.charset, oddParams: type.oddParams, disposition, plainHeaders: headers.plain, delimited };
   const found = { leaf, html: type.mediaType === 'text/html' };
   if (found.html) scan.htmlLeaves.push(leaf);
   if (transferEncoding !== 'base64') return found;
@@ -267,13 +252,12 @@ function scanEntity(raw: Buffer, start: number, end: number, depth: number, boun
  * multipart/alternative that holds HTML (as a part, or inside one: multipart/related), the
  * text/plain parts are text alternatives. Returns whether any part is or holds text/html.
  */
-function scanMultipart(raw: Buffer, start: number, end: number, boundary: string, alternative: boolean, depth: number, outer: readonly string[], scan: Scan): boolean {
+function scanMultipart(raw: Buffer, start: number, end: number, boundary: string, alternative: boolean, depth: number, scan: Scan): boolean {
   const dash = Buffer.from(`--${boundary}`, 'latin1');
-  const boundaries = [...outer, boundary];
   const leaves: Leaf[] = [];
   let html = false;
   const scanPart = (from: number, to: number, delimited: boolean) => {
-    const part = scanEntity(raw, from, to, depth + 1, boundaries, delimited, scan);
+    const part = scanEntity(raw, from, to, depth + 1, delimited, scan);
     if (part.leaf) leaves.push(part.leaf);
     html ||= part.html;
   };
@@ -299,7 +283,7 @@ function scanMultipart(raw: Buffer, start: number, end: number, boundary: string
   if (alternative && html && scan.options.skipTextBesideHtml) {
     for (const l of leaves) {
       // An attachment keeps its place (postal-mime would list it); anything else becomes the marker.
-      if (l.mediaType !== 'text/plain' || !l.plainHeaders || (l.disposition !== undefined && l.disposition !== 'inline') || holdsDelimiter(raw, l)) continue;
+      if (l.mediaType !== 'text/plain' || !l.plainHeaders || (l.disposition !== undefined && l.disposition !== 'inline')) continue;
       scan.regions.push({ start: l.headerStart, end: l.end, text: true });
     }
   }
