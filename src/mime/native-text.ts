@@ -21,7 +21,7 @@ export function isNativeCharset(charset: string | undefined): boolean {
   return charset === undefined || CHARSETS.has(charset.toLowerCase());
 }
 
-/** The text of raw[start, end), a body in `encoding` and `charset` (see above). */
+/** The text of the body raw[start, end): quoted-printable, or else 7bit / 8bit, in `charset` (see above). */
 export function decodeTextBody(raw: Buffer, start: number, end: number, quotedPrintable: boolean, charset: string | undefined): string {
   const out = Buffer.allocUnsafe(end - start + 1);
   let at = 0;
