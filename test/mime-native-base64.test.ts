@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import PostalMime from 'postal-mime';
 import { generateCorpus } from '../bench/corpus.js';
-import { cutParts } from '../src/mime/native-base64.js';
+import { cutParts, type CutMessage } from '../src/mime/native-base64.js';
 import { parseMime } from '../src/mime/parse-mime.js';
 import { fixture } from './support/mime.js';
 import { base64Lines, pseudoRandomBytes } from './support/bytes.js';
@@ -107,6 +107,18 @@ const ODD: Record<string, string> = {
   'text alternative after a leading folded line': `${head('multipart/alternative; boundary="alt"')}--alt\r\n Content-Type: text/html\r\n${textPart}--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
 };
 
+/**
+ * For each [shape, expected]: whether `pick` finds a cut in the shape when the text beside HTML is
+ * not wanted (expected), and that it never does when it is.
+ */
+function assertCutOnlyWhenAsked(cases: ReadonlyArray<[string, boolean]>, pick: (cut: CutMessage | undefined) => unknown): void {
+  for (const [name, expected] of cases) {
+    const raw = Buffer.from(ODD[name]!, 'latin1');
+    assert.equal(pick(cutParts(raw, { skipTextBesideHtml: true })) !== undefined, expected, name);
+    assert.equal(pick(cutParts(raw)), undefined, `${name}: not asked`);
+  }
+}
+
 describe('native base64 decoding of attachment parts', () => {
   for (const [name, text] of Object.entries(ODD)) {
     it(`gives the same parse as postal-mime alone: ${name}`, async () => {
@@ -133,11 +145,7 @@ describe('native base64 decoding of attachment parts', () => {
       ['alternative of two texts, no HTML', false],
       ['plain mixed', false],
     ];
-    for (const [name, skipped] of cases) {
-      const raw = Buffer.from(ODD[name]!, 'latin1');
-      assert.equal(cutParts(raw, { skipTextBesideHtml: true })?.textMarker !== undefined, skipped, name);
-      assert.equal(cutParts(raw)?.textMarker, undefined, `${name}: not asked`);
-    }
+    assertCutOnlyWhenAsked(cases, (cut) => cut?.textMarker);
     const m = await parseMime(Buffer.from(ODD['alternative, quoted-printable text and HTML']!, 'latin1'), { textBesideHtml: false });
     assert.equal(m.html, '<p>Grüße</p>');
     assert.equal(m.text, undefined);
@@ -177,11 +185,7 @@ describe('native base64 decoding of attachment parts', () => {
       ['HTML as the whole message', false],
       ['HTML holding a delimiter of its own multipart with a suffix', true],
     ];
-    for (const [name, cut] of cases) {
-      const raw = Buffer.from(ODD[name]!, 'latin1');
-      assert.equal(cutParts(raw, { skipTextBesideHtml: true })?.html !== undefined, cut, name);
-      assert.equal(cutParts(raw)?.html, undefined, `${name}: not asked`);
-    }
+    assertCutOnlyWhenAsked(cases, (cut) => cut?.html);
     const m = await parseMime(Buffer.from(ODD['HTML in Latin-1']!, 'latin1'), { textBesideHtml: false });
     assert.ok(m.html?.startsWith('<p class="x">Grüße 0 and more words for the line to wrap</p>\n'), m.html?.slice(0, 80));
     // A text part beside the cut HTML that postal-mime would render into the HTML body: the cut is refused and the parse is right.

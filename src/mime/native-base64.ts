@@ -337,13 +337,14 @@ interface ContentHeaders {
   plain: boolean;
 }
 
+/** The header fields the scan reads. */
+const CONTENT_FIELDS = new Set(['content-type', 'content-transfer-encoding', 'content-disposition']);
+
 /** The first Content-Type, Content-Transfer-Encoding and Content-Disposition values, unfolded; undefined if unsure. */
 function contentHeaders(block: string): ContentHeaders | undefined {
   // postal-mime reads header bytes as UTF-8; plain ASCII reads the same either way.
   if (!/^[\x00-\x7f]*$/.test(block)) return undefined;
-  let contentType: string | undefined;
-  let transferEncoding: string | undefined;
-  let disposition: string | undefined;
+  const first = new Map<string, string>();
   let plain = true;
   const lines = block.split('\n').map((l) => l.replace(/[\r\n]+$/, ''));
   for (let i = 0; i < lines.length; i++) {
@@ -361,19 +362,11 @@ function contentHeaders(block: string): ContentHeaders | undefined {
       continue;
     }
     const key = value.slice(0, colon).replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase();
-    const v = value.slice(colon + 1).trim();
-    if (key === 'content-type') {
-      if (contentType !== undefined) plain = false;
-      contentType ??= v;
-    } else if (key === 'content-transfer-encoding') {
-      if (transferEncoding !== undefined) plain = false;
-      transferEncoding ??= v;
-    } else if (key === 'content-disposition') {
-      if (disposition !== undefined) plain = false;
-      disposition ??= v;
-    }
+    if (!CONTENT_FIELDS.has(key)) continue;
+    if (first.has(key)) plain = false;
+    else first.set(key, value.slice(colon + 1).trim());
   }
-  return { contentType, transferEncoding, disposition, plain };
+  return { contentType: first.get('content-type'), transferEncoding: first.get('content-transfer-encoding'), disposition: first.get('content-disposition'), plain };
 }
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+/;
