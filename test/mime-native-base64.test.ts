@@ -46,6 +46,11 @@ const alternativeBody = (html: string) =>
   `--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe\r\n--alt\r\n${html}--alt--\r\n`;
 const alternative = (html: string) => `${head('multipart/alternative; boundary="alt"')}${alternativeBody(html)}`;
 const alternativePart = (html: string) => `Content-Type: multipart/alternative; boundary="alt"\r\n\r\n${alternativeBody(html)}`;
+/** A quoted-printable text body long enough to be cut, with non-ASCII and soft breaks. */
+const qpText = Array.from({ length: 30 }, (_, i) => `Gr=C3=BC=C3=9Fe ${i}, caf=C3=A9 and more words for the line =\r\nto wrap`).join('\r\n');
+/** A single-part message: `body` under the given Content-Type and Content-Transfer-Encoding (and extra header lines). */
+const wholeText = (body: string, type = 'text/plain; charset=utf-8', encoding = 'quoted-printable', extra = '') =>
+  head(type).replace('\r\n\r\n', `\r\nContent-Transfer-Encoding: ${encoding}\r\n${extra}\r\n`) + body;
 const ODD: Record<string, string> = {
   'plain mixed': `${head()}--outer\r\n${textPart}--outer\r\n${filePart(att)}--outer--\r\n`,
   'nested multiparts': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary=inner\r\n\r\n--inner\r\n${textPart}--inner\r\nContent-Type: multipart/related; boundary="rel"\r\n\r\n--rel\r\nContent-Type: text/html\r\n\r\n<p>x<img src="cid:logo"></p>\r\n--rel\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <logo>\r\n\r\n${b64Lines(bytes(2000, 2))}\r\n--rel--\r\n--inner--\r\n--outer\r\n${filePart(att)}--outer--\r\n`,
@@ -104,6 +109,23 @@ const ODD: Record<string, string> = {
   'text alternative with a signature': `${head('multipart/alternative; boundary="alt"')}--alt\r\nContent-Type: text/plain\r\n\r\nHello\r\n-- \r\nme\r\n--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
   'text alternative holding a delimiter of the outer multipart': `${head()}--outer\r\nContent-Type: multipart/alternative; boundary="alt"\r\n\r\n--alt\r\nContent-Type: text/plain\r\n\r\nHello\r\n--outer\r\nContent-Type: text/plain\r\n\r\nnot the text\r\n--alt\r\n${htmlPart(qpHtml)}--alt--\r\n--outer--\r\n`,
   'a nested multipart reusing its parent\'s boundary, with HTML': `${head('multipart/mixed; boundary="B"')}--B\r\nContent-Type: multipart/alternative; boundary="B"\r\n\r\n--B\r\n${textPart}--B\r\n${htmlPart(qpHtml)}--B--\r\n--B\r\n${filePart(att)}--B--\r\n`,
+  'text as the whole message': wholeText(`${qpText}\r\n`),
+  'text as the whole message, no final line break': wholeText(qpText),
+  'text as the whole message, ending in a soft break': wholeText(`${qpText}=`),
+  'text as the whole message, ending in blank lines and bare CRs': wholeText(`${qpText}\r\n\r\n\r\r\n\r`),
+  'text as the whole message, odd escapes': wholeText(`${qpText}=\r\n=ZZ =4 =e9=E9 a=3D=3d ==41 end=\r\n=\r\n\r\n\ttabbed=20\r\nbare\rCR\r\r\nlast=4`),
+  'text as the whole message, LF line ends': wholeText(`${qpText}\r\n`).replace(/\r\n/g, '\n'),
+  'text as the whole message, Latin-1 8bit': wholeText(`${'Gr\xfc\xdfe caf\xe9 \x80 '.repeat(60)}\r\n`, 'text/plain; charset=iso-8859-1', '8bit'),
+  'text as the whole message, 7bit, no charset': wholeText(`${'plain words '.repeat(80)}\r\n`, 'text/plain', '7bit'),
+  'text as the whole message, format=flowed': wholeText(`${qpText}\r\n`, 'text/plain; charset=utf-8; format=flowed'),
+  'text as the whole message, in a charset left to postal-mime': wholeText(`${qpText}\r\n`, 'text/plain; charset=koi8-r'),
+  'text as the whole message, as an attachment': wholeText(`${qpText}\r\n`, 'text/plain; charset=utf-8', 'quoted-printable', 'Content-Disposition: attachment; filename="t.txt"\r\n'),
+  'text as the whole message, with two Content-Type headers': wholeText(`${qpText}\r\n`, 'text/plain; charset=utf-8', 'quoted-printable', 'Content-Type: text/plain; charset=koi8-r\r\n'),
+  'text as the whole message, short': wholeText('Gr=C3=BC=C3=9Fe\r\n'),
+  'text as the whole message, in base64': wholeText(`${b64Lines(Buffer.from('Gr\u00fc\u00dfe '.repeat(100)))}\r\n`, 'text/plain; charset=utf-8', 'base64'),
+  'text and an attachment': `${head()}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n--outer\r\n${filePart(att)}--outer--\r\n`,
+  'two text parts, no HTML': `${head()}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n--outer\r\n${textPart}--outer--\r\n`,
+  'text as the last part of an unclosed multipart': `${head()}--outer\r\n${filePart(att)}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n`,
   'text alternative after a leading folded line': `${head('multipart/alternative; boundary="alt"')}--alt\r\n Content-Type: text/html\r\n${textPart}--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
 };
 
@@ -116,6 +138,19 @@ function assertCutOnlyWhenAsked(cases: ReadonlyArray<[string, boolean]>, pick: (
     const raw = Buffer.from(ODD[name]!, 'latin1');
     assert.equal(pick(cutParts(raw, { skipTextBesideHtml: true })) !== undefined, expected, name);
     assert.equal(pick(cutParts(raw)), undefined, `${name}: not asked`);
+  }
+}
+
+/**
+ * For each [shape, cut]: that postal-mime reads a cut body back as exactly its marker line (so the
+ * parse takes the cut rather than parsing again), but in the shapes the parse is to refuse.
+ */
+async function assertCutAccepted(cases: ReadonlyArray<[string, boolean]>, refused: readonly string[] = []): Promise<void> {
+  for (const [name, expected] of cases) {
+    if (!expected || refused.includes(name)) continue;
+    const cut = cutParts(Buffer.from(ODD[name]!, 'latin1'), { skipTextBesideHtml: true })!;
+    const email = await PostalMime.parse(cut.raw);
+    assert.equal(email[cut.body!.type], `${cut.body!.marker}\n`, name);
   }
 }
 
@@ -182,15 +217,47 @@ describe('native base64 decoding of attachment parts', () => {
       ['two HTML parts', false],
       ['HTML holding a delimiter of the outer multipart', false],
       ['HTML as the last part of an unclosed multipart', false],
-      ['HTML as the whole message', false],
+      ['HTML as the whole message', true],
       ['HTML holding a delimiter of its own multipart with a suffix', true],
     ];
-    assertCutOnlyWhenAsked(cases, (cut) => cut?.html);
+    assertCutOnlyWhenAsked(cases, (cut) => (cut?.body?.type === 'html' ? cut.body : undefined));
+    await assertCutAccepted(cases, ['HTML and a text footer part']);
     const m = await parseMime(Buffer.from(ODD['HTML in Latin-1']!, 'latin1'), { textBesideHtml: false });
     assert.ok(m.html?.startsWith('<p class="x">Grüße 0 and more words for the line to wrap</p>\n'), m.html?.slice(0, 80));
     // A text part beside the cut HTML that postal-mime would render into the HTML body: the cut is refused and the parse is right.
     const footer = await parseMime(Buffer.from(ODD['HTML and a text footer part']!, 'latin1'), { textBesideHtml: false });
     assert.match(footer.html ?? '', /-- footer/);
+  });
+
+  it('decodes the text body itself, when there is no HTML, in the shapes postal-mime reads the same way', async () => {
+    const cases: Array<[string, boolean]> = [
+      ['text as the whole message', true],
+      ['text as the whole message, no final line break', true],
+      ['text as the whole message, ending in a soft break', true],
+      ['text as the whole message, ending in blank lines and bare CRs', true],
+      ['text as the whole message, odd escapes', true],
+      ['text as the whole message, LF line ends', true],
+      ['text as the whole message, Latin-1 8bit', true],
+      ['text as the whole message, 7bit, no charset', true],
+      ['text and an attachment', true],
+      ['text as the whole message, format=flowed', false],
+      ['text as the whole message, in a charset left to postal-mime', false],
+      ['text as the whole message, as an attachment', false],
+      ['text as the whole message, with two Content-Type headers', false],
+      ['text as the whole message, short', false],
+      ['text as the whole message, in base64', false],
+      ['two text parts, no HTML', false],
+      ['text as the last part of an unclosed multipart', false],
+      ['alternative of two texts, no HTML', false],
+    ];
+    assertCutOnlyWhenAsked(cases, (cut) => (cut?.body?.type === 'text' ? cut.body : undefined));
+    await assertCutAccepted(cases);
+    const m = await parseMime(Buffer.from(ODD['text as the whole message, no final line break']!, 'latin1'), { textBesideHtml: false });
+    assert.ok(m.text?.startsWith('Grüße 0, café and more words for the line to wrap\nGrüße 1,'), m.text?.slice(0, 80));
+    assert.equal(m.html, undefined);
+    const withFile = await parseMime(Buffer.from(ODD['text and an attachment']!, 'latin1'), { textBesideHtml: false });
+    assert.ok(withFile.text?.startsWith('Grüße 0'), withFile.text?.slice(0, 40));
+    assert.deepEqual(withFile.attachments[0]?.content, att);
   });
 
   it('leaves out a text alternative with a signature line, but not one it may read differently from postal-mime', () => {
@@ -202,7 +269,7 @@ describe('native base64 decoding of attachment parts', () => {
     assert.equal(cutParts(folded, { skipTextBesideHtml: true })?.textMarker, undefined, 'a header block the scan may misread is left as it is');
   });
 
-  it('decodes quoted-printable and 8bit HTML exactly as postal-mime does (random bodies)', async () => {
+  it('decodes quoted-printable and 8bit bodies exactly as postal-mime does (random bodies, HTML parts and whole text messages)', async () => {
     const alphabet = Buffer.from('=====AaFf09Zz \t\r<>"/\xe9\xc3\xa9\x80', 'latin1');
     for (let n = 0; n < 150; n++) {
       const noise = pseudoRandomBytes(900, 1000 + n);
@@ -218,12 +285,15 @@ describe('native base64 decoding of attachment parts', () => {
       const body = `<p>${'filler '.repeat(80)}</p>\r\n${lines.join('\r\n')}`;
       const encoding = n % 3 === 2 ? '8bit' : 'quoted-printable';
       const charset = ['utf-8', 'iso-8859-1', 'windows-1252'][n % 3]!;
-      const raw = Buffer.from(alternative(htmlPart(body, `text/html; charset=${charset}`, encoding)), 'latin1');
-      const cut = cutParts(raw, { skipTextBesideHtml: true })?.html;
-      assert.ok(cut, `random body ${n} was cut`);
+      const whole = n % 2 === 1;
+      const label = `random body ${n} (${whole ? 'whole text message' : 'HTML part'}, ${encoding}, ${charset})`;
+      const raw = Buffer.from(whole ? wholeText(body, `text/plain; charset=${charset}`, encoding) : alternative(htmlPart(body, `text/html; charset=${charset}`, encoding)), 'latin1');
+      const cut = cutParts(raw, { skipTextBesideHtml: true })?.body;
+      assert.ok(cut, `${label} was cut`);
       // The decoded text itself, against postal-mime's reading of the original part.
-      assert.equal(cut.text, (await PostalMime.parse(raw)).html, `random body ${n} (${encoding}, ${charset})`);
-      await assertSameParse(raw, `random body ${n} (${encoding}, ${charset})`);
+      const reference = await PostalMime.parse(raw);
+      assert.equal(cut.text, whole ? reference.text : reference.html, label);
+      await assertSameParse(raw, label);
     }
   });
 
@@ -240,16 +310,19 @@ describe('native base64 decoding of attachment parts', () => {
     let cut = 0;
     let textSkipped = 0;
     let htmlDecoded = 0;
+    let textDecoded = 0;
     for (const m of corpus.messages) {
       if (cutParts(m.raw)) cut++;
       const skipping = cutParts(m.raw, { skipTextBesideHtml: true });
       if (skipping?.textMarker) textSkipped++;
-      if (skipping?.html) htmlDecoded++;
+      if (skipping?.body?.type === 'html') htmlDecoded++;
+      if (skipping?.body?.type === 'text') textDecoded++;
       await assertSameParse(m.raw, `corpus message ${m.index}`);
     }
     assert.ok(cut >= 10, `only ${cut} corpus messages took the native path`);
     assert.ok(textSkipped >= 60, `only ${textSkipped} corpus messages had their text alternative left out`);
     assert.ok(htmlDecoded >= 60, `only ${htmlDecoded} corpus messages had their HTML decoded natively`);
+    assert.ok(textDecoded >= 20, `only ${textDecoded} corpus messages had their text body decoded natively`);
   });
 
   it('gives the same parse over the MIME fixtures and the seeds', async () => {

@@ -1,7 +1,7 @@
 /**
  * A text part's body decoded the way postal-mime decodes it, in one pass over the bytes instead
  * of its line-by-line reader and 100 KB-per-part quoted-printable buffer (see native-base64.ts,
- * which cuts the HTML body out of a message so that postal-mime does not decode it).
+ * which cuts the message's body out so that postal-mime does not decode it).
  *
  * What postal-mime does, and so what this does: the body is read as lines ending at LF, each line
  * without its trailing CR/LF bytes. Quoted-printable: a line ending in '=' is a soft break (the

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
-import { cutParts, type CutPart } from './native-base64.js';
+import { cutParts, type CutBody, type CutPart } from './native-base64.js';
 import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
@@ -50,13 +50,13 @@ async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email:
   } catch {
     return undefined;
   }
-  // A skipped alternative must be all the text body there is, beside an HTML body, and a cut HTML
-  // body all the HTML body there is. If not, the attachments may still be cut: parse again with
+  // A skipped alternative must be all the text body there is, beside an HTML body, and a cut body
+  // all the body of its type there is. If not, the attachments may still be cut: parse again with
   // those cuts alone.
   const textRefused = cut.textMarker !== undefined && (body(email.text) !== cut.textMarker || email.html === undefined);
-  const htmlRefused = cut.html !== undefined && email.html !== `${cut.html.marker}\n`;
-  if (textRefused || htmlRefused) return skipText ? parseWithCuts(input, false) : undefined;
-  if (cut.html) email.html = cut.html.text;
+  const bodyRefused = cut.body !== undefined && !holdsMarker(email, cut.body);
+  if (textRefused || bodyRefused) return skipText ? parseWithCuts(input, false) : undefined;
+  if (cut.body) email[cut.body.type] = cut.body.text;
   const sources = new Map<Attachment, { start: number; end: number }>();
   if (cut.parts.length === 0) return { email, sources };
   const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
@@ -76,6 +76,12 @@ async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email:
     sources.set(a, { start: part.start, end: part.end });
   }
   return { email, sources };
+}
+
+/** Whether the parse of a message with a cut body found that body as exactly its marker line, and nothing else of its type (a text body: no HTML one either). */
+function holdsMarker(email: Email, cut: CutBody): boolean {
+  const marker = `${cut.marker}\n`;
+  return cut.type === 'html' ? email.html === marker : email.text === marker && email.html === undefined;
 }
 
 /** Parses with postal-mime, our options. */
