@@ -123,6 +123,9 @@ const ODD: Record<string, string> = {
   'text as the whole message, with two Content-Type headers': wholeText(`${qpText}\r\n`, 'text/plain; charset=utf-8', 'quoted-printable', 'Content-Type: text/plain; charset=koi8-r\r\n'),
   'text as the whole message, short': wholeText('Gr=C3=BC=C3=9Fe\r\n'),
   'text as the whole message, in base64': wholeText(`${b64Lines(Buffer.from('Gr\u00fc\u00dfe '.repeat(100)))}\r\n`, 'text/plain; charset=utf-8', 'base64'),
+  // Larger than the decode buffer kept between bodies (64 KB at first), and than the most it keeps (1 MB).
+  'HTML of 200 KB': alternative(htmlPart(Array.from({ length: 100 }, () => qpHtml).join('\r\n'))),
+  'text as the whole message, 1.2 MB': wholeText(`${Array.from({ length: 600 }, () => qpText).join('\r\n')}\r\n`),
   'text and an attachment': `${head()}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n--outer\r\n${filePart(att)}--outer--\r\n`,
   'two text parts, no HTML': `${head()}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n--outer\r\n${textPart}--outer--\r\n`,
   'text as the last part of an unclosed multipart': `${head()}--outer\r\n${filePart(att)}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n`,
@@ -219,6 +222,7 @@ describe('native base64 decoding of attachment parts', () => {
       ['HTML as the last part of an unclosed multipart', false],
       ['HTML as the whole message', true],
       ['HTML holding a delimiter of its own multipart with a suffix', true],
+      ['HTML of 200 KB', true],
     ];
     assertCutOnlyWhenAsked(cases, (cut) => (cut?.body?.type === 'html' ? cut.body : undefined));
     await assertCutAccepted(cases, ['HTML and a text footer part']);
@@ -240,6 +244,7 @@ describe('native base64 decoding of attachment parts', () => {
       ['text as the whole message, Latin-1 8bit', true],
       ['text as the whole message, 7bit, no charset', true],
       ['text and an attachment', true],
+      ['text as the whole message, 1.2 MB', true],
       ['text as the whole message, format=flowed', false],
       ['text as the whole message, in a charset left to postal-mime', false],
       ['text as the whole message, as an attachment', false],

@@ -21,9 +21,25 @@ export function isNativeCharset(charset: string | undefined): boolean {
   return charset === undefined || CHARSETS.has(charset.toLowerCase());
 }
 
+/**
+ * The bytes are decoded into one buffer kept for the next call (the text is copied out of it into
+ * a string), up to this size; a larger body gets a buffer of its own. A new buffer per body was
+ * 1.4% of a message's parse over the benchmark corpus.
+ */
+const SCRATCH_MAX = 1024 * 1024;
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+function outputBuffer(size: number): Buffer {
+  if (size <= scratch.length) return scratch;
+  if (size > SCRATCH_MAX) return Buffer.allocUnsafeSlow(size);
+  scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(size, scratch.length * 2)));
+  return scratch;
+}
+
 /** The text of the body raw[start, end): quoted-printable, or else 7bit / 8bit, in `charset` (see above). */
 export function decodeTextBody(raw: Buffer, start: number, end: number, quotedPrintable: boolean, charset: string | undefined): string {
-  const out = Buffer.allocUnsafe(end - start + 1);
+  // At most one byte per input byte, plus the LF a last line without one gets.
+  const out = outputBuffer(end - start + 1);
   let at = 0;
   let pos = start;
   while (pos < end) {
