@@ -174,7 +174,8 @@ export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | un
       // body keeps the message's headers, so postal-mime decodes the marker line only.
       const { mediaType, start, end, transferEncoding, charset, whole } = r.body;
       const marker = `ewsd-body-${nonce}`;
-      bodyCut = { type: mediaType === 'text/html' ? 'html' : 'text', marker, text: decodeTextBody(raw, start, end, transferEncoding === 'quoted-printable', charset) };
+      const text = decodeTextBody(raw, start, end, transferEncoding === 'quoted-printable', charset);
+      bodyCut = { type: mediaType === 'text/html' ? 'html' : 'text', marker, text };
       line = whole ? marker : `Content-Type: ${mediaType}\r\n\r\n${marker}`;
     } else if (r.text) {
       line = `Content-Type: text/plain\r\n\r\n${textMarker}`;
@@ -252,9 +253,9 @@ function occurrences(text: string, char: string): number {
 /**
  * One entity (a message or a body part) in raw[start, end): its headers, then its body. Body
  * regions of base64 attachment leaves (and of text alternatives, see scanMultipart) are collected
- * into the scan's regions, text/html and text/plain leaves into its htmlLeaves and plainLeaves. Returns the entity if it is a
- * leaf, and whether it is or holds a text/html part. `delimited`: whether it ends at a delimiter
- * line of the multipart around it.
+ * into the scan's regions, text/html and text/plain leaves into its htmlLeaves and plainLeaves.
+ * Returns the entity if it is a leaf, and whether it is or holds a text/html part. `delimited`:
+ * whether it ends at a delimiter line of the multipart around it.
  */
 function scanEntity(raw: Buffer, start: number, end: number, depth: number, delimited: boolean, scan: Scan): { leaf?: Leaf; html: boolean } {
   const unknown = { html: false };

@@ -78,7 +78,10 @@ async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email:
   return { email, sources };
 }
 
-/** Whether the parse of a message with a cut body found that body as exactly its marker line, and nothing else of its type (a text body: no HTML one either). */
+/**
+ * Whether the parse of a message with a cut body found that body as exactly its marker line, and
+ * nothing else of its type (for a text body, no HTML body either).
+ */
 function holdsMarker(email: Email, cut: CutBody): boolean {
   const marker = `${cut.marker}\n`;
   return cut.type === 'html' ? email.html === marker : email.text === marker && email.html === undefined;
