@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { emptyMessageProps, type Item, type NewItem } from '../src/domain/item.js';
 import { readItemRows, selectItemRows } from '../src/store/sqlite/item-rows.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { StoreError, type Outcome } from '../src/store/store.js';
+import { StoreError, type AttachmentContent, type Outcome } from '../src/store/store.js';
 
 function newItem(subject: string, isRead = true): NewItem {
   const props = emptyMessageProps();
@@ -299,5 +299,33 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
     values(await store.deleteItems(mailboxId, listed.slice(100, 400), 'hard'));
     values(await store.createItems(mailboxId, big.id, make(500, 5000)));
     await check();
+  });
+
+  it('reads attachments kept inside the MIME: all of them, only those asked for, or cut from MIME the caller has read', async () => {
+    const parts = [Buffer.from('the first attachment'), Buffer.from('a second one, a little longer'), Buffer.from('third')];
+    const encoded = parts.map((p) => p.toString('base64'));
+    const mime = Buffer.from(`Subject: kept\r\n\r\n${encoded.join('\r\n--\r\n')}\r\n`, 'latin1');
+    let at = 0;
+    const attachments: NewItem['attachments'] = parts.map((content, i) => {
+      const start = mime.indexOf(encoded[i]!, at);
+      at = start + encoded[i]!.length;
+      return { kind: 'file', name: `${i}.bin`, contentType: 'application/octet-stream', isInline: false, content, mimeSource: { mime, start, end: at } };
+    });
+    const props = emptyMessageProps();
+    props.subject = 'kept';
+    const [item] = values(await store.createItems(mailboxId, (await folder('inbox')).id, [{ props, attachments, mime }]));
+    const kept = store.db.prepare('SELECT count(*) AS n FROM attachments WHERE item_id = ? AND content IS NULL AND mime_start IS NOT NULL').get(item!.id) as { n: number };
+    assert.equal(kept.n, 3, 'the rows refer into the MIME');
+    const ids = item!.attachments.map((a) => a.id);
+    const bytesOf = (contents: Map<number, AttachmentContent>) => [...contents].map(([id, c]) => [id, c.kind === 'file' ? c.content.toString() : c.kind]);
+    assert.deepEqual(bytesOf(await store.attachmentContents(mailboxId, item!.id)), ids.map((id, i) => [id, parts[i]!.toString()]));
+    assert.deepEqual(bytesOf(await store.attachmentContents(mailboxId, item!.id, [ids[1]!])), [[ids[1], parts[1]!.toString()]]);
+    const stored = await store.itemMime(mailboxId, item!.id);
+    assert.deepEqual(bytesOf(await store.attachmentContents(mailboxId, item!.id, [ids[2]!, ids[0]!], stored)), [
+      [ids[0], parts[0]!.toString()],
+      [ids[2], parts[2]!.toString()],
+    ]);
+    const other = (await store.createAccount({ email: 'kept-other@example.com', displayName: 'O', passwordHash: 'x' })).id;
+    assert.equal((await store.attachmentContents(other, item!.id)).size, 0, "another mailbox's item reads nothing");
   });
 });

@@ -74,8 +74,12 @@ export interface Store {
    * without loading whole items.
    */
   itemsWithMime(mailboxId: number, itemIds: readonly number[]): Promise<Array<ItemWithMime | undefined>>;
-  /** Bytes of file attachments / messages of item attachments, by attachment id. */
-  attachmentContents(mailboxId: number, itemId: number): Promise<Map<number, AttachmentContent>>;
+  /**
+   * Bytes of file attachments / messages of item attachments, by attachment id: all of the item's,
+   * or `only` those. `mime`: the item's stored MIME (from {@link itemMime}), when the caller has it
+   * already, for the attachments kept inside it.
+   */
+  attachmentContents(mailboxId: number, itemId: number, only?: readonly number[], mime?: Buffer): Promise<Map<number, AttachmentContent>>;
   /**
    * Applies changes computed from each item's current state, read inside the transaction.
    * `change` may throw to fail that entry only; `not-found` when the item does not exist.

@@ -8,7 +8,9 @@ import type { Store } from '../../store/store.js';
  * `ewsd export`.
  */
 export async function loadExportSource(store: Store, mailboxId: number, item: Item): Promise<ExportSource> {
-  const contents = item.attachments.length ? await store.attachmentContents(mailboxId, item.id) : new Map();
+  // The MIME first: the attachments kept inside it are cut from this one read.
+  const mime = item.hasMime ? await store.itemMime(mailboxId, item.id) : undefined;
+  const contents = item.attachments.length ? await store.attachmentContents(mailboxId, item.id, undefined, mime) : new Map();
   const attachments: NewAttachment[] = [];
   for (const a of item.attachments) {
     const content = contents.get(a.id);
@@ -32,9 +34,6 @@ export async function loadExportSource(store: Store, mailboxId: number, item: It
     size: item.size,
     hasAttachments: item.hasAttachments,
   };
-  if (item.hasMime) {
-    const mime = await store.itemMime(mailboxId, item.id);
-    if (mime) source.mime = mime;
-  }
+  if (mime) source.mime = mime;
   return source;
 }

@@ -92,8 +92,8 @@ export async function sentItemsOf(ctx: RequestContext, mailbox: Mailbox): Promis
 
 /** A stored item as a send plan's content: its properties, attachments with their bytes, and its original MIME when it has one. */
 export async function storedContent(ctx: RequestContext, mailbox: Mailbox, item: Item): Promise<Pick<SendPlan, 'props' | 'attachments' | 'mime'>> {
-  const attachments = item.attachments.length ? attachmentsOf(item.attachments, await ctx.store.attachmentContents(mailbox.id, item.id)) : [];
   const mime = item.hasMime ? await ctx.store.itemMime(mailbox.id, item.id) : undefined;
+  const attachments = item.attachments.length ? attachmentsOf(item.attachments, await ctx.store.attachmentContents(mailbox.id, item.id, undefined, mime)) : [];
   return { props: item.props, attachments, ...(mime ? { mime } : {}) };
 }
 

@@ -40,7 +40,7 @@ export const getAttachment: Operation = {
         const [item] = await ctx.store.items(ref.mailbox.id, [ref.itemId]);
         const attachment = item?.attachments.find((a) => a.id === ref.attachmentId);
         if (!item || !attachment) throw new EwsError('ErrorItemNotFound');
-        const content = (await ctx.store.attachmentContents(ref.mailbox.id, ref.itemId)).get(attachment.id);
+        const content = (await ctx.store.attachmentContents(ref.mailbox.id, ref.itemId, [attachment.id])).get(attachment.id);
         if (!content) throw new EwsError('ErrorItemNotFound');
         const mime = withMime && content.kind === 'item' ? await composeAttached(content.item) : undefined;
         w.open('m:Attachments');

@@ -233,16 +233,25 @@ export class ItemTables {
     return row?.bytes;
   }
 
-  attachmentContents(mailboxId: number, itemId: number): Map<number, AttachmentContent> {
+  /**
+   * The bytes of the item's attachments (of `only` those, when given), by attachment id. Those kept
+   * inside the item's MIME are cut from one read of it (`mime`: the item's stored MIME, when the
+   * caller has read it already), not from a read of the whole MIME per attachment, and only the
+   * attachments asked for are decoded.
+   */
+  attachmentContents(mailboxId: number, itemId: number, only?: readonly number[], mime?: Buffer): Map<number, AttachmentContent> {
     const rows = this.s
       .sql(
-        `SELECT a.id, a.kind, a.content, a.attached_item, ${MIME_SLICE} AS encoded FROM attachments a JOIN items i ON i.id = a.item_id
+        `SELECT a.id, a.kind, a.content, a.attached_item, a.mime_start, a.mime_end FROM attachments a JOIN items i ON i.id = a.item_id
          WHERE a.item_id = ? AND i.mailbox_id = ? ORDER BY a.position`,
       )
-      .all(itemId, mailboxId) as Array<{ id: number; kind: 'file' | 'item'; content: Buffer | null; attached_item: string | null; encoded: Buffer | null }>;
+      .all(itemId, mailboxId) as AttachmentContentRow[];
+    const wanted = only && new Set(only);
+    const source = new KeptMime(this.s, itemId, mime);
     const out = new Map<number, AttachmentContent>();
     for (const r of rows) {
-      out.set(r.id, r.kind === 'file' ? { kind: 'file', content: r.content ?? decodeSlice(r.encoded) } : { kind: 'item', item: attachedItemFromJson(r.attached_item!) });
+      if (wanted && !wanted.has(r.id)) continue;
+      out.set(r.id, r.kind === 'file' ? { kind: 'file', content: r.content ?? source.decode(r) } : { kind: 'item', item: attachedItemFromJson(r.attached_item!) });
     }
     return out;
   }
@@ -252,12 +261,12 @@ export class ItemTables {
    * before that MIME row is deleted (the references would dangle).
    */
   #materialiseAttachments(itemId: number): void {
-    const rows = this.s.sql(`SELECT a.id, ${MIME_SLICE} AS encoded FROM attachments a WHERE a.item_id = ? AND a.mime_start IS NOT NULL`).all(itemId) as Array<{
-      id: number;
-      encoded: Buffer | null;
-    }>;
+    const rows = this.s.sql('SELECT a.id, a.mime_start, a.mime_end FROM attachments a WHERE a.item_id = ? AND a.mime_start IS NOT NULL').all(itemId) as Array<
+      Pick<AttachmentContentRow, 'id' | 'mime_start' | 'mime_end'>
+    >;
+    const source = new KeptMime(this.s, itemId);
     const write = this.s.sql('UPDATE attachments SET content = ?, mime_start = NULL, mime_end = NULL WHERE id = ?');
-    for (const r of rows) write.run(decodeSlice(r.encoded), r.id);
+    for (const r of rows) write.run(source.decode(r), r.id);
   }
 
   updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Array<Outcome<Item>> {
@@ -864,12 +873,44 @@ export class ItemTables {
   }
 }
 
-/** The base64 text of an attachment kept inside its item's MIME (NULL for any other row). */
-const MIME_SLICE = `CASE WHEN a.mime_start IS NULL THEN NULL ELSE
-  (SELECT substr(m.bytes, a.mime_start + 1, a.mime_end - a.mime_start) FROM item_mime m WHERE m.item_id = a.item_id) END`;
+interface AttachmentContentRow {
+  id: number;
+  kind: 'file' | 'item';
+  content: Buffer | null;
+  attached_item: string | null;
+  /** Where the attachment's base64 lies in its item's MIME, for one kept there: [mime_start, mime_end). */
+  mime_start: number | null;
+  mime_end: number | null;
+}
 
-function decodeSlice(encoded: Buffer | null): Buffer {
-  return encoded ? Buffer.from(encoded.toString('latin1'), 'base64') : Buffer.alloc(0);
+/**
+ * An item's stored MIME as the source of the attachments kept inside it: read once, on the
+ * first attachment that needs it (an SQL substr() per attachment would read the whole blob each
+ * time).
+ */
+class KeptMime {
+  #mime: Buffer | undefined;
+  #read: boolean;
+
+  constructor(
+    private readonly s: SqlAccess,
+    private readonly itemId: number,
+    mime?: Buffer,
+  ) {
+    this.#mime = mime;
+    this.#read = mime !== undefined;
+  }
+
+  /** The attachment's bytes: its base64 range of the MIME decoded (empty for a row with no range, or if the MIME is gone). */
+  decode(r: Pick<AttachmentContentRow, 'mime_start' | 'mime_end'>): Buffer {
+    if (r.mime_start === null || r.mime_end === null) return Buffer.alloc(0);
+    if (!this.#read) {
+      this.#read = true;
+      this.#mime = (this.s.sql('SELECT bytes FROM item_mime WHERE item_id = ?').get(this.itemId) as { bytes: Buffer } | undefined)?.bytes;
+    }
+    if (!this.#mime) return Buffer.alloc(0);
+    return Buffer.from(this.#mime.toString('latin1', r.mime_start, r.mime_end), 'base64');
+  }
 }
 
 /**

@@ -287,8 +287,8 @@ export class SqliteStore implements Store {
     return itemsWithMime((text) => this.sql(text), mailboxId, itemIds);
   }
 
-  async attachmentContents(mailboxId: number, itemId: number): Promise<Map<number, AttachmentContent>> {
-    return this.#items.attachmentContents(mailboxId, itemId);
+  async attachmentContents(mailboxId: number, itemId: number, only?: readonly number[], mime?: Buffer): Promise<Map<number, AttachmentContent>> {
+    return this.#items.attachmentContents(mailboxId, itemId, only, mime);
   }
 
   async updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Promise<Array<Outcome<Item>>> {
