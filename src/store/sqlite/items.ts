@@ -889,8 +889,8 @@ interface AttachmentContentRow {
  * time).
  */
 class KeptMime {
-  #mime: Buffer | undefined;
-  #read: boolean;
+  /** undefined: not read yet; null: the item has no MIME. */
+  #mime: Buffer | null | undefined;
 
   constructor(
     private readonly s: SqlAccess,
@@ -898,16 +898,12 @@ class KeptMime {
     mime?: Buffer,
   ) {
     this.#mime = mime;
-    this.#read = mime !== undefined;
   }
 
   /** The attachment's bytes: its base64 range of the MIME decoded (empty for a row with no range, or if the MIME is gone). */
   decode(r: Pick<AttachmentContentRow, 'mime_start' | 'mime_end'>): Buffer {
     if (r.mime_start === null || r.mime_end === null) return Buffer.alloc(0);
-    if (!this.#read) {
-      this.#read = true;
-      this.#mime = (this.s.sql('SELECT bytes FROM item_mime WHERE item_id = ?').get(this.itemId) as { bytes: Buffer } | undefined)?.bytes;
-    }
+    this.#mime ??= (this.s.sql('SELECT bytes FROM item_mime WHERE item_id = ?').get(this.itemId) as { bytes: Buffer } | undefined)?.bytes ?? null;
     if (!this.#mime) return Buffer.alloc(0);
     return Buffer.from(this.#mime.toString('latin1', r.mime_start, r.mime_end), 'base64');
   }
