@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './log.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { DEFAULT_TOMBSTONE_RETENTION_MS, startTombstonePurger } from './store/tombstone-purger.js';
+import { startSpaceReclaimer } from './store/space-reclaimer.js';
 
 export interface ServerConfig {
   host: string;
@@ -114,6 +115,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw err;
   }
   const purger = startTombstonePurger(store, config.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS, log);
+  const reclaimer = startSpaceReclaimer(store, log);
   const port = (http.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
@@ -144,6 +146,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           }),
         ]);
         purger.stop();
+        reclaimer.stop();
         await outbound.stop();
         await store.close();
         await stopMimeThreads();

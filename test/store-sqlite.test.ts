@@ -55,12 +55,12 @@ describe('SQLite store specifics', () => {
     }
   };
 
-  /** One message of `kb` kilobytes, stored in a fresh account's inbox. */
+  /** One message with a body of `kb` kilobytes (kept in the database; MIME would go to a segment file), stored in a fresh account's inbox. */
   const storeMessage = async (store: SqliteStore, kb: number) => {
     const account = await store.createAccount({ email: 'ckpt@example.com', displayName: 'C', passwordHash: 'h' });
     const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
-    const mime = Buffer.from(`Subject: big\r\n\r\n${'x'.repeat(kb * 1024)}\r\n`);
-    const [created] = await store.createItems(account.id, inbox.id, [{ props: { ...emptyMessageProps(), subject: 'big' }, attachments: [], mime }]);
+    const body = { type: 'Text' as const, content: 'x'.repeat(kb * 1024) };
+    const [created] = await store.createItems(account.id, inbox.id, [{ props: { ...emptyMessageProps(), subject: 'big', body }, attachments: [] }]);
     assert.ok(created?.ok);
   };
   const databaseBytes = (dir: string) => statSync(join(dir, 'ewsd.sqlite')).size;

@@ -140,6 +140,8 @@ export interface Store {
   serverSecret(name: string): Promise<Buffer>;
   /** Drops item and folder tombstones older than `before`; states that needed them become expired. Returns how many. */
   purgeTombstones(before: Date): Promise<number>;
+  /** One bounded step of giving back the space of deleted content; true when it did something and more may follow. */
+  reclaimSpace(): Promise<boolean>;
 
   // Outbound mail queue (remote recipients; see src/delivery/outbound-queue.ts)
   /** Commits the message with every recipient pending, due now. Returns its queue id. */

@@ -15,6 +15,7 @@ import {
 } from '../store.js';
 import { insertOutbound } from './outbound.js';
 import { ListingCheckpoints } from './listing-checkpoints.js';
+import { mimeLocation, type MimeLocation, type MimeRow, type MimeSegments } from './mime-segments.js';
 import { writeReadFlag } from './read-flags.js';
 import {
   attachedItemFromJson,
@@ -56,12 +57,16 @@ function onlyReadFlagChanged(before: MessageProps, after: MessageProps): boolean
   return propsToJson({ ...before, isRead: false }, {}) === propsToJson({ ...after, isRead: false }, {}) && JSON.stringify(before.extended) === JSON.stringify(after.extended);
 }
 
+/** item_mime.bytes of a row whose MIME is in a segment file (the column predates them and stays NOT NULL). */
+const NO_BYTES = Buffer.alloc(0);
+
 /** The tables that hold an item's content beside its row, by `item_id`: a move takes them along, a replace empties them. */
 const ITEM_CONTENT_TABLES = ['item_json', 'item_mime', 'item_bodies', 'item_headers', 'item_props', 'attachments'] as const;
 
 /** What the item tables need from the store that owns the connection. */
 export interface SqlAccess {
   readonly db: Database;
+  readonly mime: MimeSegments;
   sql(text: string): Statement;
   nextModseq(mailboxId: number): number;
 }
@@ -86,30 +91,35 @@ export class ItemTables {
    * again with a savepoint per item, so that the failing item leaves nothing and the others are
    * stored, as a savepoint per item always gave.
    */
-  createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Array<Outcome<Item>> {
+  createItems(mailboxId: number, folderId: number, items: readonly NewItem[], placed: ReadonlyArray<MimeLocation | undefined> = []): Array<Outcome<Item>> {
     try {
-      return this.#createItems(mailboxId, folderId, items, (write) => ({ ok: true, value: write() }));
+      return this.#createItems(mailboxId, folderId, items, placed, (write) => ({ ok: true, value: write() }));
     } catch {
-      return this.#createItems(mailboxId, folderId, items, (write) => this.#attempt(write));
+      return this.#createItems(mailboxId, folderId, items, placed, (write) => this.#attempt(write));
     }
   }
 
-  #createItems(mailboxId: number, folderId: number, items: readonly NewItem[], attempt: (write: () => Item) => Outcome<Item>): Array<Outcome<Item>> {
-    const run = this.s.db.transaction(() => {
+  #createItems(
+    mailboxId: number,
+    folderId: number,
+    items: readonly NewItem[],
+    placed: ReadonlyArray<MimeLocation | undefined>,
+    attempt: (write: () => Item) => Outcome<Item>,
+  ): Array<Outcome<Item>> {
+    return this.s.mime.write(() => {
       if (!this.#folderExists(mailboxId, folderId)) {
         return items.map((): Outcome<Item> => ({ ok: false, error: new StoreError('not-found', 'folder not found') }));
       }
       const now = Date.now();
       // Each item comes back as built from what was written: reading 100 items back cost more than writing them.
-      const created = items.map((item) => attempt(() => this.#insertDescribed(mailboxId, folderId, item, now)));
+      const created = items.map((item, i) => attempt(() => this.#insertDescribed(mailboxId, folderId, item, now, placed[i])));
       if (created.some((c) => c.ok)) this.#touchFolders(mailboxId, [folderId]);
       return created;
     });
-    return run.immediate();
   }
 
   deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Item[] {
-    const run = this.s.db.transaction(() => {
+    return this.s.mime.write(() => {
       const now = Date.now();
       const ids = deliveries.map((d) => {
         if (!this.#folderExists(d.mailboxId, d.folderId)) throw new StoreError('not-found', 'folder not found');
@@ -118,7 +128,6 @@ export class ItemTables {
       for (const d of deliveries) this.#touchFolders(d.mailboxId, [d.folderId]);
       return ids.map((id, i) => this.#item(deliveries[i]!.mailboxId, id)!);
     });
-    return run.immediate();
   }
 
   /**
@@ -127,7 +136,7 @@ export class ItemTables {
    * transaction, so an acknowledged send is never half done.
    */
   submit(submissions: readonly Submission[]): Array<Outcome<Submitted>> {
-    const run = this.s.db.transaction(() => {
+    return this.s.mime.write(() => {
       const now = Date.now();
       const touched = new Map<number, Set<number>>();
       const touch = (mailboxId: number, folderId: number) => touched.set(mailboxId, (touched.get(mailboxId) ?? new Set()).add(folderId));
@@ -164,7 +173,6 @@ export class ItemTables {
         return { ok: true, value: out };
       });
     });
-    return run.immediate();
   }
 
   /**
@@ -172,11 +180,11 @@ export class ItemTables {
    * entry in its own savepoint. An entry with an `importKey` already recorded for its folder (and
    * whose item still exists) is skipped: that is how an interrupted import resumes without duplicates.
    */
-  uploadItems(mailboxId: number, uploads: readonly ItemUpload[]): Array<Outcome<UploadResult>> {
-    const run = this.s.db.transaction(() => {
+  uploadItems(mailboxId: number, uploads: readonly ItemUpload[], placed: ReadonlyArray<MimeLocation | undefined> = []): Array<Outcome<UploadResult>> {
+    return this.s.mime.write(() => {
       const now = Date.now();
       const touched = new Set<number>();
-      const done = uploads.map((u) =>
+      const done = uploads.map((u, i) =>
         this.#attempt((): { id: number; skipped: boolean } => {
           if (!this.#folderExists(mailboxId, u.folderId)) throw new StoreError('not-found', 'folder not found');
           if (u.importKey !== undefined) {
@@ -185,7 +193,8 @@ export class ItemTables {
               .get(mailboxId, u.folderId, u.importKey) as { id: number } | undefined;
             if (seen) return { id: seen.id, skipped: true };
           }
-          const id = u.replaceItemId !== undefined ? this.#replace(mailboxId, u.folderId, u.replaceItemId, u.item, now) : this.#insert(mailboxId, u.folderId, u.item, now);
+          const id =
+            u.replaceItemId !== undefined ? this.#replace(mailboxId, u.folderId, u.replaceItemId, u.item, now, placed[i]) : this.#insert(mailboxId, u.folderId, u.item, now, placed[i]);
           if (u.importKey !== undefined) {
             this.s.sql('INSERT OR REPLACE INTO import_log (mailbox_id, folder_id, import_key, item_id) VALUES (?, ?, ?, ?)').run(mailboxId, u.folderId, u.importKey, id);
           }
@@ -196,7 +205,6 @@ export class ItemTables {
       this.#touchFolders(mailboxId, touched);
       return done.map((d): Outcome<UploadResult> => (d.ok ? { ok: true, value: { item: this.#item(mailboxId, d.value.id)!, skipped: d.value.skipped } } : d));
     });
-    return run.immediate();
   }
 
   items(mailboxId: number, itemIds: readonly number[]): Array<Item | undefined> {
@@ -228,9 +236,9 @@ export class ItemTables {
 
   itemMime(mailboxId: number, itemId: number): Buffer | undefined {
     const row = this.s
-      .sql('SELECT m.bytes FROM item_mime m JOIN items i ON i.id = m.item_id WHERE m.item_id = ? AND i.mailbox_id = ?')
-      .get(itemId, mailboxId) as { bytes: Buffer } | undefined;
-    return row?.bytes;
+      .sql('SELECT m.bytes, m.segment_id, m.byte_offset, m.byte_length FROM item_mime m JOIN items i ON i.id = m.item_id WHERE m.item_id = ? AND i.mailbox_id = ?')
+      .get(itemId, mailboxId) as MimeRow | undefined;
+    return row && this.s.mime.bytesOf(row);
   }
 
   /**
@@ -545,7 +553,10 @@ export class ItemTables {
       )
       .get(targetFolderId, this.#nextUid(targetFolderId), modseq, modseq, modseq, now, now, row.id) as { id: number };
     this.s.sql('INSERT INTO item_json (item_id, props) SELECT ?, props FROM item_json WHERE item_id = ?').run(copy.id, row.id);
-    this.s.sql('INSERT INTO item_mime (item_id, bytes) SELECT ?, bytes FROM item_mime WHERE item_id = ?').run(copy.id, row.id);
+    // A copy refers to the same bytes in a segment: they are never rewritten in place (compaction moves every row at a location).
+    this.s
+      .sql('INSERT INTO item_mime (item_id, bytes, segment_id, byte_offset, byte_length) SELECT ?, bytes, segment_id, byte_offset, byte_length FROM item_mime WHERE item_id = ?')
+      .run(copy.id, row.id);
     this.s.sql('INSERT INTO item_bodies (item_id, type, content) SELECT ?, type, content FROM item_bodies WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_headers (item_id, headers) SELECT ?, headers FROM item_headers WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
@@ -590,17 +601,17 @@ export class ItemTables {
       .run(mailboxId, row.folder_id, row.id, row.entered_modseq, this.s.nextModseq(mailboxId), Date.now());
   }
 
-  #insert(mailboxId: number, folderId: number, item: NewItem, now: number): number {
-    return this.#insertRows(mailboxId, folderId, item, now).row.id;
+  #insert(mailboxId: number, folderId: number, item: NewItem, now: number, placed?: MimeLocation): number {
+    return this.#insertRows(mailboxId, folderId, item, now, placed).row.id;
   }
 
   /** Inserts and returns the item exactly as reading it back would (the same row values through toItem). */
-  #insertDescribed(mailboxId: number, folderId: number, item: NewItem, now: number): Item {
-    const { row, extended, attachments } = this.#insertRows(mailboxId, folderId, item, now);
+  #insertDescribed(mailboxId: number, folderId: number, item: NewItem, now: number, placed?: MimeLocation): Item {
+    const { row, extended, attachments } = this.#insertRows(mailboxId, folderId, item, now, placed);
     return toItem(row, extended.map(toExtended), attachments.map(toAttachment));
   }
 
-  #insertRows(mailboxId: number, folderId: number, item: NewItem, now: number): { row: ItemRow; extended: PropRow[]; attachments: AttachmentRow[] } {
+  #insertRows(mailboxId: number, folderId: number, item: NewItem, now: number, placed?: MimeLocation): { row: ItemRow; extended: PropRow[]; attachments: AttachmentRow[] } {
     const c = this.#columns(item, now);
     const modseq = this.s.nextModseq(mailboxId);
     const uid = this.#nextUid(folderId);
@@ -611,7 +622,7 @@ export class ItemTables {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       )
       .get(mailboxId, folderId, uid, modseq, modseq, modseq, ...c, item.mime ? 1 : 0) as { id: number };
-    const content = this.#insertContent(id, item, now);
+    const content = this.#insertContent(id, item, now, placed);
     this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
     const [item_class, subject, from_address, is_read, is_draft, importance, has_attachments, size, message_id, received_at, sent_at, created_at, modified_at] = c;
     const row = {
@@ -623,7 +634,7 @@ export class ItemTables {
   }
 
   /** UploadItems' Update: the item keeps its id and folder; everything else is replaced. */
-  #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number): number {
+  #replace(mailboxId: number, folderId: number, itemId: number, item: NewItem, now: number, placed?: MimeLocation): number {
     const current = this.#movable(mailboxId, itemId);
     if (!current || current.folder_id !== folderId) throw new StoreError('not-found', 'item not found in that folder');
     for (const table of ITEM_CONTENT_TABLES) this.s.sql(`DELETE FROM ${table} WHERE item_id = ?`).run(itemId);
@@ -634,7 +645,7 @@ export class ItemTables {
            has_attachments = ?, size = ?, message_id = ?, received_at = ?, sent_at = ?, created_at = ?, modified_at = ?, has_mime = ?, read_version = NULL WHERE id = ?`,
       )
       .run(modseq, modseq, ...this.#columns(item, now), item.mime ? 1 : 0, itemId);
-    this.#insertContent(itemId, item, now);
+    this.#insertContent(itemId, item, now, placed);
     this.#adjustCounts(folderId, 0, (item.props.isRead ? 0 : 1) - (current.is_read ? 0 : 1));
     return itemId;
   }
@@ -660,17 +671,24 @@ export class ItemTables {
     ];
   }
 
-  /** Writes the props JSON, extended properties, attachments and MIME; returns them as a read would give them. */
-  #insertContent(itemId: number, item: NewItem, now: number): { props: string; extended: PropRow[]; attachments: AttachmentRow[] } {
+  /** Writes the props JSON, extended properties, attachments and MIME (`placed`: already in a segment); returns them as a read would give them. */
+  #insertContent(itemId: number, item: NewItem, now: number, placed?: MimeLocation): { props: string; extended: PropRow[]; attachments: AttachmentRow[] } {
     const props = rowPropsJson(item.props, {});
     this.s.sql('INSERT INTO item_json (item_id, props) VALUES (?, ?)').run(itemId, props);
     const extended = this.#insertExtended(itemId, item.props);
     const attachments = item.attachments.map((a, i) => this.#insertAttachment(itemId, i, a, now, item.mime));
-    if (item.mime) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, item.mime);
+    if (item.mime) this.#insertMime(itemId, item.mime, placed);
     if (item.props.body) this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, item.props.body.type, item.props.body.content);
     const headers = headersJson(item.props);
     if (headers !== null) this.s.sql('INSERT INTO item_headers (item_id, headers) VALUES (?, ?)').run(itemId, headers);
     return { props, extended, attachments };
+  }
+
+  /** Where MimeSegments.place() put it, else in a segment file inside a content write (mime-segments.ts), else in the row. */
+  #insertMime(itemId: number, mime: Buffer, placed?: MimeLocation): void {
+    const at = placed ?? this.s.mime.append(mime);
+    if (!at) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, mime);
+    else this.s.sql('INSERT INTO item_mime (item_id, bytes, segment_id, byte_offset, byte_length) VALUES (?, ?, ?, ?, ?)').run(itemId, NO_BYTES, at.segmentId, at.offset, at.length);
   }
 
   /** `mime`: the MIME stored with the item, which a file attachment's bytes may be kept in (see mimeSource). */
@@ -889,8 +907,8 @@ interface AttachmentContentRow {
  * time).
  */
 class KeptMime {
-  /** undefined: not read yet; null: the item has no MIME. */
-  #mime: Buffer | null | undefined;
+  /** The MIME itself, or where it lies in a segment (then each range is read alone); undefined: not looked up yet; null: none. */
+  #mime: Buffer | MimeLocation | null | undefined;
 
   constructor(
     private readonly s: SqlAccess,
@@ -903,9 +921,13 @@ class KeptMime {
   /** The attachment's bytes: its base64 range of the MIME decoded (empty for a row with no range, or if the MIME is gone). */
   decode(r: Pick<AttachmentContentRow, 'mime_start' | 'mime_end'>): Buffer {
     if (r.mime_start === null || r.mime_end === null) return Buffer.alloc(0);
-    this.#mime ??= (this.s.sql('SELECT bytes FROM item_mime WHERE item_id = ?').get(this.itemId) as { bytes: Buffer } | undefined)?.bytes ?? null;
+    if (this.#mime === undefined) {
+      const row = this.s.sql('SELECT bytes, segment_id, byte_offset, byte_length FROM item_mime WHERE item_id = ?').get(this.itemId) as MimeRow | undefined;
+      this.#mime = row ? (mimeLocation(row) ?? row.bytes) : null;
+    }
     if (!this.#mime) return Buffer.alloc(0);
-    return Buffer.from(this.#mime.toString('latin1', r.mime_start, r.mime_end), 'base64');
+    const base64 = Buffer.isBuffer(this.#mime) ? this.#mime.toString('latin1', r.mime_start, r.mime_end) : this.s.mime.read(this.#mime, r.mime_start, r.mime_end).toString('latin1');
+    return Buffer.from(base64, 'base64');
   }
 }
 

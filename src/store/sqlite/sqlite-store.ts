@@ -34,6 +34,7 @@ import type { FolderChangeSet, ItemChangePage, ItemSyncCursor } from '../../doma
 import type { ClaimedMessage, NewOutboundMessage, OutboundSummary, RecipientResult } from '../../domain/outbound.js';
 import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { migrate } from './migrations.js';
+import { MimeSegments, type MimeSegmentOptions } from './mime-segments.js';
 import { OutboundQueries } from './outbound.js';
 import { FOLDER_COLUMNS, toAccount, toFolder, type FolderRow, type MailboxRow } from './rows.js';
 
@@ -46,6 +47,8 @@ export interface SqliteOptions {
    * short CLI commands leave it off.
    */
   checkpointThread?: boolean;
+  /** Segment files of item MIME (mime-segments.ts): their size and how long an emptied one lingers. */
+  mimeSegments?: MimeSegmentOptions;
 }
 
 /** The embedded store: one SQLite file in WAL mode, shared safely with CLI processes. */
@@ -61,15 +64,18 @@ export class SqliteStore implements Store {
 
   readonly #checkpointer: Checkpointer | undefined;
 
-  private constructor(db: Database, checkpointer?: Checkpointer) {
+  readonly #mime: MimeSegments;
+
+  private constructor(db: Database, options: SqliteOptions, checkpointer?: Checkpointer) {
     this.db = db;
     this.#checkpointer = checkpointer;
-    const access = { db, sql: (text: string) => this.sql(text), nextModseq: (mailboxId: number) => this.nextModseq(mailboxId) };
+    this.#mime = new MimeSegments(db, (text) => this.sql(text), db.name, options.mimeSegments);
+    const access = { db, mime: this.#mime, sql: (text: string) => this.sql(text), nextModseq: (mailboxId: number) => this.nextModseq(mailboxId) };
     this.#items = new ItemTables(access);
     this.#readFlags = new ReadFlagWrites(access, this.#items);
     this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
     this.#delegates = new DelegateQueries((text) => this.sql(text));
-    this.#sync = new SyncTables({ db, sql: (text) => this.sql(text), nextModseq: (mailboxId) => this.nextModseq(mailboxId) }, (m, ids) => this.#items.listingItems(m, ids));
+    this.#sync = new SyncTables(access, (m, ids) => this.#items.listingItems(m, ids));
   }
 
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
@@ -85,14 +91,15 @@ export class SqliteStore implements Store {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
-    if (!options.checkpointThread) return new SqliteStore(db);
+    if (!options.checkpointThread) return new SqliteStore(db, options);
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-    return new SqliteStore(db, new Checkpointer(file));
+    return new SqliteStore(db, options, new Checkpointer(file));
   }
 
   async close(): Promise<void> {
     // The thread's connection goes first, so that this one is the last and checkpoints all of the log at close.
     await this.#checkpointer?.close();
+    this.#mime.close();
     if (this.db.open) this.db.close();
   }
 
@@ -260,7 +267,9 @@ export class SqliteStore implements Store {
   // Items (SQL in items.ts)
 
   async createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>> {
-    return this.#items.createItems(mailboxId, folderId, items);
+    // The MIME is written and synced first, off the event loop; then the rows in one commit.
+    const placed = await this.#mime.place(items.map((item) => item.mime));
+    return this.#items.createItems(mailboxId, folderId, items, placed);
   }
 
   async deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Promise<Item[]> {
@@ -268,7 +277,8 @@ export class SqliteStore implements Store {
   }
 
   async uploadItems(mailboxId: number, uploads: readonly ItemUpload[]): Promise<Array<Outcome<UploadResult>>> {
-    return this.#items.uploadItems(mailboxId, uploads);
+    const placed = await this.#mime.place(uploads.map((u) => u.item.mime));
+    return this.#items.uploadItems(mailboxId, uploads, placed);
   }
 
   async items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>> {
@@ -284,7 +294,7 @@ export class SqliteStore implements Store {
   }
 
   async itemsWithMime(mailboxId: number, itemIds: readonly number[]): Promise<Array<ItemWithMime | undefined>> {
-    return itemsWithMime((text) => this.sql(text), mailboxId, itemIds);
+    return itemsWithMime((text) => this.sql(text), this.#mime, mailboxId, itemIds);
   }
 
   async attachmentContents(mailboxId: number, itemId: number, only?: readonly number[], mime?: Buffer): Promise<Map<number, AttachmentContent>> {
@@ -415,6 +425,10 @@ export class SqliteStore implements Store {
 
   async purgeTombstones(before: Date): Promise<number> {
     return this.#sync.purgeTombstones(before.getTime());
+  }
+
+  async reclaimSpace(): Promise<boolean> {
+    return this.#mime.reclaim();
   }
 
   // Outbound mail queue (SQL in outbound.ts)

@@ -1,0 +1,313 @@
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database, Statement } from 'better-sqlite3';
+
+/** Where an item's MIME lies: `length` bytes at `offset` of segment `segmentId`. */
+export interface MimeLocation {
+  segmentId: number;
+  offset: number;
+  length: number;
+}
+
+/** The item_mime columns that hold or locate an item's MIME: `bytes` before schema step 21, a location since. */
+export interface MimeRow {
+  bytes: Buffer;
+  segment_id: number | null;
+  byte_offset: number | null;
+  byte_length: number | null;
+}
+
+export function mimeLocation(row: MimeRow): MimeLocation | undefined {
+  return row.segment_id === null ? undefined : { segmentId: row.segment_id, offset: row.byte_offset!, length: row.byte_length! };
+}
+
+export interface MimeSegmentOptions {
+  /** A writer starts a new segment once its current one holds this many bytes. */
+  segmentBytes?: number;
+  /** How long the file of a segment emptied by reclaim() stays, for readers in other processes that looked a location up just before. */
+  unlinkGraceMs?: number;
+}
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_UNLINK_GRACE_MS = 10 * 60_000;
+/** How much one reclaim() step moves out of a mostly dead segment: a pause of a few ms, not one of seconds. */
+const MOVE_BYTES_PER_STEP = 4 * 1024 * 1024;
+/** Read descriptors kept open, most recently used first out of the way; far below any file-descriptor limit. */
+const OPEN_READERS = 32;
+
+const fdatasyncAsync = promisify(fdatasync);
+
+/** The writers of this process that are open, by tag: a segment tagged with one of them is still being appended to. */
+const liveWriters = new Set<string>();
+
+/**
+ * Item MIME kept in append-only segment files beside the database (`<db>-mime/<id>.seg`),
+ * referred to by item_mime rows (segment, offset, length).
+ *
+ * Why: written into SQLite, every 4 KB page of a blob cost two system calls and a checksum in the
+ * log and was copied again by the checkpoint. Here an item's MIME is one positional write, and a
+ * commit that stored MIME first syncs the segment (fdatasync) and only then commits the rows that
+ * refer to it, so a row never points at bytes that are not on disk. Bytes a rolled-back
+ * transaction wrote stay behind unreferenced and go when their segment is compacted.
+ *
+ * Each store instance appends to a segment of its own (one row of mime_segments, tagged with its
+ * pid and a random token), so processes sharing the data directory never append to the same file.
+ * A segment is sealed when its writer moves on to a new one, closes, or is found dead; only sealed
+ * segments are compacted. The triggers of schema step 21 keep each segment's live count and bytes.
+ */
+export class MimeSegments {
+  readonly #dir: string;
+  readonly #segmentBytes: number;
+  readonly #graceMs: number;
+  readonly #tag = `${process.pid}:${randomBytes(6).toString('hex')}`;
+  #current: { id: number; fd: number; size: number } | undefined;
+  /** True inside a content write (see write()): only then may append() use the segment, as only then is it synced before the commit. */
+  #writing = false;
+  #unsynced = false;
+  /** place() calls waiting for their sync: the segment they wrote to must not be sealed (and so compacted) before their rows commit. */
+  #placing = 0;
+  readonly #readers = new Map<number, number>();
+  #dirSynced = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly sql: (text: string) => Statement,
+    dbFile: string,
+    options: MimeSegmentOptions = {},
+  ) {
+    this.#dir = `${dbFile}-mime`;
+    this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.#graceMs = options.unlinkGraceMs ?? DEFAULT_UNLINK_GRACE_MS;
+    liveWriters.add(this.#tag);
+  }
+
+  /**
+   * Runs `fn` in an IMMEDIATE transaction in which append() writes to a segment, and syncs the
+   * segment before the commit. The segment is opened (or a full one replaced) before the
+   * transaction begins, in a commit of its own, so that its row exists whatever `fn` does. Nested
+   * in another transaction, `fn` just runs: append() then keeps MIME in the database.
+   */
+  write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.#openSegment();
+    const run = this.db.transaction(() => {
+      this.#writing = true;
+      try {
+        const value = fn();
+        if (this.#unsynced) {
+          fdatasyncSync(this.#current!.fd);
+          this.#unsynced = false;
+        }
+        return value;
+      } finally {
+        this.#writing = false;
+      }
+    });
+    return run.immediate();
+  }
+
+  /** Appends an item's MIME to the segment; undefined outside write(), where the caller keeps the bytes in the database. */
+  append(bytes: Buffer): MimeLocation | undefined {
+    if (!this.#writing || !this.#current) return undefined;
+    this.#unsynced = true;
+    return this.#appendTo(this.#current, bytes);
+  }
+
+  /**
+   * Appends MIME for rows that a later commit will write, and syncs it on a thread of libuv's pool,
+   * so the event loop goes on meanwhile (write() syncs inside its transaction instead). Outside a
+   * transaction only; an entry without MIME gets no location.
+   */
+  async place(mimes: ReadonlyArray<Buffer | undefined>): Promise<Array<MimeLocation | undefined>> {
+    if (this.db.inTransaction || !mimes.some(Boolean)) return mimes.map(() => undefined);
+    this.#openSegment();
+    const segment = this.#current!;
+    const placed = mimes.map((mime) => mime && this.#appendTo(segment, mime));
+    this.#placing++;
+    try {
+      await fdatasyncAsync(segment.fd);
+    } finally {
+      this.#placing--;
+    }
+    return placed;
+  }
+
+  #appendTo(segment: { id: number; fd: number; size: number }, bytes: Buffer): MimeLocation {
+    const offset = segment.size;
+    for (let done = 0; done < bytes.length; ) done += writeSync(segment.fd, bytes, done, bytes.length - done, offset + done);
+    segment.size += bytes.length;
+    return { segmentId: segment.id, offset, length: bytes.length };
+  }
+
+  /** The bytes at `location`; `start`/`end` cut a range of them without reading the rest. */
+  read(location: MimeLocation, start = 0, end = location.length): Buffer {
+    const length = Math.max(0, Math.min(end, location.length) - start);
+    const out = Buffer.allocUnsafe(length);
+    const fd = this.#reader(location.segmentId);
+    for (let done = 0; done < length; ) {
+      const n = readSync(fd, out, done, length - done, location.offset + start + done);
+      if (n === 0) throw new Error(`MIME segment ${location.segmentId} ends before ${location.offset + start + length}`);
+      done += n;
+    }
+    return out;
+  }
+
+  /** The MIME a row of item_mime holds or locates. */
+  bytesOf(row: MimeRow): Buffer {
+    const at = mimeLocation(row);
+    return at ? this.read(at) : row.bytes;
+  }
+
+  /**
+   * One bounded step of giving space back; true when it did something and more may follow soon.
+   * In order: seals the segments of writers that are gone, removes the files of segments emptied
+   * a grace period ago, marks empty sealed segments for removal, and moves up to 4 MB of the
+   * items still in the emptiest sealed segment that is less than half live into this writer's own.
+   */
+  reclaim(now = Date.now()): boolean {
+    this.#sealAbandoned();
+    let worked = this.#unlinkDropped(now);
+    worked = this.sql('UPDATE mime_segments SET dropped_at = ? WHERE sealed_size IS NOT NULL AND dropped_at IS NULL AND live_count <= 0').run(now).changes > 0 || worked;
+    const victim = this.sql(
+      `SELECT id FROM mime_segments WHERE sealed_size IS NOT NULL AND dropped_at IS NULL AND live_count > 0 AND live_bytes * 2 < sealed_size
+       ORDER BY live_bytes LIMIT 1`,
+    ).get() as { id: number } | undefined;
+    return (victim !== undefined && this.#moveSome(victim.id)) || worked;
+  }
+
+  /** Seals this writer's segment (others may compact it from now on) and closes every file. */
+  close(): void {
+    if (this.#current && this.db.open) this.#seal(this.#current.id, this.#current.size);
+    if (this.#current) closeSync(this.#current.fd);
+    this.#current = undefined;
+    for (const fd of this.#readers.values()) closeSync(fd);
+    this.#readers.clear();
+    liveWriters.delete(this.#tag);
+  }
+
+  #openSegment(): void {
+    if (this.#current && (this.#current.size < this.#segmentBytes || this.#placing > 0)) return;
+    if (this.#current) {
+      this.#seal(this.#current.id, this.#current.size);
+      closeSync(this.#current.fd);
+      this.#current = undefined;
+    }
+    if (!this.#dirSynced) {
+      mkdirSync(this.#dir, { recursive: true });
+      syncDirectory(join(this.#dir, '..'));
+    }
+    // The row first: a crash before the file exists leaves a row with no file, which reclaim() drops.
+    const { id } = this.sql('INSERT INTO mime_segments (writer) VALUES (?) RETURNING id').get(this.#tag) as { id: number };
+    const fd = openSync(this.#path(id), 'wx');
+    syncDirectory(this.#dir);
+    this.#dirSynced = true;
+    this.#current = { id, fd, size: 0 };
+  }
+
+  #seal(id: number, size: number): void {
+    this.sql('UPDATE mime_segments SET writer = NULL, sealed_size = ? WHERE id = ?').run(size, id);
+  }
+
+  /** Segments whose writer closed without sealing: another instance of this process that moved on, or a process that died. */
+  #sealAbandoned(): void {
+    const open = this.sql('SELECT id, writer FROM mime_segments WHERE writer IS NOT NULL').all() as Array<{ id: number; writer: string }>;
+    for (const s of open) {
+      if (s.id === this.#current?.id) continue;
+      const pid = Number(s.writer.split(':')[0]);
+      const gone = pid === process.pid ? !liveWriters.has(s.writer) : !processAlive(pid);
+      if (gone) this.#seal(s.id, fileSize(this.#path(s.id)));
+    }
+  }
+
+  #unlinkDropped(now: number): boolean {
+    const due = this.sql('SELECT id, live_count FROM mime_segments WHERE dropped_at IS NOT NULL AND dropped_at <= ?').all(now - this.#graceMs) as Array<{ id: number; live_count: number }>;
+    for (const { id, live_count } of due) {
+      if (live_count > 0) {
+        // Referred to again since it was found empty (no path does this today): it stays.
+        this.sql('UPDATE mime_segments SET dropped_at = NULL WHERE id = ?').run(id);
+        continue;
+      }
+      const fd = this.#readers.get(id);
+      if (fd !== undefined) closeSync(fd);
+      this.#readers.delete(id);
+      try {
+        unlinkSync(this.#path(id));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      this.sql('DELETE FROM mime_segments WHERE id = ?').run(id);
+    }
+    return due.length > 0;
+  }
+
+  /** Copies the first 4 MB of a segment's live items into this writer's segment and points their rows there, in one commit. */
+  #moveSome(from: number): boolean {
+    const rows = this.sql('SELECT byte_offset AS offset, byte_length AS length FROM item_mime WHERE segment_id = ? GROUP BY byte_offset ORDER BY byte_offset').iterate(from) as IterableIterator<{ offset: number; length: number }>;
+    const moving: Array<{ offset: number; bytes: Buffer }> = [];
+    let total = 0;
+    for (const r of rows) {
+      moving.push({ offset: r.offset, bytes: this.read({ segmentId: from, offset: r.offset, length: r.length }) });
+      total += r.length;
+      if (total >= MOVE_BYTES_PER_STEP) break;
+    }
+    if (moving.length === 0) return false;
+    const repoint = this.sql('UPDATE item_mime SET segment_id = ?, byte_offset = ? WHERE segment_id = ? AND byte_offset = ?');
+    this.write(() => {
+      for (const m of moving) {
+        const to = this.append(m.bytes)!;
+        repoint.run(to.segmentId, to.offset, from, m.offset);
+      }
+    });
+    return true;
+  }
+
+  #reader(segmentId: number): number {
+    let fd = this.#readers.get(segmentId);
+    if (fd !== undefined) {
+      this.#readers.delete(segmentId);
+    } else {
+      fd = openSync(this.#path(segmentId), 'r');
+      if (this.#readers.size >= OPEN_READERS) {
+        const [oldest, oldFd] = this.#readers.entries().next().value as [number, number];
+        this.#readers.delete(oldest);
+        closeSync(oldFd);
+      }
+    }
+    this.#readers.set(segmentId, fd);
+    return fd;
+  }
+
+  #path(id: number): string {
+    return join(this.#dir, `${id}.seg`);
+  }
+}
+
+/** A new file's directory entry is durable only once its directory is synced. */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
+import { createLogger } from '../src/log.js';
+import { SqliteStore, type SqliteOptions } from '../src/store/sqlite/sqlite-store.js';
+import { startSpaceReclaimer } from '../src/store/space-reclaimer.js';
+import type { AttachmentContent, Outcome } from '../src/store/store.js';
+
+/** A message of about `kb` KB whose one attachment is kept inside its MIME (the rows refer to its base64 range). */
+function message(subject: string, kb: number): NewItem {
+  const content = Buffer.from(`${subject}: ${'attached '.repeat(kb * 100)}`);
+  const encoded = content.toString('base64');
+  const mime = Buffer.from(`Subject: ${subject}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\ntext\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n${encoded}\r\n--b--\r\n`, 'latin1');
+  const start = mime.indexOf(encoded);
+  const props = emptyMessageProps();
+  props.subject = subject;
+  return { props, mime, attachments: [{ kind: 'file', name: 'a.txt', contentType: 'text/plain', isInline: false, content, mimeSource: { mime, start, end: start + encoded.length } }] };
+}
+
+const values = <T>(outcomes: Array<Outcome<T>>): T[] =>
+  outcomes.map((o) => {
+    assert.ok(o.ok, String(!o.ok && o.error));
+    return o.value;
+  });
+
+interface SegmentRow {
+  id: number;
+  writer: string | null;
+  sealed_size: number | null;
+  live_count: number;
+  live_bytes: number;
+  dropped_at: number | null;
+}
+
+async function withStore(options: SqliteOptions, run: (store: SqliteStore, dir: string, mailboxId: number, inboxId: number) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
+  const store = SqliteStore.open(dir, options);
+  try {
+    const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
+    const inbox = (await store.distinguishedFolder(mailboxId, 'inbox'))!;
+    await run(store, dir, mailboxId, inbox.id);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const segments = (store: SqliteStore) => store.db.prepare('SELECT * FROM mime_segments ORDER BY id').all() as SegmentRow[];
+const segmentFiles = (dir: string) => readdirSync(join(dir, 'ewsd.sqlite-mime')).sort((a, b) => parseInt(a) - parseInt(b));
+
+/** What the triggers keep must equal what the rows say, segment by segment. */
+function assertCountsTrue(store: SqliteStore): void {
+  const counted = store.db
+    .prepare('SELECT s.id, s.live_count, s.live_bytes, count(m.item_id) AS n, coalesce(sum(m.byte_length), 0) AS bytes FROM mime_segments s LEFT JOIN item_mime m ON m.segment_id = s.id GROUP BY s.id')
+    .all() as Array<{ id: number; live_count: number; live_bytes: number; n: number; bytes: number }>;
+  for (const c of counted) assert.deepEqual([c.live_count, c.live_bytes], [c.n, c.bytes], `segment ${c.id}`);
+}
+
+async function assertReadsBack(store: SqliteStore, mailboxId: number, stored: ReadonlyArray<{ id: number; attachments: ReadonlyArray<{ id: number }> }>, sent: readonly NewItem[]): Promise<void> {
+  const withMime = await store.itemsWithMime(mailboxId, stored.map((s) => s.id));
+  for (const [i, s] of stored.entries()) {
+    const want = sent[i]!;
+    assert.ok((await store.itemMime(mailboxId, s.id))!.equals(want.mime!), `itemMime of ${want.props.subject}`);
+    assert.ok(withMime[i]!.mime!.equals(want.mime!), `itemsWithMime of ${want.props.subject}`);
+    const contents = await store.attachmentContents(mailboxId, s.id);
+    const file = contents.get(s.attachments[0]!.id) as AttachmentContent & { kind: 'file' };
+    assert.ok(file.content.equals((want.attachments[0] as { content: Buffer }).content), `attachment of ${want.props.subject}`);
+  }
+}
+
+describe('SQLite store: item MIME in segment files', () => {
+  it('appends MIME to a segment file, not the database, and reads it back byte for byte after a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
+    try {
+      const sent = [message('one', 3), message('two', 40), message('three', 1)];
+      let store = SqliteStore.open(dir);
+      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
+      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const stored = values(await store.createItems(mailboxId, inboxId, sent));
+      const rows = store.db.prepare('SELECT length(bytes) AS inline, segment_id, byte_offset, byte_length FROM item_mime ORDER BY item_id').all() as Array<{
+        inline: number;
+        segment_id: number;
+        byte_offset: number;
+        byte_length: number;
+      }>;
+      assert.deepEqual(rows.map((r) => r.inline), [0, 0, 0], 'no MIME bytes in the database');
+      const [segment] = segments(store);
+      assert.equal(segment!.writer?.split(':')[0], String(process.pid), 'the segment is being written by this process');
+      const file = readFileSync(join(dir, 'ewsd.sqlite-mime', `${segment!.id}.seg`));
+      rows.forEach((r, i) => assert.ok(file.subarray(r.byte_offset, r.byte_offset + r.byte_length).equals(sent[i]!.mime!)));
+      assertCountsTrue(store);
+      await store.close();
+      const [sealed] = segments((store = SqliteStore.open(dir)));
+      assert.deepEqual([sealed!.writer, sealed!.sealed_size], [null, file.length], 'closing seals the segment at its size');
+      await assertReadsBack(store, mailboxId, stored, sent);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps MIME in segments however an item arrives: created, delivered, uploaded or replaced by an upload', () =>
+    withStore({}, async (store, _dir, mailboxId, inboxId) => {
+      const sent = [message('created', 2), message('delivered', 2), message('uploaded', 2), message('replacing', 2)];
+      const [created] = values(await store.createItems(mailboxId, inboxId, [sent[0]!]));
+      const [delivered] = await store.deliverItems([{ mailboxId, folderId: inboxId, item: sent[1]! }]);
+      const [uploaded] = values(await store.uploadItems(mailboxId, [{ folderId: inboxId, item: sent[2]! }]));
+      const [replaced] = values(await store.uploadItems(mailboxId, [{ folderId: inboxId, item: sent[3]!, replaceItemId: created!.id }]));
+      assert.equal(replaced!.item.id, created!.id);
+      const inDatabase = store.db.prepare('SELECT count(*) AS n FROM item_mime WHERE segment_id IS NULL OR length(bytes) > 0').get() as { n: number };
+      assert.equal(inDatabase.n, 0);
+      assertCountsTrue(store);
+      assert.equal(segments(store)[0]!.live_count, 3, 'the replaced MIME no longer counts');
+      await assertReadsBack(store, mailboxId, [replaced!.item, delivered!, uploaded!.item], [sent[3]!, sent[1]!, sent[2]!]);
+    }));
+
+  it('still reads MIME kept in the database before segments (schema 21)', () =>
+    withStore({}, async (store, _dir, mailboxId, inboxId) => {
+      const sent = [message('old', 5)];
+      const stored = values(await store.createItems(mailboxId, inboxId, sent));
+      store.db.prepare('UPDATE item_mime SET bytes = ?, segment_id = NULL, byte_offset = NULL, byte_length = NULL WHERE item_id = ?').run(sent[0]!.mime, stored[0]!.id);
+      assert.equal(segments(store)[0]!.live_count, 0, 'the row left its segment');
+      await assertReadsBack(store, mailboxId, stored, sent);
+    }));
+
+  it('counts the live items of each segment through copies, moves, deletes and a failed batch entry', () =>
+    withStore({}, async (store, _dir, mailboxId, inboxId) => {
+      const drafts = (await store.distinguishedFolder(mailboxId, 'drafts'))!.id;
+      const stored = values(await store.createItems(mailboxId, inboxId, [message('a', 2), message('b', 2), message('c', 2)]));
+      assertCountsTrue(store);
+      const [copy] = values(await store.copyItems(mailboxId, [stored[0]!.id], drafts));
+      values(await store.moveItems(mailboxId, [stored[1]!.id], drafts));
+      assert.equal(segments(store)[0]!.live_count, 4, 'a copy is one more reference to the same bytes');
+      values(await store.deleteItems(mailboxId, [stored[0]!.id, stored[2]!.id], 'hard'));
+      assert.equal(segments(store)[0]!.live_count, 2);
+      assert.ok((await store.itemMime(mailboxId, copy!.id))!.equals(message('a', 2).mime!), 'the copy still reads its MIME');
+      // An entry refused after its MIME was appended: the bytes stay in the file, no row counts them.
+      store.db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON attachments WHEN NEW.name = 'boom.txt' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+      const boom = message('boom', 2);
+      boom.attachments[0]!.name = 'boom.txt';
+      const outcomes = await store.createItems(mailboxId, inboxId, [message('d', 2), boom]);
+      store.db.exec('DROP TRIGGER refuse_boom');
+      assert.deepEqual(outcomes.map((o) => o.ok), [true, false]);
+      assert.equal(segments(store)[0]!.live_count, 3);
+      assertCountsTrue(store);
+    }));
+
+  it('reclaims a mostly deleted segment: its live MIME moves, its file goes after the grace period, every item reads back the same', () =>
+    // Segments of 1 byte: every write after the first starts a new one, sealing the one before.
+    withStore({ mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } }, async (store, dir, mailboxId, inboxId) => {
+      const first = Array.from({ length: 8 }, (_, i) => message(`first ${i}`, 3 + i));
+      const stored = values(await store.createItems(mailboxId, inboxId, first));
+      const drafts = (await store.distinguishedFolder(mailboxId, 'drafts'))!.id;
+      const [copy] = values(await store.copyItems(mailboxId, [stored[1]!.id], drafts));
+      const second = [message('second', 4)];
+      const later = values(await store.createItems(mailboxId, inboxId, second));
+      const [old] = segments(store);
+      assert.ok(old!.sealed_size! > 0, 'the first segment was sealed when the second began');
+      values(await store.deleteItems(mailboxId, stored.slice(2).map((s) => s.id), 'hard'));
+      assert.equal(segments(store)[0]!.live_count, 3, 'two items and a copy remain in it');
+
+      let steps = 0;
+      while (await store.reclaimSpace()) assert.ok(++steps < 20, 'reclaiming ends');
+      assert.deepEqual(
+        segments(store).map((s) => s.id).includes(old!.id),
+        false,
+        'the emptied segment is gone from the table',
+      );
+      assert.equal(existsSync(join(dir, 'ewsd.sqlite-mime', `${old!.id}.seg`)), false, 'and from the disk');
+      assertCountsTrue(store);
+      const moved = store.db.prepare('SELECT DISTINCT segment_id FROM item_mime WHERE item_id IN (?, ?, ?)').all(stored[0]!.id, stored[1]!.id, copy!.id) as Array<{ segment_id: number }>;
+      assert.equal(new Set([stored[1]!.id, copy!.id].map((id) => (store.db.prepare('SELECT byte_offset FROM item_mime WHERE item_id = ?').get(id) as { byte_offset: number }).byte_offset)).size, 1, 'an item and its copy still share their bytes');
+      assert.equal(moved.length, 1);
+      await assertReadsBack(store, mailboxId, [stored[0]!, stored[1]!, { ...stored[1]!, id: copy!.id, attachments: copy!.attachments }, later[0]!], [first[0]!, first[1]!, first[1]!, second[0]!]);
+      assert.equal(await store.reclaimSpace(), false, 'nothing left to do');
+    }));
+
+  it('leaves alone a segment whose writer is still appending, and seals one whose process is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
+    const a = SqliteStore.open(dir, { mimeSegments: { unlinkGraceMs: 0 } });
+    const b = SqliteStore.open(dir);
+    try {
+      const mailboxId = (await a.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
+      const inboxId = (await a.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const [fromB] = values(await b.createItems(mailboxId, inboxId, [message('from b', 2)]));
+      values(await b.deleteItems(mailboxId, [fromB!.id], 'hard'));
+      await a.reclaimSpace();
+      const [open] = segments(a);
+      assert.deepEqual([open!.sealed_size, open!.dropped_at], [null, null], "another writer's open segment is not touched, even empty");
+      values(await b.createItems(mailboxId, inboxId, [message('b again', 2)]));
+      // A writer that died without sealing: its pid no longer runs.
+      a.db.prepare("UPDATE mime_segments SET writer = '2147483646:gone' WHERE id = ?").run(open!.id);
+      await a.reclaimSpace();
+      const [sealed] = segments(a);
+      assert.equal(sealed!.sealed_size, readFileSync(join(dir, 'ewsd.sqlite-mime', `${open!.id}.seg`)).length, 'sealed at the size of its file');
+      assert.deepEqual(segmentFiles(dir), [`${open!.id}.seg`]);
+    } finally {
+      await b.close();
+      await a.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reclaims in the background of a running store (the server starts this)', () =>
+    withStore({ mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } }, async (store, dir, mailboxId, inboxId) => {
+      const stored = values(await store.createItems(mailboxId, inboxId, [message('x', 4), message('y', 4), message('z', 4)]));
+      values(await store.createItems(mailboxId, inboxId, [message('next', 1)]));
+      const first = segments(store)[0]!.id;
+      values(await store.deleteItems(mailboxId, stored.map((s) => s.id), 'hard'));
+      const reclaimer = startSpaceReclaimer(store, createLogger('silent'));
+      try {
+        const deadline = Date.now() + 5000;
+        while (existsSync(join(dir, 'ewsd.sqlite-mime', `${first}.seg`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(existsSync(join(dir, 'ewsd.sqlite-mime', `${first}.seg`)), false);
+      } finally {
+        reclaimer.stop();
+      }
+    }));
+});
