@@ -34,7 +34,7 @@ const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_UNLINK_GRACE_MS = 10 * 60_000;
 /** How much one reclaim() step moves out of a mostly dead segment: a pause of a few ms, not one of seconds. */
 const MOVE_BYTES_PER_STEP = 4 * 1024 * 1024;
-/** Read descriptors kept open, most recently used first out of the way; far below any file-descriptor limit. */
+/** Read descriptors kept open (the least recently used is closed first): far below any file-descriptor limit. */
 const OPEN_READERS = 32;
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -47,10 +47,11 @@ const liveWriters = new Set<string>();
  * referred to by item_mime rows (segment, offset, length).
  *
  * Why: written into SQLite, every 4 KB page of a blob cost two system calls and a checksum in the
- * log and was copied again by the checkpoint. Here an item's MIME is one positional write, and a
- * commit that stored MIME first syncs the segment (fdatasync) and only then commits the rows that
- * refer to it, so a row never points at bytes that are not on disk. Bytes a rolled-back
- * transaction wrote stay behind unreferenced and go when their segment is compacted.
+ * log and was copied again by the checkpoint. Here an item's MIME is one positional write, synced
+ * (fdatasync) before the rows that refer to it commit, so a row never points at bytes that are not
+ * on disk: place() syncs on libuv's pool before the caller's transaction, write() inside its
+ * transaction. Bytes a rolled-back transaction wrote stay behind unreferenced and go when their
+ * segment is compacted.
  *
  * Each store instance appends to a segment of its own (one row of mime_segments, tagged with its
  * pid and a random token), so processes sharing the data directory never append to the same file.
@@ -69,7 +70,8 @@ export class MimeSegments {
   /** place() calls waiting for their sync: the segment they wrote to must not be sealed (and so compacted) before their rows commit. */
   #placing = 0;
   readonly #readers = new Map<number, number>();
-  #dirSynced = false;
+  /** The segment directory exists and its entry in the data directory is synced. */
+  #dirReady = false;
 
   constructor(
     private readonly db: Database,
@@ -194,7 +196,7 @@ export class MimeSegments {
       closeSync(this.#current.fd);
       this.#current = undefined;
     }
-    if (!this.#dirSynced) {
+    if (!this.#dirReady) {
       mkdirSync(this.#dir, { recursive: true });
       syncDirectory(join(this.#dir, '..'));
     }
@@ -202,7 +204,7 @@ export class MimeSegments {
     const { id } = this.sql('INSERT INTO mime_segments (writer) VALUES (?) RETURNING id').get(this.#tag) as { id: number };
     const fd = openSync(this.#path(id), 'wx');
     syncDirectory(this.#dir);
-    this.#dirSynced = true;
+    this.#dirReady = true;
     this.#current = { id, fd, size: 0 };
   }
 
@@ -210,13 +212,14 @@ export class MimeSegments {
     this.sql('UPDATE mime_segments SET writer = NULL, sealed_size = ? WHERE id = ?').run(size, id);
   }
 
-  /** Segments whose writer closed without sealing: another instance of this process that moved on, or a process that died. */
+  /** Segments whose writer is gone without sealing them: a closed instance of this process, or a process that died. */
   #sealAbandoned(): void {
     const open = this.sql('SELECT id, writer FROM mime_segments WHERE writer IS NOT NULL').all() as Array<{ id: number; writer: string }>;
     for (const s of open) {
       if (s.id === this.#current?.id) continue;
       const pid = Number(s.writer.split(':')[0]);
-      const gone = pid === process.pid ? !liveWriters.has(s.writer) : !processAlive(pid);
+      // One of this writer's own that is not its current one: left behind when opening its file failed.
+      const gone = s.writer === this.#tag || (pid === process.pid ? !liveWriters.has(s.writer) : !processAlive(pid));
       if (gone) this.#seal(s.id, fileSize(this.#path(s.id)));
     }
   }
