@@ -77,6 +77,27 @@ export function storeConformance(backend: string, harness: StoreHarness): void {
         assert.deepEqual(await again.folder(alice.id, sub.id), sub);
         assert.equal((await again.childFolders(alice.id, inbox.id)).length, 1);
       });
+
+      it('keeps the MIME of every remaining item through reclaiming the space of deleted ones, and a restart after', async () => {
+        let store = await fresh();
+        const alice = await account(store, 'alice@example.com');
+        const inbox = await folderOf(store, alice, 'inbox');
+        const mimeOf = (i: number) => Buffer.from(`Subject: m${i}\r\n\r\n${'body '.repeat(200 * (i + 1))}\r\n`);
+        const created = await store.createItems(
+          alice.id,
+          inbox.id,
+          Array.from({ length: 6 }, (_, i) => ({ props: { ...emptyMessageProps(), subject: `m${i}` }, attachments: [], mime: mimeOf(i) })),
+        );
+        const ids = created.map((c) => (assert.ok(c.ok), c.value.id));
+        await store.deleteItems(alice.id, ids.slice(1, 5), 'hard');
+        for (let steps = 0; await store.reclaimSpace(); steps++) assert.ok(steps < 100, 'reclaiming ends');
+        const again = await harness.reopen(store);
+        open.splice(open.indexOf(store), 1, again);
+        store = again;
+        assert.deepEqual(await store.itemMime(alice.id, ids[0]!), mimeOf(0));
+        assert.deepEqual(await store.itemMime(alice.id, ids[5]!), mimeOf(5));
+        assert.equal(await store.itemMime(alice.id, ids[2]!), undefined);
+      });
     });
 
     describe('accounts', () => {
