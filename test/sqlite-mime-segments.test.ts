@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
 import { createLogger } from '../src/log.js';
@@ -70,6 +72,27 @@ async function assertReadsBack(store: SqliteStore, mailboxId: number, stored: Re
     assert.ok(file.content.equals((want.attachments[0] as { content: Buffer }).content), `attachment of ${want.props.subject}`);
   }
 }
+
+const STORE_MODULE = fileURLToPath(new URL('../src/store/sqlite/sqlite-store.js', import.meta.url));
+
+/** The MIME of the crash test's item `n`: its subject says which, its size varies. */
+function crashMime(n: number): Buffer {
+  return Buffer.from(`Subject: crash ${n}\r\n\r\n${`line ${n} `.repeat(50 + ((n * 37) % 400))}\r\n`);
+}
+
+/** Another process creating items in batches of 10, saying after each commit how many it has; killed by the test. */
+const WRITER = `
+  const { SqliteStore } = await import(process.argv[1]);
+  const { emptyMessageProps } = await import(process.argv[1].replace('store/sqlite/sqlite-store.js', 'domain/item.js'));
+  const store = SqliteStore.open(process.argv[2]);
+  const mailboxId = Number(process.argv[3]), folderId = Number(process.argv[4]);
+  ${crashMime.toString()}
+  for (let n = 0; ; n += 10) {
+    const items = Array.from({ length: 10 }, (_, i) => ({ props: { ...emptyMessageProps(), subject: 'crash ' + (n + i) }, attachments: [], mime: crashMime(n + i) }));
+    await store.createItems(mailboxId, folderId, items);
+    process.stdout.write('committed ' + (n + 10) + '\\n');
+  }
+`;
 
 describe('SQLite store: item MIME in segment files', () => {
   it('appends MIME to a segment file, not the database, and reads it back byte for byte after a reopen', async () => {
@@ -219,4 +242,47 @@ describe('SQLite store: item MIME in segment files', () => {
         reclaimer.stop();
       }
     }));
+
+  it('loses nothing it acknowledged when its writer is killed mid-batch, and seals what the dead writer left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
+    let store = SqliteStore.open(dir, { mimeSegments: { unlinkGraceMs: 0 } });
+    try {
+      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
+      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, STORE_MODULE, dir, String(mailboxId), String(inboxId)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
+      child.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+      const acknowledged = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the writer did not get going: ${err}`)), 20_000);
+        child.stdout!.on('data', () => {
+          const counts = [...out.matchAll(/committed (\d+)/g)].map((m) => Number(m[1]));
+          if (counts.length >= 5) {
+            clearTimeout(timer);
+            child.kill('SIGKILL');
+            resolve(counts.at(-1)!);
+          }
+        });
+        child.on('exit', (code) => code !== null && reject(new Error(`the writer exited (${code}): ${err}`)));
+      });
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      await store.close();
+      store = SqliteStore.open(dir, { mimeSegments: { unlinkGraceMs: 0 } });
+      const rows = store.db.prepare('SELECT id, subject FROM items WHERE folder_id = ? ORDER BY id').all(inboxId) as Array<{ id: number; subject: string }>;
+      assert.ok(rows.length >= acknowledged, `${rows.length} items after the kill, ${acknowledged} acknowledged`);
+      for (const r of rows) {
+        const n = Number(r.subject.slice('crash '.length));
+        assert.ok((await store.itemMime(mailboxId, r.id))!.equals(crashMime(n)), `the MIME of ${r.subject}`);
+      }
+      assertCountsTrue(store);
+      await store.reclaimSpace();
+      const [left] = segments(store);
+      assert.equal(left!.writer, null, "the dead writer's segment is sealed");
+      assert.equal(left!.sealed_size, readFileSync(join(dir, 'ewsd.sqlite-mime', `${left!.id}.seg`)).length);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
