@@ -99,4 +99,29 @@ describe('storeAsParsed: CreateItem writes items as their parses come back', () 
       /disk full/,
     );
   });
+
+  it('writes runs of a quarter of the batch when it is the only one being stored, of half while others are', async () => {
+    const alone = Array.from({ length: 8 }, deferred);
+    const aloneStore = recordingStore();
+    const aloneDone = storeAsParsed(alone.map((p) => p.promise), isFailed, aloneStore.write);
+    alone.slice(0, 2).forEach((p, i) => p.settle(`a${i}`));
+    await drain();
+    assert.deepEqual(aloneStore.writes, [['a0', 'a1']], 'a quarter (2 of 8) is written at once');
+    alone.slice(2).forEach((p, i) => p.settle(`a${i + 2}`));
+    await aloneDone;
+
+    // A batch that starts while another is being stored waits for half of itself before its first write.
+    const [one, two] = [Array.from({ length: 8 }, deferred), Array.from({ length: 8 }, deferred)];
+    const [oneStore, twoStore] = [recordingStore(), recordingStore()];
+    const twoDone = storeAsParsed(two.map((p) => p.promise), isFailed, twoStore.write);
+    const oneDone = storeAsParsed(one.map((p) => p.promise), isFailed, oneStore.write);
+    one.slice(0, 2).forEach((p, i) => p.settle(`x${i}`));
+    await drain();
+    assert.deepEqual(oneStore.writes, [], 'a quarter is not enough while another batch is stored');
+    one.slice(2, 4).forEach((p, i) => p.settle(`x${i + 2}`));
+    await drain();
+    assert.deepEqual(oneStore.writes, [['x0', 'x1', 'x2', 'x3']]);
+    [...one.slice(4), ...two].forEach((p, i) => p.settle(`y${i}`));
+    await Promise.all([oneDone, twoDone]);
+  });
 });
