@@ -201,6 +201,24 @@ describe('SQLite store: item MIME in segment files', () => {
       assert.equal(await store.reclaimSpace(), false, 'nothing left to do');
     }));
 
+  it('moves MIME off the event loop: an item deleted while its bytes are being synced is simply not moved', () =>
+    withStore({ mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } }, async (store, dir, mailboxId, inboxId) => {
+      const sent = Array.from({ length: 6 }, (_, i) => message(`m${i}`, 4));
+      const stored = values(await store.createItems(mailboxId, inboxId, sent));
+      values(await store.createItems(mailboxId, inboxId, [message('next', 1)]));
+      const old = segments(store)[0]!.id;
+      values(await store.deleteItems(mailboxId, stored.slice(0, 4).map((s) => s.id), 'hard'));
+      const step = store.reclaimSpace();
+      // The step has read the two live items and waits for their copies' sync: one goes now.
+      values(await store.deleteItems(mailboxId, [stored[4]!.id], 'hard'));
+      assert.equal(await step, true);
+      while (await store.reclaimSpace());
+      assert.equal(existsSync(join(dir, 'ewsd.sqlite-mime', `${old}.seg`)), false);
+      assertCountsTrue(store);
+      await assertReadsBack(store, mailboxId, [stored[5]!], [sent[5]!]);
+      assert.equal(await store.itemMime(mailboxId, stored[4]!.id), undefined);
+    }));
+
   it('leaves alone a segment whose writer is still appending, and seals one whose process is gone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
     const a = SqliteStore.open(dir, { mimeSegments: { unlinkGraceMs: 0 } });

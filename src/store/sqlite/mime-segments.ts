@@ -168,7 +168,7 @@ export class MimeSegments {
    * a grace period ago, marks empty sealed segments for removal, and moves up to 4 MB of the
    * items still in the emptiest sealed segment that is less than half live into this writer's own.
    */
-  reclaim(now = Date.now()): boolean {
+  async reclaim(now = Date.now()): Promise<boolean> {
     this.#sealAbandoned();
     let worked = this.#unlinkDropped(now);
     worked = this.sql('UPDATE mime_segments SET dropped_at = ? WHERE sealed_size IS NOT NULL AND dropped_at IS NULL AND live_count <= 0').run(now).changes > 0 || worked;
@@ -176,7 +176,7 @@ export class MimeSegments {
       `SELECT id FROM mime_segments WHERE sealed_size IS NOT NULL AND dropped_at IS NULL AND live_count > 0 AND live_bytes * 2 < sealed_size
        ORDER BY live_bytes LIMIT 1`,
     ).get() as { id: number } | undefined;
-    return (victim !== undefined && this.#moveSome(victim.id)) || worked;
+    return (victim !== undefined && (await this.#moveSome(victim.id))) || worked;
   }
 
   /** Seals this writer's segment (others may compact it from now on) and closes every file. */
@@ -245,8 +245,12 @@ export class MimeSegments {
     return due.length > 0;
   }
 
-  /** Copies the first 4 MB of a segment's live items into this writer's segment and points their rows there, in one commit. */
-  #moveSome(from: number): boolean {
+  /**
+   * Copies the first 4 MB of a segment's live items into this writer's segment, synced off the
+   * event loop as place() does, then points their rows there in one commit. A row deleted
+   * meanwhile is simply not there to point.
+   */
+  async #moveSome(from: number): Promise<boolean> {
     const rows = this.sql('SELECT byte_offset AS offset, byte_length AS length FROM item_mime WHERE segment_id = ? GROUP BY byte_offset ORDER BY byte_offset').iterate(from) as IterableIterator<{ offset: number; length: number }>;
     const moving: Array<{ offset: number; bytes: Buffer }> = [];
     let total = 0;
@@ -256,13 +260,10 @@ export class MimeSegments {
       if (total >= MOVE_BYTES_PER_STEP) break;
     }
     if (moving.length === 0) return false;
+    const placed = await this.place(moving.map((m) => m.bytes));
     const repoint = this.sql('UPDATE item_mime SET segment_id = ?, byte_offset = ? WHERE segment_id = ? AND byte_offset = ?');
-    this.write(() => {
-      for (const m of moving) {
-        const to = this.append(m.bytes)!;
-        repoint.run(to.segmentId, to.offset, from, m.offset);
-      }
-    });
+    const run = this.db.transaction(() => moving.forEach((m, i) => repoint.run(placed[i]!.segmentId, placed[i]!.offset, from, m.offset)));
+    run.immediate();
     return true;
   }
 
