@@ -146,7 +146,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           }),
         ]);
         purger.stop();
-        reclaimer.stop();
+        await reclaimer.stop();
         await outbound.stop();
         await store.close();
         await stopMimeThreads();

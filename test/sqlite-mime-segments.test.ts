@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -257,7 +258,7 @@ describe('SQLite store: item MIME in segment files', () => {
         while (existsSync(join(dir, 'ewsd.sqlite-mime', `${first}.seg`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         assert.equal(existsSync(join(dir, 'ewsd.sqlite-mime', `${first}.seg`)), false);
       } finally {
-        reclaimer.stop();
+        await reclaimer.stop();
       }
     }));
 
@@ -302,5 +303,27 @@ describe('SQLite store: item MIME in segment files', () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('stops its background reclaiming only once a step under way is done, so the store closes cleanly after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
+    const store = SqliteStore.open(dir, { mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } });
+    const logged: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (logged.push(chunk.toString()), done()) });
+    try {
+      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
+      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const stored = values(await store.createItems(mailboxId, inboxId, Array.from({ length: 40 }, (_, i) => message(`s${i}`, 20))));
+      values(await store.createItems(mailboxId, inboxId, [message('next', 1)]));
+      values(await store.deleteItems(mailboxId, stored.slice(0, 30).map((s) => s.id), 'hard'));
+      const reclaimer = startSpaceReclaimer(store, createLogger('error', sink));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await reclaimer.stop();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(logged, [], 'nothing failed');
   });
 });

@@ -9,11 +9,12 @@ const BUSY_MS = 50;
  * Gives back the space of deleted content (store.reclaimSpace), a bounded step at a time: at
  * start, then every ten minutes, and step after step while there is more to do.
  */
-export function startSpaceReclaimer(store: Store, log: Logger): { stop(): void } {
+export function startSpaceReclaimer(store: Store, log: Logger): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let running: Promise<void> = Promise.resolve();
   const step = () => {
-    store.reclaimSpace().then(
+    running = store.reclaimSpace().then(
       (more) => schedule(more ? BUSY_MS : IDLE_MS),
       (err: unknown) => {
         log.error({ err }, 'reclaiming space failed');
@@ -26,9 +27,11 @@ export function startSpaceReclaimer(store: Store, log: Logger): { stop(): void }
   };
   schedule(0);
   return {
+    /** Resolves once a step under way has finished, so the store can be closed after it. */
     stop: () => {
       stopped = true;
       clearTimeout(timer);
+      return running;
     },
   };
 }
