@@ -126,19 +126,21 @@ describe('SQLite store: item MIME in segment files', () => {
     }
   });
 
-  it('keeps MIME in segments however an item arrives: created, delivered, uploaded or replaced by an upload', () =>
+  it('keeps MIME in segments however an item arrives: created, delivered, uploaded, replaced by an upload or sent', () =>
     withStore({}, async (store, _dir, mailboxId, inboxId) => {
-      const sent = [message('created', 2), message('delivered', 2), message('uploaded', 2), message('replacing', 2)];
+      const sent = [message('created', 2), message('delivered', 2), message('uploaded', 2), message('replacing', 2), message('sent copy', 2)];
       const [created] = values(await store.createItems(mailboxId, inboxId, [sent[0]!]));
       const [delivered] = await store.deliverItems([{ mailboxId, folderId: inboxId, item: sent[1]! }]);
       const [uploaded] = values(await store.uploadItems(mailboxId, [{ folderId: inboxId, item: sent[2]! }]));
       const [replaced] = values(await store.uploadItems(mailboxId, [{ folderId: inboxId, item: sent[3]!, replaceItemId: created!.id }]));
       assert.equal(replaced!.item.id, created!.id);
+      const sentItems = (await store.distinguishedFolder(mailboxId, 'sentitems'))!.id;
+      const [submitted] = values(await store.submitMessages([{ copy: { mailboxId, folderId: sentItems, item: sent[4]! }, deliveries: [] }]));
       const inDatabase = store.db.prepare('SELECT count(*) AS n FROM item_mime WHERE segment_id IS NULL OR length(bytes) > 0').get() as { n: number };
       assert.equal(inDatabase.n, 0);
       assertCountsTrue(store);
-      assert.equal(segments(store)[0]!.live_count, 3, 'the replaced MIME no longer counts');
-      await assertReadsBack(store, mailboxId, [replaced!.item, delivered!, uploaded!.item], [sent[3]!, sent[1]!, sent[2]!]);
+      assert.equal(segments(store)[0]!.live_count, 4, 'the replaced MIME no longer counts');
+      await assertReadsBack(store, mailboxId, [replaced!.item, delivered!, uploaded!.item, submitted!.copy!], [sent[3]!, sent[1]!, sent[2]!, sent[4]!]);
     }));
 
   it('still reads MIME kept in the database before segments (schema 21)', () =>

@@ -32,9 +32,10 @@ let batchesStoring = 0;
 
 /**
  * The smallest run for the next write, decided as each run begins: a quarter of the batch when
- * this is the only batch being stored, as its writes then overlap its own parses. Half when others are being stored too: the cores are busy anyway, and each commit
- * costs an fsync that blocks the event loop for every request and rewrites the same index pages.
- * Measured in session 13 (docs/BENCHMARKS.md).
+ * this is the only batch being stored, as its writes then overlap its own parses. Half when
+ * others are being stored too: the cores are busy anyway, and each commit costs an fsync that
+ * blocks the event loop for every request and rewrites the same index pages. Measured in session
+ * 13 (docs/BENCHMARKS.md).
  */
 function runFor(n: number): number {
   return Math.ceil(n / (batchesStoring > 1 ? 2 : 4));

@@ -57,6 +57,10 @@ function onlyReadFlagChanged(before: MessageProps, after: MessageProps): boolean
   return propsToJson({ ...before, isRead: false }, {}) === propsToJson({ ...after, isRead: false }, {}) && JSON.stringify(before.extended) === JSON.stringify(after.extended);
 }
 
+/** Where MimeSegments.place() put each item's MIME, by the item, before the transaction that stores the items. */
+export type PlacedMime = ReadonlyMap<NewItem, MimeLocation>;
+const NONE_PLACED: PlacedMime = new Map();
+
 /** item_mime.bytes of a row whose MIME is in a segment file (the column predates them and stays NOT NULL). */
 const NO_BYTES = Buffer.alloc(0);
 
@@ -91,7 +95,7 @@ export class ItemTables {
    * again with a savepoint per item, so that the failing item leaves nothing and the others are
    * stored, as a savepoint per item always gave.
    */
-  createItems(mailboxId: number, folderId: number, items: readonly NewItem[], placed: ReadonlyArray<MimeLocation | undefined> = []): Array<Outcome<Item>> {
+  createItems(mailboxId: number, folderId: number, items: readonly NewItem[], placed: PlacedMime = NONE_PLACED): Array<Outcome<Item>> {
     try {
       return this.#createItems(mailboxId, folderId, items, placed, (write) => ({ ok: true, value: write() }));
     } catch {
@@ -103,31 +107,33 @@ export class ItemTables {
     mailboxId: number,
     folderId: number,
     items: readonly NewItem[],
-    placed: ReadonlyArray<MimeLocation | undefined>,
+    placed: PlacedMime,
     attempt: (write: () => Item) => Outcome<Item>,
   ): Array<Outcome<Item>> {
-    return this.s.mime.write(() => {
+    const run = this.s.db.transaction(() => {
       if (!this.#folderExists(mailboxId, folderId)) {
         return items.map((): Outcome<Item> => ({ ok: false, error: new StoreError('not-found', 'folder not found') }));
       }
       const now = Date.now();
       // Each item comes back as built from what was written: reading 100 items back cost more than writing them.
-      const created = items.map((item, i) => attempt(() => this.#insertDescribed(mailboxId, folderId, item, now, placed[i])));
+      const created = items.map((item) => attempt(() => this.#insertDescribed(mailboxId, folderId, item, now, placed.get(item))));
       if (created.some((c) => c.ok)) this.#touchFolders(mailboxId, [folderId]);
       return created;
     });
+    return run.immediate();
   }
 
-  deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Item[] {
-    return this.s.mime.write(() => {
+  deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>, placed: PlacedMime = NONE_PLACED): Item[] {
+    const run = this.s.db.transaction(() => {
       const now = Date.now();
       const ids = deliveries.map((d) => {
         if (!this.#folderExists(d.mailboxId, d.folderId)) throw new StoreError('not-found', 'folder not found');
-        return this.#insert(d.mailboxId, d.folderId, d.item, now);
+        return this.#insert(d.mailboxId, d.folderId, d.item, now, placed.get(d.item));
       });
       for (const d of deliveries) this.#touchFolders(d.mailboxId, [d.folderId]);
       return ids.map((id, i) => this.#item(deliveries[i]!.mailboxId, id)!);
     });
+    return run.immediate();
   }
 
   /**
@@ -135,8 +141,8 @@ export class ItemTables {
    * recipients get their Inbox items and remote ones their queue rows; the batch is one
    * transaction, so an acknowledged send is never half done.
    */
-  submit(submissions: readonly Submission[]): Array<Outcome<Submitted>> {
-    return this.s.mime.write(() => {
+  submit(submissions: readonly Submission[], placed: PlacedMime = NONE_PLACED): Array<Outcome<Submitted>> {
+    const run = this.s.db.transaction(() => {
       const now = Date.now();
       const touched = new Map<number, Set<number>>();
       const touch = (mailboxId: number, folderId: number) => touched.set(mailboxId, (touched.get(mailboxId) ?? new Set()).add(folderId));
@@ -156,7 +162,7 @@ export class ItemTables {
           const place = (d: { mailboxId: number; folderId: number; item: NewItem }) => {
             if (!this.#folderExists(d.mailboxId, d.folderId)) throw new StoreError('not-found', 'folder not found');
             touch(d.mailboxId, d.folderId);
-            return { mailboxId: d.mailboxId, id: this.#insert(d.mailboxId, d.folderId, d.item, now) };
+            return { mailboxId: d.mailboxId, id: this.#insert(d.mailboxId, d.folderId, d.item, now, placed.get(d.item)) };
           };
           const copy = sub.copy ? place(sub.copy) : undefined;
           const delivered = sub.deliveries.map(place);
@@ -173,6 +179,7 @@ export class ItemTables {
         return { ok: true, value: out };
       });
     });
+    return run.immediate();
   }
 
   /**
@@ -180,11 +187,11 @@ export class ItemTables {
    * entry in its own savepoint. An entry with an `importKey` already recorded for its folder (and
    * whose item still exists) is skipped: that is how an interrupted import resumes without duplicates.
    */
-  uploadItems(mailboxId: number, uploads: readonly ItemUpload[], placed: ReadonlyArray<MimeLocation | undefined> = []): Array<Outcome<UploadResult>> {
-    return this.s.mime.write(() => {
+  uploadItems(mailboxId: number, uploads: readonly ItemUpload[], placed: PlacedMime = NONE_PLACED): Array<Outcome<UploadResult>> {
+    const run = this.s.db.transaction(() => {
       const now = Date.now();
       const touched = new Set<number>();
-      const done = uploads.map((u, i) =>
+      const done = uploads.map((u) =>
         this.#attempt((): { id: number; skipped: boolean } => {
           if (!this.#folderExists(mailboxId, u.folderId)) throw new StoreError('not-found', 'folder not found');
           if (u.importKey !== undefined) {
@@ -194,7 +201,9 @@ export class ItemTables {
             if (seen) return { id: seen.id, skipped: true };
           }
           const id =
-            u.replaceItemId !== undefined ? this.#replace(mailboxId, u.folderId, u.replaceItemId, u.item, now, placed[i]) : this.#insert(mailboxId, u.folderId, u.item, now, placed[i]);
+            u.replaceItemId !== undefined
+              ? this.#replace(mailboxId, u.folderId, u.replaceItemId, u.item, now, placed.get(u.item))
+              : this.#insert(mailboxId, u.folderId, u.item, now, placed.get(u.item));
           if (u.importKey !== undefined) {
             this.s.sql('INSERT OR REPLACE INTO import_log (mailbox_id, folder_id, import_key, item_id) VALUES (?, ?, ?, ?)').run(mailboxId, u.folderId, u.importKey, id);
           }
@@ -205,6 +214,7 @@ export class ItemTables {
       this.#touchFolders(mailboxId, touched);
       return done.map((d): Outcome<UploadResult> => (d.ok ? { ok: true, value: { item: this.#item(mailboxId, d.value.id)!, skipped: d.value.skipped } } : d));
     });
+    return run.immediate();
   }
 
   items(mailboxId: number, itemIds: readonly number[]): Array<Item | undefined> {
@@ -684,9 +694,8 @@ export class ItemTables {
     return { props, extended, attachments };
   }
 
-  /** Where MimeSegments.place() put it, else in a segment file inside a content write (mime-segments.ts), else in the row. */
-  #insertMime(itemId: number, mime: Buffer, placed?: MimeLocation): void {
-    const at = placed ?? this.s.mime.append(mime);
+  /** Where MimeSegments.place() put it (already synced), else in the row. */
+  #insertMime(itemId: number, mime: Buffer, at?: MimeLocation): void {
     if (!at) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, mime);
     else this.s.sql('INSERT INTO item_mime (item_id, bytes, segment_id, byte_offset, byte_length) VALUES (?, ?, ?, ?, ?)').run(itemId, NO_BYTES, at.segmentId, at.offset, at.length);
   }

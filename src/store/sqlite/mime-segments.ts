@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
+import type { NewItem } from '../../domain/item.js';
 
 /** Where an item's MIME lies: `length` bytes at `offset` of segment `segmentId`. */
 export interface MimeLocation {
@@ -48,10 +49,10 @@ const liveWriters = new Set<string>();
  *
  * Why: written into SQLite, every 4 KB page of a blob cost two system calls and a checksum in the
  * log and was copied again by the checkpoint. Here an item's MIME is one positional write, synced
- * (fdatasync) before the rows that refer to it commit, so a row never points at bytes that are not
- * on disk: place() syncs on libuv's pool before the caller's transaction, write() inside its
- * transaction. Bytes a rolled-back transaction wrote stay behind unreferenced and go when their
- * segment is compacted.
+ * (fdatasync, on libuv's pool: place()) before the transaction that writes the rows referring to
+ * it begins, so a row never points at bytes that are not on disk. Bytes whose rows were never
+ * committed (a refused entry, a rolled-back transaction) stay behind unreferenced and go when
+ * their segment is compacted.
  *
  * Each store instance appends to a segment of its own (one row of mime_segments, tagged with its
  * pid and a random token), so processes sharing the data directory never append to the same file.
@@ -64,9 +65,6 @@ export class MimeSegments {
   readonly #graceMs: number;
   readonly #tag = `${process.pid}:${randomBytes(6).toString('hex')}`;
   #current: { id: number; fd: number; size: number } | undefined;
-  /** True inside a content write (see write()): only then may append() use the segment, as only then is it synced before the commit. */
-  #writing = false;
-  #unsynced = false;
   /** place() calls waiting for their sync: the segment they wrote to must not be sealed (and so compacted) before their rows commit. */
   #placing = 0;
   readonly #readers = new Map<number, number>();
@@ -86,47 +84,15 @@ export class MimeSegments {
   }
 
   /**
-   * Runs `fn` in an IMMEDIATE transaction in which append() writes to a segment, and syncs the
-   * segment before the commit. The segment is opened (or a full one replaced) before the
-   * transaction begins, in a commit of its own, so that its row exists whatever `fn` does. Nested
-   * in another transaction, `fn` just runs: append() then keeps MIME in the database.
-   */
-  write<T>(fn: () => T): T {
-    if (this.db.inTransaction) return fn();
-    this.#openSegment();
-    const run = this.db.transaction(() => {
-      this.#writing = true;
-      try {
-        const value = fn();
-        if (this.#unsynced) {
-          fdatasyncSync(this.#current!.fd);
-          this.#unsynced = false;
-        }
-        return value;
-      } finally {
-        this.#writing = false;
-      }
-    });
-    return run.immediate();
-  }
-
-  /** Appends an item's MIME to the segment; undefined outside write(), where the caller keeps the bytes in the database. */
-  append(bytes: Buffer): MimeLocation | undefined {
-    if (!this.#writing || !this.#current) return undefined;
-    this.#unsynced = true;
-    return this.#appendTo(this.#current, bytes);
-  }
-
-  /**
    * Appends MIME for rows that a later commit will write, and syncs it on a thread of libuv's pool,
-   * so the event loop goes on meanwhile (write() syncs inside its transaction instead). Outside a
-   * transaction only; an entry without MIME gets no location.
+   * so the event loop goes on meanwhile; the caller commits the rows once this resolves. Outside a
+   * transaction only (inside one it places nothing, and the caller keeps the MIME in its rows).
    */
-  async place(mimes: ReadonlyArray<Buffer | undefined>): Promise<Array<MimeLocation | undefined>> {
-    if (this.db.inTransaction || !mimes.some(Boolean)) return mimes.map(() => undefined);
+  async place(mimes: readonly Buffer[]): Promise<MimeLocation[]> {
+    if (this.db.inTransaction || mimes.length === 0) return [];
     this.#openSegment();
     const segment = this.#current!;
-    const placed = mimes.map((mime) => mime && this.#appendTo(segment, mime));
+    const placed = mimes.map((mime) => this.#appendTo(segment, mime));
     this.#placing++;
     try {
       await fdatasyncAsync(segment.fd);
@@ -134,6 +100,13 @@ export class MimeSegments {
       this.#placing--;
     }
     return placed;
+  }
+
+  /** place() for the MIME of items about to be stored: where each item's went, by the item. */
+  async placeItems(items: readonly NewItem[]): Promise<Map<NewItem, MimeLocation>> {
+    const withMime = items.filter((item): item is NewItem & { mime: Buffer } => item.mime !== undefined);
+    const placed = await this.place(withMime.map((item) => item.mime));
+    return new Map(placed.map((at, i) => [withMime[i]!, at]));
   }
 
   #appendTo(segment: { id: number; fd: number; size: number }, bytes: Buffer): MimeLocation {

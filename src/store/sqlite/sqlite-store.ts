@@ -268,17 +268,15 @@ export class SqliteStore implements Store {
 
   async createItems(mailboxId: number, folderId: number, items: readonly NewItem[]): Promise<Array<Outcome<Item>>> {
     // The MIME is written and synced first, off the event loop; then the rows in one commit.
-    const placed = await this.#mime.place(items.map((item) => item.mime));
-    return this.#items.createItems(mailboxId, folderId, items, placed);
+    return this.#items.createItems(mailboxId, folderId, items, await this.#mime.placeItems(items));
   }
 
   async deliverItems(deliveries: ReadonlyArray<{ mailboxId: number; folderId: number; item: NewItem }>): Promise<Item[]> {
-    return this.#items.deliverItems(deliveries);
+    return this.#items.deliverItems(deliveries, await this.#mime.placeItems(deliveries.map((d) => d.item)));
   }
 
   async uploadItems(mailboxId: number, uploads: readonly ItemUpload[]): Promise<Array<Outcome<UploadResult>>> {
-    const placed = await this.#mime.place(uploads.map((u) => u.item.mime));
-    return this.#items.uploadItems(mailboxId, uploads, placed);
+    return this.#items.uploadItems(mailboxId, uploads, await this.#mime.placeItems(uploads.map((u) => u.item)));
   }
 
   async items(mailboxId: number, itemIds: readonly number[]): Promise<Array<Item | undefined>> {
@@ -390,7 +388,8 @@ export class SqliteStore implements Store {
   // Sending (SQL in items.ts) and delegates (delegates.ts)
 
   async submitMessages(submissions: readonly Submission[]): Promise<Array<Outcome<Submitted>>> {
-    return this.#items.submit(submissions);
+    const items = submissions.flatMap((s) => [...(s.copy ? [s.copy.item] : []), ...s.deliveries.map((d) => d.item)]);
+    return this.#items.submit(submissions, await this.#mime.placeItems(items));
   }
 
   async setDelegate(principalId: number, delegateId: number, grant: DelegateGrant): Promise<void> {
