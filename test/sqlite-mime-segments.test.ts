@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -301,6 +301,31 @@ describe('SQLite store: item MIME in segment files', () => {
       const [left] = segments(store);
       assert.equal(left!.writer, null, "the dead writer's segment is sealed");
       assert.equal(left!.sealed_size, readFileSync(join(dir, 'ewsd.sqlite-mime', `${left!.id}.seg`)).length);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the next segment id when a file of that name exists (a database restored from an older backup than its segments), and leaves that file alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
+    let store = SqliteStore.open(dir);
+    try {
+      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
+      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const first = [message('before', 2)];
+      const [before] = values(await store.createItems(mailboxId, inboxId, first));
+      await store.close();
+      // Segment 1 was sealed at close; the files a newer directory would hold next are in the way.
+      const stray = Buffer.from('bytes of items this database never heard of');
+      for (const id of [2, 3]) writeFileSync(join(dir, 'ewsd.sqlite-mime', `${id}.seg`), stray);
+      store = SqliteStore.open(dir);
+      const second = [message('after', 3)];
+      const [after] = values(await store.createItems(mailboxId, inboxId, second));
+      assert.deepEqual(segments(store).map((s) => s.id), [1, 4], 'ids 2 and 3 were skipped, and no row names them');
+      for (const id of [2, 3]) assert.ok(readFileSync(join(dir, 'ewsd.sqlite-mime', `${id}.seg`)).equals(stray), `${id}.seg is untouched`);
+      await assertReadsBack(store, mailboxId, [before!, after!], [first[0]!, second[0]!]);
+      assertCountsTrue(store);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

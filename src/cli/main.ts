@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { backupCommand } from './backup.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { CliError } from './options.js';
@@ -18,7 +19,8 @@ const program = new Command('ewsd')
   .addCommand(queueCommand())
   .addCommand(delegateCommand())
   .addCommand(exportCommand())
-  .addCommand(importCommand());
+  .addCommand(importCommand())
+  .addCommand(backupCommand());
 
 // Commander copies output settings only to subcommands it creates itself, so every command
 // (including the ones added above) gets them here: errors are one `ewsd: ...` line.

@@ -38,6 +38,9 @@ const MOVE_BYTES_PER_STEP = 4 * 1024 * 1024;
 /** Read descriptors kept open (the least recently used is closed first): far below any file-descriptor limit. */
 const OPEN_READERS = 32;
 
+/** Segment ids skipped at most, in a row, because a file of that name exists (see #newSegmentFile). */
+const MAX_SKIPPED_IDS = 10_000;
+
 const fdatasyncAsync = promisify(fdatasync);
 
 /** The writers of this process that are open, by tag: a segment tagged with one of them is still being appended to. */
@@ -77,7 +80,7 @@ export class MimeSegments {
     dbFile: string,
     options: MimeSegmentOptions = {},
   ) {
-    this.#dir = `${dbFile}-mime`;
+    this.#dir = segmentDirectory(dbFile);
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.#graceMs = options.unlinkGraceMs ?? DEFAULT_UNLINK_GRACE_MS;
     liveWriters.add(this.#tag);
@@ -173,12 +176,29 @@ export class MimeSegments {
       mkdirSync(this.#dir, { recursive: true });
       syncDirectory(join(this.#dir, '..'));
     }
-    // The row first: a crash before the file exists leaves a row with no file, which reclaim() drops.
-    const { id } = this.sql('INSERT INTO mime_segments (writer) VALUES (?) RETURNING id').get(this.#tag) as { id: number };
-    const fd = openSync(this.#path(id), 'wx');
+    const { id, fd } = this.#newSegmentFile();
     syncDirectory(this.#dir);
     this.#dirReady = true;
     this.#current = { id, fd, size: 0 };
+  }
+
+  /**
+   * A new segment: its row first (a crash before the file exists leaves a row with no file, which
+   * reclaim() drops), then its file, which must not exist yet. One may: a database restored from
+   * an older backup than its segment directory hands out ids again that the newer files already
+   * use. Such a file is left alone (it is no segment of this database, and may be all that is left
+   * of items written after the backup) and the next id taken: AUTOINCREMENT never repeats one.
+   */
+  #newSegmentFile(): { id: number; fd: number } {
+    for (let skipped = 0; ; skipped++) {
+      const { id } = this.sql('INSERT INTO mime_segments (writer) VALUES (?) RETURNING id').get(this.#tag) as { id: number };
+      try {
+        return { id, fd: openSync(this.#path(id), 'wx') };
+      } catch (err) {
+        this.sql('DELETE FROM mime_segments WHERE id = ?').run(id);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || skipped >= MAX_SKIPPED_IDS) throw err;
+      }
+    }
   }
 
   #seal(id: number, size: number): void {
@@ -191,7 +211,7 @@ export class MimeSegments {
     for (const s of open) {
       if (s.id === this.#current?.id) continue;
       const pid = Number(s.writer.split(':')[0]);
-      // One of this writer's own that is not its current one: left behind when opening its file failed.
+      // One of this writer's own that is not its current one: its file is made right after its row, so this is a leftover.
       const gone = s.writer === this.#tag || (pid === process.pid ? !liveWriters.has(s.writer) : !processAlive(pid));
       if (gone) this.#seal(s.id, fileSize(this.#path(s.id)));
     }
@@ -257,12 +277,21 @@ export class MimeSegments {
   }
 
   #path(id: number): string {
-    return join(this.#dir, `${id}.seg`);
+    return segmentPath(this.#dir, id);
   }
 }
 
+/** The directory of a database's segment files. */
+export function segmentDirectory(dbFile: string): string {
+  return `${dbFile}-mime`;
+}
+
+export function segmentPath(dir: string, id: number): string {
+  return join(dir, `${id}.seg`);
+}
+
 /** A new file's directory entry is durable only once its directory is synced. */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
