@@ -235,9 +235,16 @@ describe('SQLite store: item MIME in segment files', () => {
       const [open] = segments(a);
       assert.deepEqual([open!.sealed_size, open!.dropped_at], [null, null], "another writer's open segment is not touched, even empty");
       values(await b.createItems(mailboxId, inboxId, [message('b again', 2)]));
-      // A writer that died without sealing: its pid no longer runs.
-      a.db.prepare("UPDATE mime_segments SET writer = '2147483646:gone' WHERE id = ?").run(open!.id);
+      // A writer in another container or on another host: its pid means nothing here, so it is never taken for dead.
+      a.db.prepare("UPDATE mime_segments SET writer = '2147483646:elsewhere:0123456789ab' WHERE id = ?").run(open!.id);
       await a.reclaimSpace();
+      assert.equal(segments(a)[0]!.sealed_size, null, 'a writer of another pid scope is left alone');
+      // A writer that died without sealing: its pid no longer runs here. Tagged as now (pid:token:scope), and as before scopes.
+      const [, , ourScope] = open!.writer!.split(':');
+      a.db.prepare('UPDATE mime_segments SET writer = ? WHERE id = ?').run(`2147483646:gone:${ourScope}`, open!.id);
+      const { id: oldStyle } = a.db.prepare("INSERT INTO mime_segments (writer) VALUES ('2147483646:gone') RETURNING id").get() as { id: number };
+      await a.reclaimSpace();
+      assert.equal(segments(a).find((s) => s.id === oldStyle)?.sealed_size, 0, 'a dead writer tagged without a scope is sealed too');
       const [sealed] = segments(a);
       assert.equal(sealed!.sealed_size, readFileSync(join(dir, 'ewsd.sqlite-mime', `${open!.id}.seg`)).length, 'sealed at the size of its file');
       assert.deepEqual(segmentFiles(dir), [`${open!.id}.seg`]);

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { promisify } from 'node:util';
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readlinkSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
 import type { NewItem } from '../../domain/item.js';
@@ -43,6 +44,15 @@ const MAX_SKIPPED_IDS = 10_000;
 
 const fdatasyncAsync = promisify(fdatasync);
 
+/**
+ * Where this process's pid means something: the host and the pid namespace. A writer tagged with
+ * another scope (a container sharing the data directory, another host on shared storage) cannot
+ * be checked by its pid, so it is never taken for dead: sealing the segment of a writer that is
+ * still appending would let reclaiming remove a file it goes on writing to. Such a writer seals
+ * its own segment when it closes; one that crashes leaves at most one segment unreclaimed.
+ */
+const PID_SCOPE = createHash('sha256').update(`${hostname()}\0${pidNamespace()}`).digest('hex').slice(0, 12);
+
 /** The writers of this process that are open, by tag: a segment tagged with one of them is still being appended to. */
 const liveWriters = new Set<string>();
 
@@ -58,15 +68,16 @@ const liveWriters = new Set<string>();
  * their segment is compacted.
  *
  * Each store instance appends to a segment of its own (one row of mime_segments, tagged with its
- * pid and a random token), so processes sharing the data directory never append to the same file.
- * A segment is sealed when its writer moves on to a new one, closes, or is found dead; only sealed
+ * pid, a random token and where that pid is valid), so processes sharing the data directory never
+ * append to the same file. A segment is sealed when its writer moves on to a new one, closes, or
+ * is found dead (its pid gone, on this host and in this pid namespace); only sealed
  * segments are compacted. The triggers of schema step 21 keep each segment's live count and bytes.
  */
 export class MimeSegments {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #graceMs: number;
-  readonly #tag = `${process.pid}:${randomBytes(6).toString('hex')}`;
+  readonly #tag = `${process.pid}:${randomBytes(6).toString('hex')}:${PID_SCOPE}`;
   #current: { id: number; fd: number; size: number } | undefined;
   /** place() calls waiting for their sync: the segment they wrote to must not be sealed (and so compacted) before their rows commit. */
   #placing = 0;
@@ -210,7 +221,10 @@ export class MimeSegments {
     const open = this.sql('SELECT id, writer FROM mime_segments WHERE writer IS NOT NULL').all() as Array<{ id: number; writer: string }>;
     for (const s of open) {
       if (s.id === this.#current?.id) continue;
-      const pid = Number(s.writer.split(':')[0]);
+      const [pidText, , scope] = s.writer.split(':');
+      const pid = Number(pidText);
+      // Tags from before scopes (pid:token) were all written on one host.
+      if (scope !== undefined && scope !== PID_SCOPE) continue;
       // One of this writer's own that is not its current one: its file is made right after its row, so this is a leftover.
       const gone = s.writer === this.#tag || (pid === process.pid ? !liveWriters.has(s.writer) : !processAlive(pid));
       if (gone) this.#seal(s.id, fileSize(this.#path(s.id)));
@@ -305,6 +319,15 @@ function fileSize(path: string): number {
     return statSync(path).size;
   } catch {
     return 0;
+  }
+}
+
+/** The pid namespace's identity on Linux (`pid:[4026531836]`); elsewhere none, the host alone scopes pids. */
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
   }
 }
 
