@@ -12,7 +12,7 @@ import { describeMachine } from './machine.js';
 import { sampleTree } from './proc-stats.js';
 import { formatMarkdown, formatTables, renderSvg, type BenchReport } from './report.js';
 import { emptyResult, type WorkloadResult } from './stats.js';
-import { EWSD_ONLY, WORKLOADS, runSide, type SideRunOptions, type Workload } from './workloads.js';
+import { EWSD_ONLY, WORKLOADS, runSide, summary, type SideRunOptions, type Workload } from './workloads.js';
 
 export type Mode = 'tiny' | 'quick' | 'full';
 
@@ -151,7 +151,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         log(`floor: raw better-sqlite3 inserts${runs > 1 ? `, run ${run} of ${runs}` : ''}`);
         const dir = join(work, `floor-${run}`);
         mkdirSync(dir);
-        floorRuns.push([runFloor(corpus, dir)]);
+        const floor = runFloor(corpus, dir);
+        log(`  sqlite store: ${summary(floor)}`);
+        floorRuns.push([floor]);
       }
       results.push(...medianRuns(floorRuns));
     }

@@ -129,7 +129,8 @@ export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promi
   return results;
 }
 
-function summary(r: WorkloadResult): string {
+/** One run's line in the log: how many messages, how fast, p50 and p99. */
+export function summary(r: WorkloadResult): string {
   if (r.status !== 'ok') return `${r.status}${r.note ? ` (${r.note})` : ''}`;
   const mb = r.megabytesPerSecond !== undefined ? ` (${r.megabytesPerSecond.toFixed(1)} MB/s)` : '';
   return `${r.messages} msgs in ${r.seconds.toFixed(2)} s = ${r.messagesPerSecond.toFixed(0)}/s${mb}, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`;
