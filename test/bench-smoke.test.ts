@@ -83,6 +83,22 @@ describe('benchmark harness', () => {
     }
   });
 
+  it('runs the SQLite floor as many times as the servers (--runs) and keeps the median', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ewsd-bench-out-'));
+    const lines: string[] = [];
+    try {
+      const { report } = await runBench({ mode: 'tiny', only: 'floor', runs: 3, outDir: out, repoRoot: REPO, log: (line) => lines.push(line) });
+      const rates = lines.flatMap((l) => /^ {2}sqlite store: .* = (\d+)\/s/.exec(l)?.[1] ?? []).map(Number);
+      assert.equal(rates.length, 3, lines.join('\n'));
+      const [floor, ...others] = report.results;
+      assert.equal(others.length, 0);
+      assert.equal(floor!.runs, 3);
+      assert.equal(Math.round(floor!.messagesPerSecond), [...rates].sort((a, b) => a - b)[1]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('runs a tiny corpus against ewsd and Dovecot and writes the JSON and the chart', (t) =>
     tinyBench(t, { protocolFloor: true }, (outcome) => {
       const report = JSON.parse(readFileSync(outcome.jsonFile, 'utf8')) as BenchReport;
