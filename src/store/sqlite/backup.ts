@@ -25,7 +25,8 @@ export interface BackupHooks {
  * consistent snapshot and, of the segment files, the bytes that snapshot refers to.
  *
  * The snapshot is `VACUUM INTO`, a single read transaction: a server writing meanwhile is neither
- * blocked nor seen halfway. Segment files are append-only and a byte a row refers to is never
+ * blocked nor seen halfway (its log only grows meanwhile: checkpoints cannot pass a reader). It
+ * holds the database without the MIME, so it is quick next to the segments. Segment files are append-only and a byte a row refers to is never
  * rewritten, so they are copied after it, each up to the end of the last item the snapshot places
  * in it. Reclaiming space may remove a segment the snapshot still uses, but only a grace period
  * (10 minutes) after it was emptied: every segment file is opened before the snapshot, and an
