@@ -638,7 +638,7 @@ export class ItemTables {
     const row = {
       id, mailbox_id: mailboxId, folder_id: folderId, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance, has_attachments,
       size, message_id, received_at, sent_at, created_at, modified_at, props: content.props, has_mime: item.mime ? 1 : 0,
-      body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, headers: headersJson(item.props), read_version: null,
+      body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, headers: content.headers, read_version: null,
     } as ItemRow;
     return { row, extended: content.extended, attachments: content.attachments };
   }
@@ -682,7 +682,7 @@ export class ItemTables {
   }
 
   /** Writes the props JSON, extended properties, attachments and MIME (`placed`: already in a segment); returns them as a read would give them. */
-  #insertContent(itemId: number, item: NewItem, now: number, placed?: MimeLocation): { props: string; extended: PropRow[]; attachments: AttachmentRow[] } {
+  #insertContent(itemId: number, item: NewItem, now: number, placed?: MimeLocation): { props: string; headers: string | null; extended: PropRow[]; attachments: AttachmentRow[] } {
     const props = rowPropsJson(item.props, {});
     this.s.sql('INSERT INTO item_json (item_id, props) VALUES (?, ?)').run(itemId, props);
     const extended = this.#insertExtended(itemId, item.props);
@@ -691,7 +691,7 @@ export class ItemTables {
     if (item.props.body) this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, item.props.body.type, item.props.body.content);
     const headers = headersJson(item.props);
     if (headers !== null) this.s.sql('INSERT INTO item_headers (item_id, headers) VALUES (?, ?)').run(itemId, headers);
-    return { props, extended, attachments };
+    return { props, headers, extended, attachments };
   }
 
   /** Where MimeSegments.place() put it (already synced), else in the row. */
