@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -310,6 +310,51 @@ describe('SQLite store: item MIME in segment files', () => {
       assert.equal(left!.sealed_size, readFileSync(join(dir, 'ewsd.sqlite-mime', `${left!.id}.seg`)).length);
     } finally {
       await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('moves on to a new segment when another process sealed its own, taking it for gone', () =>
+    withStore({}, async (store, dir, mailboxId, inboxId) => {
+      const first = [message('first', 2)];
+      const [one] = values(await store.createItems(mailboxId, inboxId, first));
+      const [own] = segments(store);
+      assert.ok(own!.writer, 'the store appends to a segment of its own');
+      // What another process's reclaiming does to a writer it takes for gone.
+      store.db.prepare('UPDATE mime_segments SET writer = NULL, sealed_size = ? WHERE id = ?').run(statSync(join(dir, 'ewsd.sqlite-mime', `${own!.id}.seg`)).size, own!.id);
+      const second = [message('second', 3)];
+      const [two] = values(await store.createItems(mailboxId, inboxId, second));
+      const [sealed, next] = segments(store);
+      assert.deepEqual([sealed!.id, sealed!.writer, sealed!.live_count], [own!.id, null, 1], 'the sealed segment gets nothing more');
+      assert.equal(next!.writer, own!.writer, 'the new item went to a new segment of the same writer');
+      assert.equal(next!.live_count, 1);
+      await assertReadsBack(store, mailboxId, [one!, two!], [first[0]!, second[0]!]);
+      assertCountsTrue(store);
+    }));
+
+  it('seals the segment of a writer it cannot check (another host or container) once its file has not changed for a day', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
+    const a = SqliteStore.open(dir, { mimeSegments: { staleWriterMs: 24 * 3600_000 } });
+    const b = SqliteStore.open(dir);
+    try {
+      const mailboxId = (await a.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
+      const inboxId = (await a.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const sent = [message('from b', 2)];
+      const [fromB] = values(await b.createItems(mailboxId, inboxId, sent));
+      const [open] = segments(a);
+      a.db.prepare("UPDATE mime_segments SET writer = '2147483646:elsewhere:0123456789ab' WHERE id = ?").run(open!.id);
+      const file = join(dir, 'ewsd.sqlite-mime', `${open!.id}.seg`);
+      await a.reclaimSpace();
+      assert.equal(segments(a)[0]!.sealed_size, null, 'written to just now: left alone');
+      const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600_000);
+      utimesSync(file, twoDaysAgo, twoDaysAgo);
+      await a.reclaimSpace();
+      const [sealed] = segments(a);
+      assert.deepEqual([sealed!.writer, sealed!.sealed_size], [null, statSync(file).size], 'untouched for two days: sealed at its size');
+      await assertReadsBack(a, mailboxId, [fromB!], sent);
+    } finally {
+      await b.close();
+      await a.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

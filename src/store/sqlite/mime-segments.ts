@@ -30,10 +30,13 @@ export interface MimeSegmentOptions {
   segmentBytes?: number;
   /** How long the file of a segment emptied by reclaim() stays, for readers in other processes that looked a location up just before. */
   unlinkGraceMs?: number;
+  /** A writer's segment whose file has not changed for this long is sealed whatever its pid says (see #sealAbandoned). */
+  staleWriterMs?: number;
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_UNLINK_GRACE_MS = 10 * 60_000;
+const DEFAULT_STALE_WRITER_MS = 24 * 60 * 60_000;
 /** How much one reclaim() step moves out of a mostly dead segment: a pause of a few ms, not one of seconds. */
 const MOVE_BYTES_PER_STEP = 4 * 1024 * 1024;
 /** Read descriptors kept open (the least recently used is closed first): far below any file-descriptor limit. */
@@ -47,9 +50,7 @@ const fdatasyncAsync = promisify(fdatasync);
 /**
  * Where this process's pid means something: the host and the pid namespace. A writer tagged with
  * another scope (a container sharing the data directory, another host on shared storage) cannot
- * be checked by its pid, so it is never taken for dead: sealing the segment of a writer that is
- * still appending would let reclaiming remove a file it goes on writing to. Such a writer seals
- * its own segment when it closes; one that crashes leaves at most one segment unreclaimed.
+ * be checked by its pid, so its death is not judged by it (see #sealAbandoned).
  */
 const PID_SCOPE = createHash('sha256').update(`${hostname()}\0${pidNamespace()}`).digest('hex').slice(0, 12);
 
@@ -77,6 +78,7 @@ export class MimeSegments {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #graceMs: number;
+  readonly #staleMs: number;
   readonly #tag = `${process.pid}:${randomBytes(6).toString('hex')}:${PID_SCOPE}`;
   #current: { id: number; fd: number; size: number } | undefined;
   /** place() calls waiting for their sync: the segment they wrote to must not be sealed (and so compacted) before their rows commit. */
@@ -94,6 +96,7 @@ export class MimeSegments {
     this.#dir = segmentDirectory(dbFile);
     this.#segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.#graceMs = options.unlinkGraceMs ?? DEFAULT_UNLINK_GRACE_MS;
+    this.#staleMs = options.staleWriterMs ?? DEFAULT_STALE_WRITER_MS;
     liveWriters.add(this.#tag);
   }
 
@@ -156,7 +159,7 @@ export class MimeSegments {
    * items still in the emptiest sealed segment that is less than half live into this writer's own.
    */
   async reclaim(now = Date.now()): Promise<boolean> {
-    this.#sealAbandoned();
+    this.#sealAbandoned(now);
     let worked = this.#unlinkDropped(now);
     worked = this.sql('UPDATE mime_segments SET dropped_at = ? WHERE sealed_size IS NOT NULL AND dropped_at IS NULL AND live_count <= 0').run(now).changes > 0 || worked;
     const victim = this.sql(
@@ -177,6 +180,13 @@ export class MimeSegments {
   }
 
   #openSegment(): void {
+    // Another process sealed it, taking this writer for gone (see #sealAbandoned): it is no longer
+    // ours to append to, so move on. Not while syncs are pending on its descriptor: a few more
+    // appends to a sealed segment are harmless (its file goes only once no row refers to it).
+    if (this.#current && this.#placing === 0 && !this.#stillMine(this.#current.id)) {
+      closeSync(this.#current.fd);
+      this.#current = undefined;
+    }
     if (this.#current && (this.#current.size < this.#segmentBytes || this.#placing > 0)) return;
     if (this.#current) {
       this.#seal(this.#current.id, this.#current.size);
@@ -216,18 +226,30 @@ export class MimeSegments {
     this.sql('UPDATE mime_segments SET writer = NULL, sealed_size = ? WHERE id = ?').run(size, id);
   }
 
-  /** Segments whose writer is gone without sealing them: a closed instance of this process, or a process that died. */
-  #sealAbandoned(): void {
+  #stillMine(id: number): boolean {
+    const row = this.sql('SELECT writer FROM mime_segments WHERE id = ?').get(id) as { writer: string | null } | undefined;
+    return row?.writer === this.#tag;
+  }
+
+  /**
+   * Seals the segments whose writer is gone without sealing them: a closed instance of this
+   * process, or a process of this host and pid namespace that died. A writer elsewhere cannot be
+   * checked by its pid (nor can a pid that was reused), so any segment whose file has not changed
+   * for a day is sealed too. Sealing a writer that is in fact alive costs nothing: it sees the
+   * seal before its next append and starts a new segment (#openSegment).
+   */
+  #sealAbandoned(now: number): void {
     const open = this.sql('SELECT id, writer FROM mime_segments WHERE writer IS NOT NULL').all() as Array<{ id: number; writer: string }>;
     for (const s of open) {
       if (s.id === this.#current?.id) continue;
       const [pidText, , scope] = s.writer.split(':');
       const pid = Number(pidText);
       // Tags from before scopes (pid:token) were all written on one host.
-      if (scope !== undefined && scope !== PID_SCOPE) continue;
+      const here = scope === undefined || scope === PID_SCOPE;
       // One of this writer's own that is not its current one: its file is made right after its row, so this is a leftover.
-      const gone = s.writer === this.#tag || (pid === process.pid ? !liveWriters.has(s.writer) : !processAlive(pid));
-      if (gone) this.#seal(s.id, fileSize(this.#path(s.id)));
+      const dead = here && (s.writer === this.#tag || (pid === process.pid ? !liveWriters.has(s.writer) : !processAlive(pid)));
+      const file = fileStat(this.#path(s.id));
+      if (dead || file.modifiedMs <= now - this.#staleMs) this.#seal(s.id, file.size);
     }
   }
 
@@ -314,11 +336,13 @@ export function syncDirectory(dir: string): void {
   }
 }
 
-function fileSize(path: string): number {
+/** A file's size and last change; a missing file (a row whose file was never made) is empty and old. */
+function fileStat(path: string): { size: number; modifiedMs: number } {
   try {
-    return statSync(path).size;
+    const st = statSync(path);
+    return { size: st.size, modifiedMs: st.mtimeMs };
   } catch {
-    return 0;
+    return { size: 0, modifiedMs: 0 };
   }
 }
 
