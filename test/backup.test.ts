@@ -176,13 +176,17 @@ describe('ewsd backup', () => {
       const oldFile = join(src.dir, 'ewsd.sqlite-mime', `${oldSegment}.seg`);
 
       const backup = join(scratch, 'backup');
-      await backupDataDirectory(src.dir, backup, {
+      const told: Array<[number, number, number]> = [];
+      const summary = await backupDataDirectory(src.dir, backup, {
         afterSnapshot: async () => {
           while (await src.store.reclaimSpace());
           assert.equal(existsSync(oldFile), false, 'the segment the snapshot uses was reclaimed and removed');
         },
+        onProgress: (copied, total, segments) => told.push([copied, total, segments]),
       });
       assert.deepEqual(await assertRestores(backup, src), ['old 4', 'old 5', 'newer']);
+      assert.deepEqual(told.at(-1), [summary.segmentBytes, summary.segmentBytes, summary.segments], 'progress ends at the whole, every segment copied');
+      assert.equal(summary.segments, 2);
     }));
 
   it('refuses a destination that holds anything, and a directory with no store, and leaves both as they were', () =>

@@ -13,6 +13,8 @@ export class Progress {
     /** Total work, in the unit of `done` (bytes or items; 0 when unknown). */
     private readonly total: number,
     stream: NodeJS.WriteStream = process.stderr,
+    /** What `items` counts, in the plural. */
+    private readonly unit = 'items',
   ) {
     this.#tty = stream.isTTY === true;
   }
@@ -27,7 +29,7 @@ export class Progress {
     const filled = Math.round(ratio * width);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
     const rate = formatRate(bytes, now - this.#started);
-    process.stderr.write(`\r${this.label} [${bar}] ${Math.floor(ratio * 100)}% ${items} items ${formatBytes(bytes)} ${rate}\x1b[K`);
+    process.stderr.write(`\r${this.label} [${bar}] ${Math.floor(ratio * 100)}% ${items} ${this.unit} ${formatBytes(bytes)} ${rate}\x1b[K`);
     this.#drawn = true;
   }
 

@@ -18,6 +18,8 @@ export interface BackupSummary {
 export interface BackupHooks {
   /** Runs once the database is copied and before the segment files are (tests use it to move the ground meanwhile). */
   afterSnapshot?: () => void | Promise<void>;
+  /** Told after every megabyte of segment bytes copied: how many so far, out of how many, and in how many segments. */
+  onProgress?: (copied: number, total: number, segments: number) => void;
 }
 
 /**
@@ -66,8 +68,10 @@ export async function backupDataDirectory(source: string, dest: string, hooks: B
       const from = segmentDirectory(sourceDb);
       const to = segmentDirectory(copyDb);
       mkdirSync(to);
-      for (const { id, end } of segments) {
-        segmentBytes += copyPrefix(readers.get(id) ?? openSegment(from, id), segmentPath(to, id), end, id);
+      const total = segments.reduce((n, s) => n + s.end, 0);
+      for (const [i, { id, end }] of segments.entries()) {
+        const before = segmentBytes;
+        segmentBytes += copyPrefix(readers.get(id) ?? openSegment(from, id), segmentPath(to, id), end, id, (n) => hooks.onProgress?.(before + n, total, i + 1));
       }
       syncDirectory(to);
     }
@@ -137,7 +141,7 @@ function sealSegments(copyDb: string): Array<{ id: number; end: number }> {
 }
 
 /** Copies the first `length` bytes of the open file `fd` to a new file `to`, synced; returns `length`. */
-function copyPrefix(fd: number, to: string, length: number, id: number): number {
+function copyPrefix(fd: number, to: string, length: number, id: number, copied: (bytes: number) => void): number {
   const out = openSync(to, 'wx');
   try {
     const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(1, length)));
@@ -146,6 +150,7 @@ function copyPrefix(fd: number, to: string, length: number, id: number): number 
       if (n === 0) throw new Error(`segment file ${id} ends at ${at} bytes, before the ${length} its items need`);
       for (let done = 0; done < n; ) done += writeSync(out, buffer, done, n - done, at + done);
       at += n;
+      copied(at);
     }
     fsyncSync(out);
   } finally {
