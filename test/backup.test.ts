@@ -3,30 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
 import { backupDataDirectory } from '../src/store/sqlite/backup.js';
 import { SqliteStore, type SqliteOptions } from '../src/store/sqlite/sqlite-store.js';
-import type { Outcome } from '../src/store/store.js';
 import { cli, serve, type ServeProcess } from './support/cli.js';
 import { createItems, getItems, type ItemIdPair } from './support/items.js';
 import { messages, post, validate } from './support/soap.js';
-
-/** A message of about `kb` KB with an attachment kept inside its MIME; its subject says which. */
-function message(subject: string, kb: number): NewItem {
-  const content = Buffer.from(`${subject}: ${'attached '.repeat(kb * 100)}`);
-  const encoded = content.toString('base64');
-  const mime = Buffer.from(`Subject: ${subject}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\ntext\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n${encoded}\r\n--b--\r\n`, 'latin1');
-  const start = mime.indexOf(encoded);
-  const props = emptyMessageProps();
-  props.subject = subject;
-  return { props, mime, attachments: [{ kind: 'file', name: 'a.txt', contentType: 'text/plain', isInline: false, content, mimeSource: { mime, start, end: start + encoded.length } }] };
-}
-
-const values = <T>(outcomes: Array<Outcome<T>>): T[] =>
-  outcomes.map((o) => {
-    assert.ok(o.ok, String(!o.ok && o.error));
-    return o.value;
-  });
+import { attachedMessage, mailboxWithInbox, values } from './support/segment-items.js';
 
 interface Source {
   dir: string;
@@ -40,8 +22,7 @@ async function withSource(options: SqliteOptions, run: (src: Source, scratch: st
   const dir = join(scratch, 'data');
   const store = SqliteStore.open(dir, options);
   try {
-    const mailboxId = (await store.createAccount({ email: 'b@example.com', displayName: 'B', passwordHash: 'x' })).id;
-    const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
+    const { mailboxId, inboxId } = await mailboxWithInbox(store, 'b@example.com');
     await run({ dir, store, mailboxId, inboxId }, scratch);
   } finally {
     await store.close();
@@ -85,7 +66,7 @@ describe('ewsd backup', () => {
   it('copies a data directory while items are being written to it: one consistent moment, every MIME byte for byte, and the copy serves on', () =>
     // Small segments, so there are many, some sealed, some reclaimed, and one being appended to.
     withSource({ mimeSegments: { segmentBytes: 20_000, unlinkGraceMs: 0 } }, async (src, scratch) => {
-      const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => message(`m${from + i}`, 1 + ((from + i) % 7)));
+      const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => attachedMessage(`m${from + i}`, 1 + ((from + i) % 7)));
       const stored = values(await src.store.createItems(src.mailboxId, src.inboxId, batch(40, 0)));
       values(await src.store.deleteItems(src.mailboxId, stored.slice(0, 30).map((s) => s.id), 'hard'));
       while (await src.store.reclaimSpace());
@@ -169,8 +150,8 @@ describe('ewsd backup', () => {
   it('still copies a segment that reclaiming removes after the snapshot (the file was opened before it)', () =>
     // Segments of 1 byte: every write begins a new one and seals the one before.
     withSource({ mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } }, async (src, scratch) => {
-      const stored = values(await src.store.createItems(src.mailboxId, src.inboxId, Array.from({ length: 6 }, (_, i) => message(`old ${i}`, 3))));
-      values(await src.store.createItems(src.mailboxId, src.inboxId, [message('newer', 2)]));
+      const stored = values(await src.store.createItems(src.mailboxId, src.inboxId, Array.from({ length: 6 }, (_, i) => attachedMessage(`old ${i}`, 3))));
+      values(await src.store.createItems(src.mailboxId, src.inboxId, [attachedMessage('newer', 2)]));
       const oldSegment = (src.store.db.prepare('SELECT segment_id FROM item_mime WHERE item_id = ?').get(stored[0]!.id) as { segment_id: number }).segment_id;
       values(await src.store.deleteItems(src.mailboxId, stored.slice(0, 4).map((s) => s.id), 'hard'));
       const oldFile = join(src.dir, 'ewsd.sqlite-mime', `${oldSegment}.seg`);
@@ -191,7 +172,7 @@ describe('ewsd backup', () => {
 
   it('refuses a destination that holds anything, and a directory with no store, and leaves both as they were', () =>
     withSource({}, async (src, scratch) => {
-      values(await src.store.createItems(src.mailboxId, src.inboxId, [message('one', 1)]));
+      values(await src.store.createItems(src.mailboxId, src.inboxId, [attachedMessage('one', 1)]));
       const taken = join(scratch, 'taken');
       mkdirSync(taken);
       writeFileSync(join(taken, 'keep.txt'), 'mine');

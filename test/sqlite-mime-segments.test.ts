@@ -6,28 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
+import type { NewItem } from '../src/domain/item.js';
 import { createLogger } from '../src/log.js';
 import { SqliteStore, type SqliteOptions } from '../src/store/sqlite/sqlite-store.js';
 import { startSpaceReclaimer } from '../src/store/space-reclaimer.js';
-import type { AttachmentContent, Outcome } from '../src/store/store.js';
-
-/** A message of about `kb` KB whose one attachment is kept inside its MIME (the rows refer to its base64 range). */
-function message(subject: string, kb: number): NewItem {
-  const content = Buffer.from(`${subject}: ${'attached '.repeat(kb * 100)}`);
-  const encoded = content.toString('base64');
-  const mime = Buffer.from(`Subject: ${subject}\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\ntext\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n${encoded}\r\n--b--\r\n`, 'latin1');
-  const start = mime.indexOf(encoded);
-  const props = emptyMessageProps();
-  props.subject = subject;
-  return { props, mime, attachments: [{ kind: 'file', name: 'a.txt', contentType: 'text/plain', isInline: false, content, mimeSource: { mime, start, end: start + encoded.length } }] };
-}
-
-const values = <T>(outcomes: Array<Outcome<T>>): T[] =>
-  outcomes.map((o) => {
-    assert.ok(o.ok, String(!o.ok && o.error));
-    return o.value;
-  });
+import type { AttachmentContent } from '../src/store/store.js';
+import { attachedMessage, mailboxWithInbox, values } from './support/segment-items.js';
 
 interface SegmentRow {
   id: number;
@@ -42,9 +26,8 @@ async function withStore(options: SqliteOptions, run: (store: SqliteStore, dir: 
   const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
   const store = SqliteStore.open(dir, options);
   try {
-    const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
-    const inbox = (await store.distinguishedFolder(mailboxId, 'inbox'))!;
-    await run(store, dir, mailboxId, inbox.id);
+    const { mailboxId, inboxId } = await mailboxWithInbox(store);
+    await run(store, dir, mailboxId, inboxId);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -99,10 +82,9 @@ describe('SQLite store: item MIME in segment files', () => {
   it('appends MIME to a segment file, not the database, and reads it back byte for byte after a reopen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
     try {
-      const sent = [message('one', 3), message('two', 40), message('three', 1)];
+      const sent = [attachedMessage('one', 3), attachedMessage('two', 40), attachedMessage('three', 1)];
       let store = SqliteStore.open(dir);
-      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
-      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const { mailboxId, inboxId } = await mailboxWithInbox(store);
       const stored = values(await store.createItems(mailboxId, inboxId, sent));
       const rows = store.db.prepare('SELECT length(bytes) AS inline, segment_id, byte_offset, byte_length FROM item_mime ORDER BY item_id').all() as Array<{
         inline: number;
@@ -128,7 +110,7 @@ describe('SQLite store: item MIME in segment files', () => {
 
   it('keeps MIME in segments however an item arrives: created, delivered, uploaded, replaced by an upload or sent', () =>
     withStore({}, async (store, _dir, mailboxId, inboxId) => {
-      const sent = [message('created', 2), message('delivered', 2), message('uploaded', 2), message('replacing', 2), message('sent copy', 2)];
+      const sent = [attachedMessage('created', 2), attachedMessage('delivered', 2), attachedMessage('uploaded', 2), attachedMessage('replacing', 2), attachedMessage('sent copy', 2)];
       const [created] = values(await store.createItems(mailboxId, inboxId, [sent[0]!]));
       const [delivered] = await store.deliverItems([{ mailboxId, folderId: inboxId, item: sent[1]! }]);
       const [uploaded] = values(await store.uploadItems(mailboxId, [{ folderId: inboxId, item: sent[2]! }]));
@@ -145,7 +127,7 @@ describe('SQLite store: item MIME in segment files', () => {
 
   it('still reads MIME kept in the database before segments (schema 21)', () =>
     withStore({}, async (store, _dir, mailboxId, inboxId) => {
-      const sent = [message('old', 5)];
+      const sent = [attachedMessage('old', 5)];
       const stored = values(await store.createItems(mailboxId, inboxId, sent));
       store.db.prepare('UPDATE item_mime SET bytes = ?, segment_id = NULL, byte_offset = NULL, byte_length = NULL WHERE item_id = ?').run(sent[0]!.mime, stored[0]!.id);
       assert.equal(segments(store)[0]!.live_count, 0, 'the row left its segment');
@@ -155,19 +137,19 @@ describe('SQLite store: item MIME in segment files', () => {
   it('counts the live items of each segment through copies, moves, deletes and a failed batch entry', () =>
     withStore({}, async (store, _dir, mailboxId, inboxId) => {
       const drafts = (await store.distinguishedFolder(mailboxId, 'drafts'))!.id;
-      const stored = values(await store.createItems(mailboxId, inboxId, [message('a', 2), message('b', 2), message('c', 2)]));
+      const stored = values(await store.createItems(mailboxId, inboxId, [attachedMessage('a', 2), attachedMessage('b', 2), attachedMessage('c', 2)]));
       assertCountsTrue(store);
       const [copy] = values(await store.copyItems(mailboxId, [stored[0]!.id], drafts));
       values(await store.moveItems(mailboxId, [stored[1]!.id], drafts));
       assert.equal(segments(store)[0]!.live_count, 4, 'a copy is one more reference to the same bytes');
       values(await store.deleteItems(mailboxId, [stored[0]!.id, stored[2]!.id], 'hard'));
       assert.equal(segments(store)[0]!.live_count, 2);
-      assert.ok((await store.itemMime(mailboxId, copy!.id))!.equals(message('a', 2).mime!), 'the copy still reads its MIME');
+      assert.ok((await store.itemMime(mailboxId, copy!.id))!.equals(attachedMessage('a', 2).mime!), 'the copy still reads its MIME');
       // An entry refused after its MIME was appended: the bytes stay in the file, no row counts them.
       store.db.exec("CREATE TEMP TRIGGER refuse_boom BEFORE INSERT ON attachments WHEN NEW.name = 'boom.txt' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
-      const boom = message('boom', 2);
+      const boom = attachedMessage('boom', 2);
       boom.attachments[0]!.name = 'boom.txt';
-      const outcomes = await store.createItems(mailboxId, inboxId, [message('d', 2), boom]);
+      const outcomes = await store.createItems(mailboxId, inboxId, [attachedMessage('d', 2), boom]);
       store.db.exec('DROP TRIGGER refuse_boom');
       assert.deepEqual(outcomes.map((o) => o.ok), [true, false]);
       assert.equal(segments(store)[0]!.live_count, 3);
@@ -177,11 +159,11 @@ describe('SQLite store: item MIME in segment files', () => {
   it('reclaims a mostly deleted segment: its live MIME moves, its file goes after the grace period, every item reads back the same', () =>
     // Segments of 1 byte: every write after the first starts a new one, sealing the one before.
     withStore({ mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } }, async (store, dir, mailboxId, inboxId) => {
-      const first = Array.from({ length: 8 }, (_, i) => message(`first ${i}`, 3 + i));
+      const first = Array.from({ length: 8 }, (_, i) => attachedMessage(`first ${i}`, 3 + i));
       const stored = values(await store.createItems(mailboxId, inboxId, first));
       const drafts = (await store.distinguishedFolder(mailboxId, 'drafts'))!.id;
       const [copy] = values(await store.copyItems(mailboxId, [stored[1]!.id], drafts));
-      const second = [message('second', 4)];
+      const second = [attachedMessage('second', 4)];
       const later = values(await store.createItems(mailboxId, inboxId, second));
       const [old] = segments(store);
       assert.ok(old!.sealed_size! > 0, 'the first segment was sealed when the second began');
@@ -206,9 +188,9 @@ describe('SQLite store: item MIME in segment files', () => {
 
   it('moves MIME off the event loop: an item deleted while its bytes are being synced is simply not moved', () =>
     withStore({ mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } }, async (store, dir, mailboxId, inboxId) => {
-      const sent = Array.from({ length: 6 }, (_, i) => message(`m${i}`, 4));
+      const sent = Array.from({ length: 6 }, (_, i) => attachedMessage(`m${i}`, 4));
       const stored = values(await store.createItems(mailboxId, inboxId, sent));
-      values(await store.createItems(mailboxId, inboxId, [message('next', 1)]));
+      values(await store.createItems(mailboxId, inboxId, [attachedMessage('next', 1)]));
       const old = segments(store)[0]!.id;
       values(await store.deleteItems(mailboxId, stored.slice(0, 4).map((s) => s.id), 'hard'));
       const step = store.reclaimSpace();
@@ -227,14 +209,13 @@ describe('SQLite store: item MIME in segment files', () => {
     const a = SqliteStore.open(dir, { mimeSegments: { unlinkGraceMs: 0 } });
     const b = SqliteStore.open(dir);
     try {
-      const mailboxId = (await a.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
-      const inboxId = (await a.distinguishedFolder(mailboxId, 'inbox'))!.id;
-      const [fromB] = values(await b.createItems(mailboxId, inboxId, [message('from b', 2)]));
+      const { mailboxId, inboxId } = await mailboxWithInbox(a);
+      const [fromB] = values(await b.createItems(mailboxId, inboxId, [attachedMessage('from b', 2)]));
       values(await b.deleteItems(mailboxId, [fromB!.id], 'hard'));
       await a.reclaimSpace();
       const [open] = segments(a);
       assert.deepEqual([open!.sealed_size, open!.dropped_at], [null, null], "another writer's open segment is not touched, even empty");
-      values(await b.createItems(mailboxId, inboxId, [message('b again', 2)]));
+      values(await b.createItems(mailboxId, inboxId, [attachedMessage('b again', 2)]));
       // A writer in another container or on another host: its pid means nothing here, so it is never taken for dead.
       a.db.prepare("UPDATE mime_segments SET writer = '2147483646:elsewhere:0123456789ab' WHERE id = ?").run(open!.id);
       await a.reclaimSpace();
@@ -257,8 +238,8 @@ describe('SQLite store: item MIME in segment files', () => {
 
   it('reclaims in the background of a running store (the server starts this)', () =>
     withStore({ mimeSegments: { segmentBytes: 1, unlinkGraceMs: 0 } }, async (store, dir, mailboxId, inboxId) => {
-      const stored = values(await store.createItems(mailboxId, inboxId, [message('x', 4), message('y', 4), message('z', 4)]));
-      values(await store.createItems(mailboxId, inboxId, [message('next', 1)]));
+      const stored = values(await store.createItems(mailboxId, inboxId, [attachedMessage('x', 4), attachedMessage('y', 4), attachedMessage('z', 4)]));
+      values(await store.createItems(mailboxId, inboxId, [attachedMessage('next', 1)]));
       const first = segments(store)[0]!.id;
       values(await store.deleteItems(mailboxId, stored.map((s) => s.id), 'hard'));
       const reclaimer = startSpaceReclaimer(store, createLogger('silent'));
@@ -275,8 +256,7 @@ describe('SQLite store: item MIME in segment files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
     let store = SqliteStore.open(dir, { mimeSegments: { unlinkGraceMs: 0 } });
     try {
-      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
-      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
+      const { mailboxId, inboxId } = await mailboxWithInbox(store);
       const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, STORE_MODULE, dir, String(mailboxId), String(inboxId)], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
@@ -316,13 +296,13 @@ describe('SQLite store: item MIME in segment files', () => {
 
   it('moves on to a new segment when another process sealed its own, taking it for gone', () =>
     withStore({}, async (store, dir, mailboxId, inboxId) => {
-      const first = [message('first', 2)];
+      const first = [attachedMessage('first', 2)];
       const [one] = values(await store.createItems(mailboxId, inboxId, first));
       const [own] = segments(store);
       assert.ok(own!.writer, 'the store appends to a segment of its own');
       // What another process's reclaiming does to a writer it takes for gone.
       store.db.prepare('UPDATE mime_segments SET writer = NULL, sealed_size = ? WHERE id = ?').run(statSync(join(dir, 'ewsd.sqlite-mime', `${own!.id}.seg`)).size, own!.id);
-      const second = [message('second', 3)];
+      const second = [attachedMessage('second', 3)];
       const [two] = values(await store.createItems(mailboxId, inboxId, second));
       const [sealed, next] = segments(store);
       assert.deepEqual([sealed!.id, sealed!.writer, sealed!.live_count], [own!.id, null, 1], 'the sealed segment gets nothing more');
@@ -337,9 +317,8 @@ describe('SQLite store: item MIME in segment files', () => {
     const a = SqliteStore.open(dir, { mimeSegments: { staleWriterMs: 24 * 3600_000 } });
     const b = SqliteStore.open(dir);
     try {
-      const mailboxId = (await a.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
-      const inboxId = (await a.distinguishedFolder(mailboxId, 'inbox'))!.id;
-      const sent = [message('from b', 2)];
+      const { mailboxId, inboxId } = await mailboxWithInbox(a);
+      const sent = [attachedMessage('from b', 2)];
       const [fromB] = values(await b.createItems(mailboxId, inboxId, sent));
       const [open] = segments(a);
       a.db.prepare("UPDATE mime_segments SET writer = '2147483646:elsewhere:0123456789ab' WHERE id = ?").run(open!.id);
@@ -363,16 +342,15 @@ describe('SQLite store: item MIME in segment files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ewsd-segments-'));
     let store = SqliteStore.open(dir);
     try {
-      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
-      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
-      const first = [message('before', 2)];
+      const { mailboxId, inboxId } = await mailboxWithInbox(store);
+      const first = [attachedMessage('before', 2)];
       const [before] = values(await store.createItems(mailboxId, inboxId, first));
       await store.close();
       // Segment 1 was sealed at close; the files a newer directory would hold next are in the way.
       const stray = Buffer.from('bytes of items this database never heard of');
       for (const id of [2, 3]) writeFileSync(join(dir, 'ewsd.sqlite-mime', `${id}.seg`), stray);
       store = SqliteStore.open(dir);
-      const second = [message('after', 3)];
+      const second = [attachedMessage('after', 3)];
       const [after] = values(await store.createItems(mailboxId, inboxId, second));
       assert.deepEqual(segments(store).map((s) => s.id), [1, 4], 'ids 2 and 3 were skipped, and no row names them');
       for (const id of [2, 3]) assert.ok(readFileSync(join(dir, 'ewsd.sqlite-mime', `${id}.seg`)).equals(stray), `${id}.seg is untouched`);
@@ -390,10 +368,9 @@ describe('SQLite store: item MIME in segment files', () => {
     const logged: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (logged.push(chunk.toString()), done()) });
     try {
-      const mailboxId = (await store.createAccount({ email: 'seg@example.com', displayName: 'S', passwordHash: 'x' })).id;
-      const inboxId = (await store.distinguishedFolder(mailboxId, 'inbox'))!.id;
-      const stored = values(await store.createItems(mailboxId, inboxId, Array.from({ length: 40 }, (_, i) => message(`s${i}`, 20))));
-      values(await store.createItems(mailboxId, inboxId, [message('next', 1)]));
+      const { mailboxId, inboxId } = await mailboxWithInbox(store);
+      const stored = values(await store.createItems(mailboxId, inboxId, Array.from({ length: 40 }, (_, i) => attachedMessage(`s${i}`, 20))));
+      values(await store.createItems(mailboxId, inboxId, [attachedMessage('next', 1)]));
       values(await store.deleteItems(mailboxId, stored.slice(0, 30).map((s) => s.id), 'hard'));
       const reclaimer = startSpaceReclaimer(store, createLogger('error', sink));
       await new Promise((resolve) => setTimeout(resolve, 1));

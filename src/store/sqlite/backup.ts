@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { segmentDirectory, segmentPath, syncDirectory } from './mime-segments.js';
+import { segmentDirectory, segmentPath, syncPath } from './mime-segments.js';
+import { databaseFile } from './sqlite-store.js';
 
-const DB_FILE = 'ewsd.sqlite';
 const COPY_CHUNK = 1024 * 1024;
 
 export interface BackupSummary {
@@ -28,9 +28,9 @@ export interface BackupHooks {
  *
  * The snapshot is `VACUUM INTO`, a single read transaction: a server writing meanwhile is neither
  * blocked nor seen halfway (its log only grows meanwhile: checkpoints cannot pass a reader). It
- * holds the database without the MIME, so it is quick next to the segments. Segment files are append-only and a byte a row refers to is never
- * rewritten, so they are copied after it, each up to the end of the last item the snapshot places
- * in it. Reclaiming space may remove a segment the snapshot still uses, but only a grace period
+ * holds the database without the MIME, so it is quick next to the segments. Segment files are
+ * append-only and a byte a row refers to is never rewritten, so they are copied after it, each up
+ * to the end of the last item the snapshot places in it. Reclaiming space may remove a segment the snapshot still uses, but only a grace period
  * (10 minutes) after it was emptied: every segment file is opened before the snapshot, and an
  * open file stays readable once removed. The copy is built beside `dest` and renamed into place
  * once synced, so `dest` never holds half a backup; `dest` is opened by `ewsd serve --data` as
@@ -38,7 +38,8 @@ export interface BackupHooks {
  */
 export async function backupDataDirectory(source: string, dest: string, hooks: BackupHooks = {}): Promise<BackupSummary> {
   const started = performance.now();
-  const sourceDb = join(source, DB_FILE);
+  const sourceDb = databaseFile(source);
+  const from = segmentDirectory(sourceDb);
   if (!existsSync(sourceDb)) throw new Error(`no ewsd store in ${source}`);
   if (existsSync(dest) && (!statSync(dest).isDirectory() || readdirSync(dest).length > 0)) throw new Error(`${dest} exists and is not an empty directory`);
 
@@ -49,8 +50,8 @@ export async function backupDataDirectory(source: string, dest: string, hooks: B
     mkdirSync(work, { recursive: true });
     db = new BetterSqlite3(sourceDb, { fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    openSegments(segmentDirectory(sourceDb), readers);
-    const copyDb = join(work, DB_FILE);
+    openSegments(from, readers);
+    const copyDb = databaseFile(work);
     db.prepare('VACUUM INTO ?').run(copyDb);
     db.close();
     db = undefined;
@@ -65,7 +66,6 @@ export async function backupDataDirectory(source: string, dest: string, hooks: B
     await hooks.afterSnapshot?.();
     let segmentBytes = 0;
     if (segments.length > 0) {
-      const from = segmentDirectory(sourceDb);
       const to = segmentDirectory(copyDb);
       mkdirSync(to);
       const total = segments.reduce((n, s) => n + s.end, 0);
@@ -73,14 +73,14 @@ export async function backupDataDirectory(source: string, dest: string, hooks: B
         const before = segmentBytes;
         segmentBytes += copyPrefix(readers.get(id) ?? openSegment(from, id), segmentPath(to, id), end, id, (n) => hooks.onProgress?.(before + n, total, i + 1));
       }
-      syncDirectory(to);
+      syncPath(to);
     }
-    syncFile(copyDb);
-    syncDirectory(work);
+    syncPath(copyDb);
+    syncPath(work);
     if (existsSync(dest)) rmSync(dest, { recursive: true });
     renameSync(work, dest);
-    syncDirectory(dirname(dest));
-    return { databaseBytes: statSync(join(dest, DB_FILE)).size, segments: segments.length, segmentBytes, ms: performance.now() - started };
+    syncPath(dirname(dest));
+    return { databaseBytes: statSync(databaseFile(dest)).size, segments: segments.length, segmentBytes, ms: performance.now() - started };
   } catch (err) {
     rmSync(work, { recursive: true, force: true });
     throw err;
@@ -157,13 +157,4 @@ function copyPrefix(fd: number, to: string, length: number, id: number, copied: 
     closeSync(out);
   }
   return length;
-}
-
-function syncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

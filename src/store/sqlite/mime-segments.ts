@@ -195,10 +195,10 @@ export class MimeSegments {
     }
     if (!this.#dirReady) {
       mkdirSync(this.#dir, { recursive: true });
-      syncDirectory(join(this.#dir, '..'));
+      syncPath(join(this.#dir, '..'));
     }
     const { id, fd } = this.#newSegmentFile();
-    syncDirectory(this.#dir);
+    syncPath(this.#dir);
     this.#dirReady = true;
     this.#current = { id, fd, size: 0 };
   }
@@ -326,9 +326,9 @@ export function segmentPath(dir: string, id: number): string {
   return join(dir, `${id}.seg`);
 }
 
-/** A new file's directory entry is durable only once its directory is synced. */
-export function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
+/** fsyncs a file or a directory by its path (a new file's directory entry is durable only once its directory is synced). */
+export function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);
   } finally {

@@ -51,6 +51,11 @@ export interface SqliteOptions {
   mimeSegments?: MimeSegmentOptions;
 }
 
+/** The database of a data directory (its MIME segments lie beside it: mime-segments.ts). */
+export function databaseFile(dataDir: string): string {
+  return join(dataDir, 'ewsd.sqlite');
+}
+
 /** The embedded store: one SQLite file in WAL mode, shared safely with CLI processes. */
 export class SqliteStore implements Store {
   readonly db: Database;
@@ -81,7 +86,7 @@ export class SqliteStore implements Store {
   /** Opens (creating if needed) `DIR/ewsd.sqlite` and brings its schema up to date. */
   static open(dataDir: string, options: SqliteOptions = {}): SqliteStore {
     mkdirSync(dataDir, { recursive: true });
-    return SqliteStore.openFile(join(dataDir, 'ewsd.sqlite'), options);
+    return SqliteStore.openFile(databaseFile(dataDir), options);
   }
 
   static openFile(file: string, options: SqliteOptions = {}): SqliteStore {
