@@ -15,7 +15,10 @@ const EWS_PROBE_REF = Buffer.alloc(32).toString('base64');
 export function ewsdDriver(server: RunningEwsd, record?: (request: Buffer, answer: Buffer) => void): ServerDriver {
   return {
     name: 'ewsd',
-    pid: server.pid,
+    // Read when measured: a restart after the fill (--restart-after-fill) gives the server a new process.
+    get pid() {
+      return server.pid;
+    },
     batch: EWS_BATCH,
     probeRef: EWS_PROBE_REF,
     prepareUser: (name) => server.addUser(name, EWSD_PASSWORD),

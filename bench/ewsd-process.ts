@@ -6,10 +6,22 @@ import { freePort, waitForPort } from './net.js';
 const run = promisify(execFile);
 
 export interface RunningEwsd {
-  url: string;
-  pid: number;
+  /** The server's URL and process: both change when it is restarted. */
+  readonly url: string;
+  readonly pid: number;
   dataDir: string;
   addUser(email: string, password: string): Promise<void>;
+  /**
+   * Stops the server and starts a new process on the same data directory (and node arguments),
+   * as after a reboot: what the store holds stays, what the process had grown does not.
+   */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface EwsdProcess {
+  url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -20,6 +32,28 @@ export interface RunningEwsd {
  */
 export async function startEwsd(repoRoot: string, dataDir: string, nodeArgs: readonly string[] = []): Promise<RunningEwsd> {
   const cli = join(repoRoot, 'bin', 'ewsd.js');
+  let current = await spawnEwsd(cli, dataDir, nodeArgs);
+  return {
+    get url() {
+      return current.url;
+    },
+    get pid() {
+      return current.pid;
+    },
+    dataDir,
+    async addUser(email, password) {
+      // The CLI writes to the store directly, which is safe while the server runs (WAL).
+      await run(process.execPath, [cli, 'user', 'add', email, '--password', password, '--data', dataDir]);
+    },
+    async restart() {
+      await current.stop();
+      current = await spawnEwsd(cli, dataDir, nodeArgs);
+    },
+    stop: () => current.stop(),
+  };
+}
+
+async function spawnEwsd(cli: string, dataDir: string, nodeArgs: readonly string[]): Promise<EwsdProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
@@ -38,11 +72,6 @@ export async function startEwsd(repoRoot: string, dataDir: string, nodeArgs: rea
   return {
     url: `http://127.0.0.1:${port}/EWS/Exchange.asmx`,
     pid: child.pid!,
-    dataDir,
-    async addUser(email, password) {
-      // The CLI writes to the store directly, which is safe while the server runs (WAL).
-      await run(process.execPath, [cli, 'user', 'add', email, '--password', password, '--data', dataDir]);
-    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -10,6 +10,7 @@ import { startEwsd, type RunningEwsd } from './ewsd-process.js';
 import { runFloor } from './floor.js';
 import { describeMachine } from './machine.js';
 import { sampleTree } from './proc-stats.js';
+import type { ServerDriver } from './session.js';
 import { formatMarkdown, formatTables, renderSvg, type BenchReport } from './report.js';
 import { emptyResult, type WorkloadResult } from './stats.js';
 import { EWSD_ONLY, WORKLOADS, runSide, summary, type SideRunOptions, type Workload } from './workloads.js';
@@ -35,6 +36,13 @@ export interface BenchOptions {
   concurrencies?: number[];
   /** Messages stored in each account before the workloads (untimed), to measure at a mailbox size. */
   fill?: number;
+  /**
+   * With `fill`: restarts ewsd once each fill is stored, and warms the new process up as at the
+   * start, so that what a workload shows is the mailbox's size and not the high-water mark of the
+   * fill's own requests (several clients storing at once). Dovecot needs no restart: each IMAP
+   * session gets an imap process of its own, started after the fill.
+   */
+  restartAfterFill?: boolean;
   /** Overrides the mode's warm-up: messages put through every workload once on each server, untimed, before the measured runs (0: none). */
   warmup?: number;
   /** Runs of each side per concurrency (each on a fresh account); the run with the median msgs/s is reported. */
@@ -121,9 +129,27 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
         dovecotUnavailable = (err as Error).message;
         log(`dovecot unavailable: ${dovecotUnavailable}`);
       }
-      if (warmup > 0) await warmUp(ewsd, dovecot, { corpus: subCorpus(corpus, warmup), concurrency: 1, selected: new Set(WORKLOADS), syncRounds: 1, minSeconds: 0, fill: 0, log });
+      const warmUpOpts: SideRunOptions = { corpus: subCorpus(corpus, warmup), concurrency: 1, selected: new Set(WORKLOADS), syncRounds: 1, minSeconds: 0, fill: 0, log };
+      if (warmup > 0) await warmUp(ewsd, dovecot, warmUpOpts);
+      const running = ewsd;
+      const afterFill = async (driver: ServerDriver): Promise<void> => {
+        if (driver.name !== 'ewsd') return;
+        const before = running.pid;
+        await running.restart();
+        log(`  ewsd restarted on the filled store (pid ${before} -> ${running.pid})${warmup > 0 ? `, warmed up again (${warmup} messages)` : ''}`);
+        if (warmup > 0) await runSide(ewsdDriver(running), { ...warmUpOpts, log: () => {} });
+      };
       for (const concurrency of concurrencies) {
-        const sideOpts = { corpus, concurrency, selected, syncRounds: mode.syncRounds, minSeconds: opts.minSeconds ?? mode.minSeconds, fill: opts.fill ?? 0, log };
+        const sideOpts: SideRunOptions = {
+          corpus,
+          concurrency,
+          selected,
+          syncRounds: mode.syncRounds,
+          minSeconds: opts.minSeconds ?? mode.minSeconds,
+          fill: opts.fill ?? 0,
+          ...(opts.restartAfterFill && opts.fill ? { afterFill } : {}),
+          log,
+        };
         const ewsdRuns: WorkloadResult[][] = [];
         const dovecotRuns: WorkloadResult[][] = [];
         for (let run = 1; run <= runs; run++) {
@@ -164,6 +190,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       machine,
       corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
       ...(opts.fill ? { fill: opts.fill } : {}),
+      ...(opts.fill && opts.restartAfterFill ? { restartedAfterFill: true } : {}),
       warmup,
       ...(opts.label ? { label: opts.label } : {}),
       ...(opts.ewsdRoot && opts.ewsdRoot !== opts.repoRoot ? { ewsdRoot: opts.ewsdRoot } : {}),
@@ -173,7 +200,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       results,
     };
     mkdirSync(opts.outDir, { recursive: true });
-    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}` : undefined, opts.dovecotFsync && opts.dovecotFsync !== 'optimized' ? `dovecot-fsync-${opts.dovecotFsync}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
+    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}${opts.restartAfterFill ? '-restarted' : ''}` : undefined, opts.dovecotFsync && opts.dovecotFsync !== 'optimized' ? `dovecot-fsync-${opts.dovecotFsync}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
     const svgFile = join(opts.outDir, 'latest.svg');
     const markdownFile = jsonFile.replace(/\.json$/, '.md');
     writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');

@@ -9,6 +9,8 @@ export interface BenchReport {
   corpus: { seed: number; messages: number; bytes: number };
   /** Messages each account held before the workloads (`--fill`). */
   fill?: number;
+  /** ewsd was restarted (and warmed up again) after each fill (`--restart-after-fill`). */
+  restartedAfterFill?: boolean;
   /** Messages put through every workload on each server, untimed, before the measured runs (absent in runs before the warm-up existed). */
   warmup?: number;
   label?: string;
@@ -148,7 +150,7 @@ export function renderSvg(report: BenchReport): string {
     const ax = left + (d / decades) * plotWidth;
     axis.push(`<line x1="${ax}" y1="${top - 6}" x2="${ax}" y2="${y}" stroke="#e2e8f0"/>`, `<text x="${ax}" y="${y + 16}" text-anchor="middle">${(10 ** d).toLocaleString('en-US')}</text>`);
   }
-  const subtitle = `${report.label ? `${report.label}, ` : ''}${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.mode} run, ${report.corpus.messages} messages (${(report.corpus.bytes / MB).toFixed(1)} MB)${report.fill ? ` in a mailbox of ${report.fill} more` : ''}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? 'no Dovecot'}`;
+  const subtitle = `${report.label ? `${report.label}, ` : ''}${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.mode} run, ${report.corpus.messages} messages (${(report.corpus.bytes / MB).toFixed(1)} MB)${report.fill ? ` in a mailbox of ${report.fill} more${report.restartedAfterFill ? ' (ewsd restarted after the fill)' : ''}` : ''}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.machine.dovecot ?? 'no Dovecot'}`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="980" height="${height}" font-family="sans-serif" font-size="11">\n` +
     `<rect width="100%" height="100%" fill="white"/>\n` +

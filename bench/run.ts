@@ -17,6 +17,7 @@ const program = new Command('bench')
   .option('--messages <n>', 'corpus size (overrides the mode)', (v) => Number.parseInt(v, 10))
   .option('--concurrency <list>', 'comma-separated client counts', (v) => v.split(',').map((n) => Number.parseInt(n, 10)), [1, 4])
   .option('--fill <n>', 'messages stored in each account before the workloads (untimed): the mailbox size to measure at', (v) => Number.parseInt(v, 10), 0)
+  .option('--restart-after-fill', 'with --fill: restart ewsd (and warm it up again) once the fill is stored, so that memory and latency show the mailbox, not the fill')
   .option('--warmup <n>', 'messages put through every workload on each server, untimed, before the measured runs (default 1000 full, 200 --quick, 0 --tiny)', (v) => Number.parseInt(v, 10))
   .option('--runs <n>', 'runs per server and concurrency; the median is reported', (v) => Number.parseInt(v, 10), 1)
   .option('--out <dir>', 'where the JSON and SVG go', resolve(REPO_ROOT, 'bench', 'results'))
@@ -30,7 +31,7 @@ const program = new Command('bench')
   .option('--sync', 'run the sync scenario instead: full SyncFolderItems of a large folder page by page, then incremental syncs')
   .option('--sync-items <n>', 'folder size for the sync scenario (default: 100000 full, 5000 --quick, 200 --tiny)', (v) => Number.parseInt(v, 10));
 program.parse();
-const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; warmup?: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean; dovecotFsync: DovecotFsync; minSeconds?: number }>();
+const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; restartAfterFill?: boolean; warmup?: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean; dovecotFsync: DovecotFsync; minSeconds?: number }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
 
 const syncOpts = program.opts<{ sync?: boolean; syncItems?: number }>();
@@ -41,6 +42,8 @@ if (syncOpts.sync || syncOpts.syncItems !== undefined) {
   process.exit(0);
 }
 
+if (opts.restartAfterFill && !opts.fill) program.error('--restart-after-fill needs --fill');
+
 const outcome = await runBench({
   mode,
   outDir: resolve(opts.out),
@@ -48,6 +51,7 @@ const outcome = await runBench({
   concurrencies: opts.concurrency,
   runs: opts.runs,
   fill: opts.fill,
+  ...(opts.restartAfterFill ? { restartAfterFill: true } : {}),
   ...(opts.only ? { only: opts.only } : {}),
   ...(opts.messages ? { messages: opts.messages } : {}),
   ...(opts.warmup !== undefined ? { warmup: opts.warmup } : {}),

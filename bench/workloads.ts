@@ -93,6 +93,8 @@ export interface SideRunOptions {
   minSeconds: number;
   /** Messages stored in the account before the workloads, untimed: the mailbox size to measure at. */
   fill: number;
+  /** Runs once the fill is stored and flushed, before the first workload (--restart-after-fill). */
+  afterFill?: (driver: ServerDriver) => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -116,6 +118,7 @@ export async function runSide(driver: ServerDriver, opts: SideRunOptions): Promi
     // running meanwhile would measure that writeback (every fsync waits behind it), not the
     // mailbox size. Flush them first, as a mailbox that size would be at rest.
     execFileSync('sync');
+    await opts.afterFill?.(driver);
   }
   const results: WorkloadResult[] = [];
   for (const workload of WORKLOADS) {

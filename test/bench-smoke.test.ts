@@ -153,4 +153,21 @@ describe('benchmark harness', () => {
       }
     });
   });
+  it('restarts ewsd on its filled store when asked (--restart-after-fill) and warms the new process up before measuring', (t) => {
+    const lines: string[] = [];
+    return tinyBench(t, { only: 'list', concurrencies: [1], fill: 40, restartAfterFill: true, warmup: 10, log: (line) => lines.push(line) }, (outcome) => {
+      const filled = lines.findIndex((l) => l.includes('ewsd c=1: filled with 40 messages'));
+      const restarted = lines.findIndex((l) => /ewsd restarted on the filled store \(pid (\d+) -> (?!\1\))\d+\), warmed up again \(10 messages\)/.test(l));
+      const listed = lines.findIndex((l) => l.includes('ewsd c=1 list:'));
+      assert.ok(filled >= 0 && filled < restarted && restarted < listed, lines.join('\n'));
+      // Dovecot's sessions start after the fill anyway: it is not restarted.
+      assert.ok(!lines.some((l) => l.includes('dovecot restarted')));
+      assert.equal(outcome.report.restartedAfterFill, true);
+      assert.match(outcome.jsonFile, /-tiny-list-fill40-restarted\.json$/);
+      // One page of 50 from the 60 items: the new process serves what the old one stored.
+      const list = outcome.report.results.find((r) => r.side === 'ewsd' && r.workload === 'list');
+      assert.equal(list?.status, 'ok', list?.note);
+      assert.equal(list.messages, 50);
+    });
+  });
 });
