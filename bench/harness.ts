@@ -89,6 +89,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
   const mode = MODES[opts.mode];
   const selected = new Set<Workload>(opts.only === undefined ? WORKLOADS : opts.only === 'floor' ? [] : [opts.only]);
   const withFloor = opts.only === undefined || opts.only === 'floor';
+  // Only a fill has something to restart after.
+  const restartAfterFill = Boolean(opts.fill) && opts.restartAfterFill === true;
   const concurrencies = opts.concurrencies ?? [1, 4];
   const runs = Math.max(1, opts.runs ?? 1);
   const work = mkdtempSync(join(tmpdir(), 'ewsd-bench-'));
@@ -147,7 +149,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
           syncRounds: mode.syncRounds,
           minSeconds: opts.minSeconds ?? mode.minSeconds,
           fill: opts.fill ?? 0,
-          ...(opts.restartAfterFill && opts.fill ? { afterFill } : {}),
+          ...(restartAfterFill ? { afterFill } : {}),
           log,
         };
         const ewsdRuns: WorkloadResult[][] = [];
@@ -190,7 +192,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       machine,
       corpus: { seed: corpus.seed, messages: count, bytes: corpus.totalBytes },
       ...(opts.fill ? { fill: opts.fill } : {}),
-      ...(opts.fill && opts.restartAfterFill ? { restartedAfterFill: true } : {}),
+      ...(restartAfterFill ? { restartedAfterFill: true } : {}),
       warmup,
       ...(opts.label ? { label: opts.label } : {}),
       ...(opts.ewsdRoot && opts.ewsdRoot !== opts.repoRoot ? { ewsdRoot: opts.ewsdRoot } : {}),
@@ -200,7 +202,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchOutcome> {
       results,
     };
     mkdirSync(opts.outDir, { recursive: true });
-    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}${opts.restartAfterFill ? '-restarted' : ''}` : undefined, opts.dovecotFsync && opts.dovecotFsync !== 'optimized' ? `dovecot-fsync-${opts.dovecotFsync}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
+    const jsonFile = join(opts.outDir, `${[report.date.slice(0, 10), opts.mode, opts.only, opts.fill ? `fill${opts.fill}${restartAfterFill ? '-restarted' : ''}` : undefined, opts.dovecotFsync && opts.dovecotFsync !== 'optimized' ? `dovecot-fsync-${opts.dovecotFsync}` : undefined, opts.label].filter(Boolean).join('-')}.json`);
     const svgFile = join(opts.outDir, 'latest.svg');
     const markdownFile = jsonFile.replace(/\.json$/, '.md');
     writeFileSync(jsonFile, JSON.stringify(report, null, 2) + '\n');
