@@ -6,7 +6,9 @@ import { NS } from './namespaces.js';
  * their local name; qualified ones (such as `xsi:type`) by `{uri}local`.
  */
 export class XmlElement {
-  text = '';
+  #text = '';
+  /** Builds the text on first read; set by {@link deferText}. */
+  #buildText: (() => string) | undefined;
 
   constructor(
     readonly ns: string,
@@ -22,6 +24,30 @@ export class XmlElement {
      */
     readonly children: XmlElement[] = [],
   ) {}
+
+  get text(): string {
+    if (this.#buildText) {
+      this.#text = this.#buildText();
+      this.#buildText = undefined;
+    }
+    return this.#text;
+  }
+
+  set text(value: string) {
+    this.#buildText = undefined;
+    this.#text = value;
+  }
+
+  /**
+   * For the streaming parser: the element's text, held elsewhere in another form, is built only
+   * if it is read. Megabytes of MimeContent are kept as the bytes they decode to, not also as the
+   * request's text, which would live (and be copied by the young generation's collections) until
+   * the request ends.
+   */
+  deferText(build: () => string): void {
+    this.#text = '';
+    this.#buildText = build;
+  }
 
   /** First child with this local name (in the messages or types namespace unless `ns` is given). */
   child(name: string, ns?: string): XmlElement | undefined {

@@ -40,14 +40,26 @@ const EQUALS = 0x3d;
 /**
  * The base64 text of one element as it streams past saxes, decoded quad by quad: at its end the
  * element's bytes are there without its text ever being joined into one string (for a MIME
- * message of a megabyte, V8 would flatten 1.3 MB into its large-object space to decode it).
+ * message of a megabyte, V8 would flatten 1.3 MB into its large-object space to decode it). Nor
+ * is the text kept: the element builds it again from the bytes should anything read it. Kept, a
+ * CreateItem's ~5 MB of text lived until the request ended, and the young generation's
+ * collections copied it while it did (their time on the event loop halved without it, at 4
+ * clients storing).
  */
 class Base64Text {
-  readonly #pieces: Buffer[] = [];
+  #pieces: Buffer[] = [];
   /** Up to 3 characters of a quad split between runs. */
   #carry = '';
   /** A run ended with padding: any further text makes this not one base64 text. */
   #padded = false;
+  /**
+   * The padded quad as it was written: its unused bits need not be zero, so encoding its bytes
+   * again might not give it back (every other quad has no unused bits and comes back exactly).
+   */
+  #paddedQuad = '';
+
+  /** The element's text is still to be built from this (XmlElement.deferText): runs need not be kept as text. */
+  deferred = true;
 
   constructor(
     readonly el: XmlElement,
@@ -61,6 +73,7 @@ class Base64Text {
     const pieces: Buffer[] = [];
     let from = at;
     let last = -1;
+    let lastQuad = '';
     if (this.#carry) {
       from = Math.min(end, at + 4 - this.#carry.length);
       const head = this.#carry + chunk.slice(at, from);
@@ -73,6 +86,7 @@ class Base64Text {
       if (!bytes) return false;
       pieces.push(bytes);
       last = head.charCodeAt(3);
+      lastQuad = head;
     }
     const whole = end - ((end - from) % 4);
     if (whole > from) {
@@ -80,19 +94,30 @@ class Base64Text {
       if (!bytes) return false;
       pieces.push(bytes);
       last = chunk.charCodeAt(whole - 1);
+      lastQuad = chunk.slice(whole - 4, whole);
     }
     const carry = chunk.slice(whole, end);
     if (!BASE64_TAIL.test(carry) || (last === EQUALS && carry)) return false;
     this.#carry = carry;
     this.#pieces.push(...pieces);
     this.#padded = last === EQUALS;
+    if (this.#padded) this.#paddedQuad = lastQuad;
     return true;
+  }
+
+  /** The text taken so far, exactly as it was written, built again from its bytes. */
+  text(): string {
+    const all = this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces);
+    const encoded = all.toString('base64');
+    return (this.#padded ? encoded.slice(0, -4) + this.#paddedQuad : encoded) + this.#carry;
   }
 
   /** The element's bytes, or undefined if its text did not end on a whole quad or was not all base64. */
   finish(): Buffer | undefined {
     if (this.#carry || this.mixed) return undefined;
-    return this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces);
+    const bytes = this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces);
+    this.#pieces = [bytes];
+    return bytes;
   }
 }
 
@@ -217,10 +242,11 @@ export class XmlStreamParser {
     const top = this.#stack.at(-1);
     if (!top) return false;
     // Text that saxes gave the element first makes its text more than base64: checked, not kept.
-    if (this.#base64?.el !== top) this.#base64 = new Base64Text(top, top.text !== '');
-    if (!this.#base64.add(chunk, at, end)) return false;
+    let base64 = this.#base64;
+    if (base64?.el !== top) base64 = this.#startBase64(top);
+    if (!base64.add(chunk, at, end)) return false;
     this.#openedAt = -1;
-    top.text += chunk.slice(at, end);
+    if (!base64.deferred) top.text += chunk.slice(at, end);
     const line = this.#sax.line;
     if (line !== this.#skippedLine) this.#skippedColumns = 0;
     this.#skippedLine = line;
@@ -228,6 +254,22 @@ export class XmlStreamParser {
     // Still at the start of the text (for saxes) only if the run reached the end of this chunk.
     this.#atTextStart = end === chunk.length;
     return true;
+  }
+
+  /**
+   * Begins taking `el`'s text past saxes. The text is not kept as text: the element builds it from
+   * the decoded bytes if it is ever read (see XmlElement.deferText), and from then on, should more
+   * runs follow, they are appended to it as they come.
+   */
+  #startBase64(el: XmlElement): Base64Text {
+    const before = el.text;
+    const base64 = new Base64Text(el, before !== '');
+    el.deferText(() => {
+      base64.deferred = false;
+      return before + base64.text();
+    });
+    this.#base64 = base64;
+    return base64;
   }
 
   /** Ends the document and returns its root element. */
