@@ -107,17 +107,19 @@ class Base64Text {
 
   /** The text taken so far, exactly as it was written, built again from its bytes. */
   text(): string {
-    const all = this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces);
-    const encoded = all.toString('base64');
+    const encoded = this.#bytes().toString('base64');
     return (this.#padded ? encoded.slice(0, -4) + this.#paddedQuad : encoded) + this.#carry;
   }
 
   /** The element's bytes, or undefined if its text did not end on a whole quad or was not all base64. */
   finish(): Buffer | undefined {
-    if (this.#carry || this.mixed) return undefined;
-    const bytes = this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces);
-    this.#pieces = [bytes];
-    return bytes;
+    return this.#carry || this.mixed ? undefined : this.#bytes();
+  }
+
+  /** The bytes decoded so far, in one Buffer (kept as the only piece, so they are joined once). */
+  #bytes(): Buffer {
+    if (this.#pieces.length !== 1) this.#pieces = [Buffer.concat(this.#pieces)];
+    return this.#pieces[0]!;
   }
 }
 
