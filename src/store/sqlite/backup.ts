@@ -30,11 +30,12 @@ export interface BackupHooks {
  * blocked nor seen halfway (its log only grows meanwhile: checkpoints cannot pass a reader). It
  * holds the database without the MIME, so it is quick next to the segments. Segment files are
  * append-only and a byte a row refers to is never rewritten, so they are copied after it, each up
- * to the end of the last item the snapshot places in it. Reclaiming space may remove a segment the snapshot still uses, but only a grace period
- * (10 minutes) after it was emptied: every segment file is opened before the snapshot, and an
- * open file stays readable once removed. The copy is built beside `dest` and renamed into place
- * once synced, so `dest` never holds half a backup; `dest` is opened by `ewsd serve --data` as
- * it is (its segments are sealed, none has a writer).
+ * to the end of the last item the snapshot places in it. Reclaiming space may remove a segment
+ * the snapshot still uses, but only a grace period (10 minutes) after it was emptied: every
+ * segment file is opened before the snapshot, and an open file stays readable once removed. The
+ * copy is built beside `dest` and renamed into place once synced, so `dest` never holds half a
+ * backup; `dest` is opened by `ewsd serve --data` as it is (its segments are sealed, none has a
+ * writer).
  */
 export async function backupDataDirectory(source: string, dest: string, hooks: BackupHooks = {}): Promise<BackupSummary> {
   const started = performance.now();
