@@ -8,7 +8,7 @@ import { ArchiveError, checkArchiveHeader, decodeRecord, isArchive, RecordKind, 
 import { messageToItem } from '../export/item-mapping.js';
 import { decodeItemStream, ItemStreamError } from '../export/item-stream.js';
 import { EwsError } from '../ews/errors.js';
-import { itemFromMime } from '../items/mime-mapping.js';
+import { itemFromMime, keptWithMime } from '../items/mime-mapping.js';
 import type { ItemUpload, Store } from '../store/store.js';
 import { ensurePath, findFolder, splitPath, topFolder } from './folder-paths.js';
 import { emlDirectorySize, readEmlDirectory, readMbox } from './mail-sources.js';
@@ -177,13 +177,14 @@ function* readArchive(path: string): Generator<{ record: ArchiveRecord; offset: 
 
 /** An item from MIME as `CreateItem` with MimeContent would make it, plus what an mbox knows. */
 async function fromMime(raw: Buffer, account: Mailbox, receivedAt?: Date): Promise<NewItem> {
-  const { props, attachments } = await itemFromMime(raw);
+  const parsed = await itemFromMime(raw);
+  const { props, attachments } = parsed;
   props.isFromMe = props.from?.address?.toLowerCase() === account.email;
   props.conversationTopic ??= props.subject;
   const status = props.internetMessageHeaders.find((h) => h.name.toLowerCase() === 'status')?.value;
   if (status !== undefined) props.isRead = status.includes('R');
   props.dateTimeReceived = receivedAt ?? props.dateTimeSent;
-  return { props, attachments, mime: raw };
+  return keptWithMime({ props, attachments }, raw, parsed);
 }
 
 /** Batches, import keys, counters and progress of one import. */

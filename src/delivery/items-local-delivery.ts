@@ -1,5 +1,5 @@
-import { emptyMessageProps, type AttachedItem, type NewItem } from '../domain/item.js';
-import { itemFromMime } from '../items/mime-mapping.js';
+import { emptyMessageProps, type NewItem } from '../domain/item.js';
+import { itemFromMime, keptWithMime, type MimeItem } from '../items/mime-mapping.js';
 import { MimeParseError } from '../mime/parse-mime.js';
 import type { Store } from '../store/store.js';
 import type { LocalDelivery } from './local-delivery.js';
@@ -27,7 +27,7 @@ export function itemsLocalDelivery(store: Store): LocalDelivery {
         props.isFromMe = props.from?.address?.toLowerCase() === account.email;
         props.dateTimeReceived = now;
         props.conversationTopic ??= props.subject;
-        deliveries.push({ mailboxId: account.id, folderId: inbox.id, item: { props, attachments: parsed.attachments, mime: raw } });
+        deliveries.push({ mailboxId: account.id, folderId: inbox.id, item: keptWithMime({ props, attachments: parsed.attachments }, raw, parsed) });
       }
       if (deliveries.length) await store.deliverItems(deliveries);
     },
@@ -35,7 +35,7 @@ export function itemsLocalDelivery(store: Store): LocalDelivery {
 }
 
 /** A message postal-mime refuses is still delivered: its bytes are kept and served as they came. */
-async function readMessage(raw: Buffer): Promise<AttachedItem> {
+async function readMessage(raw: Buffer): Promise<MimeItem> {
   try {
     return await itemFromMime(raw);
   } catch (err) {

@@ -133,6 +133,13 @@ export interface NewItem {
   attachments: NewAttachment[];
   /** The MIME the item was created from; kept to be returned byte for byte. */
   mime?: Buffer;
+  /**
+   * Where `props.body` lies in `mime` and how it decodes (a parse's MimeBodySource), when the
+   * parse read it from one range: the store may keep this reference instead of a second copy of
+   * the text. Taken only for the very Buffer in `mime` and a body whose text is still `content`,
+   * so an edited body or rewritten MIME is never mistaken for it.
+   */
+  bodySource?: { mime: Buffer; content: string; start: number; end: number; quotedPrintable: boolean; charset?: string };
   /** Uploads (UploadItems, `ewsd import`) keep the exported item's history; otherwise the time of the write. */
   createdAt?: Date;
   modifiedAt?: Date;

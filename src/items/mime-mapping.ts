@@ -2,7 +2,7 @@
  * Items <-> MIME: what an item created from RFC 5322 bytes holds, and the MIME composed from an
  * item's properties. Shared by the EWS operations and local delivery; no XML, no SQL.
  */
-import type { AttachedItem, EmailAddress, Item, MessageProps, NewAttachment } from '../domain/item.js';
+import type { AttachedItem, EmailAddress, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
 import { emptyMessageProps } from '../domain/item.js';
 import { composeMime } from '../mime/compose-mime.js';
 import type { MimeAddress, MimeAttachment, MimeMessage } from '../mime/mime-message.js';
@@ -13,8 +13,14 @@ import type { AttachmentContent } from '../store/store.js';
 /** Attached messages inside attached messages: deeper ones stay plain message/rfc822 files. */
 const MAX_ATTACHED_DEPTH = 3;
 
-/** Reads MIME into item properties and attachments; the caller keeps the raw bytes. Throws {@link MimeParseError}. */
-export async function itemFromMime(raw: Buffer, depth = 0): Promise<AttachedItem> {
+/** What {@link itemFromMime} reads; at the top level also where the body lies in the bytes read. */
+export type MimeItem = AttachedItem & Pick<NewItem, 'bodySource'>;
+
+/**
+ * Reads MIME into item properties and attachments; the caller keeps the raw bytes (see
+ * {@link keptWithMime}). Throws {@link MimeParseError}.
+ */
+export async function itemFromMime(raw: Buffer, depth = 0): Promise<MimeItem> {
   // An item keeps one body, the HTML one when there is one: a plain-text alternative beside it is not even decoded.
   const m = await parseMimeOffThread(raw, { textBesideHtml: false });
   const props = emptyMessageProps();
@@ -40,7 +46,16 @@ export async function itemFromMime(raw: Buffer, depth = 0): Promise<AttachedItem
   props.internetMessageHeaders = m.headers.map((h) => ({ name: h.name, value: h.value }));
   const attachments: NewAttachment[] = [];
   for (const a of m.attachments) attachments.push(await attachmentFromMime(a, raw, depth));
+  // Offsets into the top-level message only, as for attachments; an attached message is kept as JSON.
+  if (m.bodySource && props.body && depth === 0) return { props, attachments, bodySource: { ...m.bodySource, mime: raw, content: props.body.content } };
   return { props, attachments };
+}
+
+/** The item to store with MIME `raw`: `item` (what `parsed` read, perhaps changed since), the bytes, and where `parsed` found the body in them. */
+export function keptWithMime(item: AttachedItem, raw: Buffer, parsed: MimeItem | undefined): NewItem {
+  const kept: NewItem = { props: item.props, attachments: item.attachments, mime: raw };
+  if (parsed?.bodySource) kept.bodySource = parsed.bodySource;
+  return kept;
 }
 
 async function attachmentFromMime(a: MimeAttachment, raw: Buffer, depth: number): Promise<NewAttachment> {

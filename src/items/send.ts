@@ -3,11 +3,11 @@
  * properties of the sender's saved copy. No XML, no SQL: the EWS operations decide what is sent
  * and by whom, the store commits it.
  */
-import type { Attachment, AttachedItem, EmailAddress, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
+import type { Attachment, EmailAddress, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
 import { isValidEmail } from '../domain/mailbox.js';
 import { generateMessageId } from '../mime/compose-mime.js';
 import type { AttachmentContent } from '../store/store.js';
-import { composeAttached, itemFromMime } from './mime-mapping.js';
+import { composeAttached, itemFromMime, keptWithMime, type MimeItem } from './mime-mapping.js';
 import { MimeParseError } from '../mime/parse-mime.js';
 
 export interface Party {
@@ -68,7 +68,7 @@ export async function prepareOutgoing(input: OutgoingInput): Promise<Outgoing> {
 /** Local recipients' copies: what they would get over SMTP (the sent bytes), unread, received now. The message is read once. */
 export async function receivedCopies(raw: Buffer, recipientAddresses: readonly string[], now: Date): Promise<NewItem[]> {
   if (recipientAddresses.length === 0) return [];
-  let parsed: AttachedItem;
+  let parsed: MimeItem;
   try {
     parsed = await itemFromMime(raw);
   } catch (err) {
@@ -82,7 +82,7 @@ export async function receivedCopies(raw: Buffer, recipientAddresses: readonly s
     props.isFromMe = props.from?.address?.toLowerCase() === address.toLowerCase();
     props.dateTimeReceived = now;
     props.conversationTopic ??= props.subject;
-    return { props, attachments: parsed.attachments, mime: raw };
+    return keptWithMime({ props, attachments: parsed.attachments }, raw, parsed);
   });
 }
 

@@ -22,6 +22,17 @@ export interface MimeAttachment {
   source?: { start: number; end: number };
 }
 
+/**
+ * Where a parsed message's body lies in the message's bytes, and how it was decoded: the body is
+ * bodyFromMime(bytes, source), so a store may keep this reference instead of a copy of the text.
+ */
+export interface MimeBodySource {
+  start: number;
+  end: number;
+  quotedPrintable: boolean;
+  charset?: string;
+}
+
 export interface MimeHeader {
   /** As written in the message (case kept). */
   name: string;
@@ -44,6 +55,8 @@ export interface MimeMessage {
   references?: string;
   text?: string;
   html?: string;
+  /** Parse output only: where the body (`html`, or with none `text`) lies in the parsed bytes, when it was decoded from one range of them. */
+  bodySource?: MimeBodySource;
   importance?: 'Low' | 'Normal' | 'High';
   sensitivity?: 'Normal' | 'Personal' | 'Private' | 'Confidential';
   readReceiptRequested?: boolean;

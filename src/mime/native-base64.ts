@@ -45,6 +45,7 @@
  * input (the last part of an unclosed multipart, which also runs there, is left alone).
  */
 import { randomBytes } from 'node:crypto';
+import type { MimeBodySource } from './mime-message.js';
 import { decodeTextBody, isNativeCharset } from './native-text.js';
 
 /**
@@ -99,6 +100,8 @@ export interface CutBody {
   type: 'html' | 'text';
   marker: string;
   text: string;
+  /** The range of the input `text` was decoded from, and how. */
+  source: MimeBodySource;
 }
 
 export interface CutOptions {
@@ -174,8 +177,10 @@ export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | un
       // body keeps the message's headers, so postal-mime decodes the marker line only.
       const { mediaType, start, end, transferEncoding, charset, whole } = r.body;
       const marker = `ewsd-body-${nonce}`;
-      const text = decodeTextBody(raw, start, end, transferEncoding === 'quoted-printable', charset);
-      bodyCut = { type: mediaType === 'text/html' ? 'html' : 'text', marker, text };
+      const source: MimeBodySource = { start, end, quotedPrintable: transferEncoding === 'quoted-printable' };
+      if (charset !== undefined) source.charset = charset;
+      const text = decodeTextBody(raw, start, end, source.quotedPrintable, charset);
+      bodyCut = { type: mediaType === 'text/html' ? 'html' : 'text', marker, text, source };
       line = whole ? marker : `Content-Type: ${mediaType}\r\n\r\n${marker}`;
     } else if (r.text) {
       line = `Content-Type: text/plain\r\n\r\n${textMarker}`;

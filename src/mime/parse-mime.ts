@@ -6,8 +6,9 @@
 import { isUtf8 } from 'node:buffer';
 import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
-import type { MimeAddress, MimeAttachment, MimeHeader, MimeMessage } from './mime-message.js';
+import type { MimeAddress, MimeAttachment, MimeBodySource, MimeHeader, MimeMessage } from './mime-message.js';
 import { cutParts, type CutBody, type CutPart } from './native-base64.js';
+import { body, finishBody } from './body-text.js';
 import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
@@ -33,6 +34,7 @@ export async function parseMime(raw: Buffer, options: ParseOptions = {}): Promis
       toMimeMessage(native.email, input === raw ? native.sources : new Map())
     : toMimeMessage(await postalParse(input), new Map());
   if (options.textBesideHtml === false && message.html !== undefined) delete message.text;
+  if (native?.bodySource && input === raw) message.bodySource = native.bodySource;
   return message;
 }
 
@@ -41,7 +43,10 @@ export async function parseMime(raw: Buffer, options: ParseOptions = {}): Promis
  * HTML left out if `skipText` (see native-base64.ts); undefined when there was nothing to cut or
  * the parse did not confirm every attachment cut (then parse as is).
  */
-async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email: Email; sources: Map<Attachment, { start: number; end: number }> } | undefined> {
+async function parseWithCuts(
+  input: Buffer,
+  skipText: boolean,
+): Promise<{ email: Email; sources: Map<Attachment, { start: number; end: number }>; bodySource?: MimeBodySource } | undefined> {
   const cut = cutParts(input, { skipTextBesideHtml: skipText });
   if (!cut) return undefined;
   let email: Email;
@@ -58,24 +63,25 @@ async function parseWithCuts(input: Buffer, skipText: boolean): Promise<{ email:
   if (textRefused || bodyRefused) return skipText ? parseWithCuts(input, false) : undefined;
   if (cut.body) email[cut.body.type] = cut.body.text;
   const sources = new Map<Attachment, { start: number; end: number }>();
-  if (cut.parts.length === 0) return { email, sources };
+  const found = cut.body ? { email, sources, bodySource: cut.body.source } : { email, sources };
+  if (cut.parts.length === 0) return found;
   const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
   const markerLength = cut.parts[0]!.marker.length;
-  const found = new Map<Attachment, CutPart>();
+  const cutFor = new Map<Attachment, CutPart>();
   for (const a of email.attachments) {
     const c = a.content;
     if (!(c instanceof ArrayBuffer) || c.byteLength !== markerLength) continue;
     const part = byMarker.get(Buffer.from(c).toString('latin1'));
     if (!part) continue;
     byMarker.delete(part.marker);
-    found.set(a, part);
+    cutFor.set(a, part);
   }
   if (byMarker.size > 0) return undefined;
-  for (const [a, part] of found) {
+  for (const [a, part] of cutFor) {
     a.content = part.content;
     sources.set(a, { start: part.start, end: part.end });
   }
-  return { email, sources };
+  return found;
 }
 
 /**
@@ -116,8 +122,8 @@ function toMimeMessage(email: Email, sources: ReadonlyMap<Attachment, { start: n
     messageId: oneLine(email.messageId),
     inReplyTo: oneLine(email.inReplyTo),
     references: oneLine(email.references),
-    text: repairC1(body(email.text)),
-    html: repairC1(body(email.html)),
+    text: finishBody(email.text),
+    html: finishBody(email.html),
     importance: importanceOf(headers),
     sensitivity: sensitivityOf(headers),
     readReceiptRequested: hasHeader(headers, 'disposition-notification-to'),
@@ -166,16 +172,6 @@ function topLevelHeaders(email: Email): MimeHeader[] {
     }
   });
   return out;
-}
-
-/**
- * postal-mime reads bodies line by line and ends every line with LF, the last one too, although
- * the line break before a boundary belongs to the boundary (RFC 2046 5.1.1). Drop that one.
- */
-function body(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const v = value.endsWith('\n') ? value.slice(0, -1) : value;
-  return v === '' ? undefined : v;
 }
 
 function safeDecodeWords(value: string): string {

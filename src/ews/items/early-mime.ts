@@ -1,4 +1,4 @@
-import type { AttachedItem } from '../../domain/item.js';
+import type { MimeItem } from '../../items/mime-mapping.js';
 import { NS } from '../../soap/namespaces.js';
 import type { XmlElement } from '../../soap/xml-element.js';
 import { decodeBase64Element } from './base64-text.js';
@@ -19,7 +19,7 @@ import { itemFromMimeContent } from './item-mime.js';
 
 interface StartedMime {
   mime: Buffer;
-  item: Promise<AttachedItem>;
+  item: Promise<MimeItem>;
 }
 
 const started = new WeakMap<XmlElement, StartedMime>();

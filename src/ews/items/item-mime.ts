@@ -1,12 +1,11 @@
-import type { AttachedItem } from '../../domain/item.js';
-import { itemFromMime } from '../../items/mime-mapping.js';
+import { itemFromMime, type MimeItem } from '../../items/mime-mapping.js';
 import { MimeParseError } from '../../mime/parse-mime.js';
 import { EwsError } from '../errors.js';
 
 export { composeAttached, composeItemMime } from '../../items/mime-mapping.js';
 
 /** {@link itemFromMime} with MIME that cannot be read failing the one item (ErrorMimeContentConversionFailed). */
-export async function itemFromMimeContent(raw: Buffer, depth = 0): Promise<AttachedItem> {
+export async function itemFromMimeContent(raw: Buffer, depth = 0): Promise<MimeItem> {
   try {
     return await itemFromMime(raw, depth);
   } catch (err) {

@@ -8,6 +8,7 @@ import { MESSAGE_ELEMENTS, parseBoolean, WRITABLE_BY_ELEMENT } from './item-fiel
 import { decodeBase64Element } from './base64-text.js';
 import { takeStartedMime } from './early-mime.js';
 import { itemFromMimeContent } from './item-mime.js';
+import { keptWithMime } from '../../items/mime-mapping.js';
 import { applyMappedProperty } from './mapi-props.js';
 
 /**
@@ -30,7 +31,7 @@ export async function parseNewItem(el: XmlElement, mailbox: Mailbox): Promise<Ne
   props.conversationTopic ??= props.subject;
   // Exchange gives every new message an Internet message id; clients thread on it.
   props.internetMessageId ??= `<${randomUUID()}@${mailbox.email.split('@')[1]}>`;
-  return mime ? { ...item, mime } : item;
+  return mime ? keptWithMime(item, mime, base) : item;
 }
 
 /** Applies an item element's children over `base` (also used for messages inside item attachments). */

@@ -27,7 +27,10 @@ export interface ItemRow {
   headers: string | null;
   /** From item_bodies (NULL when the item has no body or the query left bodies out). */
   body_type: string | null;
+  /** '' for a body kept inside the MIME (body_mime: where), until the store decodes it from there. */
   body_content: string | null;
+  /** Where in the item's MIME a body kept there lies, and how it decodes (NULL: the content is the text). */
+  body_mime: string | null;
   /** The read flag's version when a narrow write set it (see read-flags.ts); null: the props JSON has it. */
   read_version: number | null;
 }
@@ -58,6 +61,12 @@ const ITEM_COLUMNS =
   'i.id, i.mailbox_id, i.folder_id, i.uid, i.modseq, i.item_class, i.subject, i.from_address, i.is_read, i.is_draft, i.importance, ' +
   'i.has_attachments, i.size, i.message_id, i.received_at, i.sent_at, i.created_at, i.modified_at, j.props, i.has_mime, i.read_version';
 
+/** An item_bodies row's reference into its item's MIME as one value (JSON of a {@link BodyInMime}), NULL for a body kept as text. */
+export const BODY_IN_MIME = `CASE WHEN b.mime_start IS NULL THEN NULL ELSE json_array(b.mime_start, b.mime_end, b.quoted_printable, b.charset) END`;
+
+/** A body kept inside its item's MIME: [start, end) of it, quoted-printable or not, in charset (null: UTF-8). */
+export type BodyInMime = [start: number, end: number, quotedPrintable: number, charset: string | null];
+
 /**
  * `SELECT ... FROM` for {@link ItemRow}s, to be run with {@link readItemRows}; `i` is the items
  * table alias. The body lives in its own table (item_bodies) so that listings never read it and a
@@ -72,9 +81,9 @@ const ITEM_COLUMNS =
 export function selectItemRows(withBody: boolean): string {
   const from = 'FROM items i JOIN item_json j ON j.item_id = i.id';
   return withBody
-    ? `SELECT ${ITEM_COLUMNS}, b.type AS body_type, b.content AS body_content, h.headers ${from}
+    ? `SELECT ${ITEM_COLUMNS}, b.type AS body_type, b.content AS body_content, h.headers, ${BODY_IN_MIME} AS body_mime ${from}
        LEFT JOIN item_bodies b ON b.item_id = i.id LEFT JOIN item_headers h ON h.item_id = i.id`
-    : `SELECT ${ITEM_COLUMNS}, NULL AS body_type, NULL AS body_content, NULL AS headers ${from}`;
+    : `SELECT ${ITEM_COLUMNS}, NULL AS body_type, NULL AS body_content, NULL AS headers, NULL AS body_mime ${from}`;
 }
 
 /**
@@ -116,6 +125,7 @@ function itemRow(v: unknown[]): ItemRow {
     body_type: v[k++] as string | null,
     body_content: v[k++] as string | null,
     headers: v[k++] as string | null,
+    body_mime: v[k++] as string | null,
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { hasVisibleAttachments, type Attachment, type Item, type MessageProps, type NewAttachment, type NewItem } from '../../domain/item.js';
+import { hasVisibleAttachments, type Attachment, type Item, type ItemBody, type MessageProps, type NewAttachment, type NewItem } from '../../domain/item.js';
+import type { MimeBodySource } from '../../mime/mime-message.js';
+import { bodyFromMime } from '../../mime/body-text.js';
 import {
   StoreError,
   type AttachmentContent,
@@ -21,6 +23,7 @@ import {
   attachedItemFromJson,
   attachedItemToJson,
   attachmentSize,
+  BODY_IN_MIME,
   rowPropsJson,
   headersJson,
   readItemRows,
@@ -31,6 +34,7 @@ import {
   toExtended,
   toItem,
   type AttachmentRow,
+  type BodyInMime,
   type ItemRow,
   type PropRow,
 } from './item-rows.js';
@@ -275,16 +279,18 @@ export class ItemTables {
   }
 
   /**
-   * Writes the content of attachments that refer into the item's MIME into their rows: called
-   * before that MIME row is deleted (the references would dangle).
+   * Writes what refers into the item's MIME (attachment contents, the body) into their rows:
+   * called before that MIME row is deleted (the references would dangle).
    */
-  #materialiseAttachments(itemId: number): void {
+  #materialiseKept(itemId: number): void {
     const rows = this.s.sql('SELECT a.id, a.mime_start, a.mime_end FROM attachments a WHERE a.item_id = ? AND a.mime_start IS NOT NULL').all(itemId) as Array<
       Pick<AttachmentContentRow, 'id' | 'mime_start' | 'mime_end'>
     >;
     const source = new KeptMime(this.s, itemId);
     const write = this.s.sql('UPDATE attachments SET content = ?, mime_start = NULL, mime_end = NULL WHERE id = ?');
     for (const r of rows) write.run(source.decode(r), r.id);
+    const body = this.s.sql(`SELECT ${BODY_IN_MIME} AS body_mime FROM item_bodies b WHERE b.item_id = ? AND b.mime_start IS NOT NULL`).get(itemId) as { body_mime: string } | undefined;
+    if (body) this.s.sql('UPDATE item_bodies SET content = ?, mime_start = NULL, mime_end = NULL, quoted_printable = NULL, charset = NULL WHERE item_id = ?').run(source.body(body.body_mime) ?? '', itemId);
   }
 
   updateItems(mailboxId: number, updates: readonly ItemUpdate[]): Array<Outcome<Item>> {
@@ -305,7 +311,7 @@ export class ItemTables {
           const versions = { ...current.fieldVersions };
           for (const f of patch.changedFields) versions[f] = modseq;
           if (patch.dropMime && current.hasMime) {
-            this.#materialiseAttachments(current.id);
+            this.#materialiseKept(current.id);
             this.#dropMime(current.id);
             current.hasMime = false;
             current.size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + current.attachments.reduce((n, a) => n + a.size, 0);
@@ -536,7 +542,7 @@ export class ItemTables {
       bytes: number;
       visible: number;
     };
-    this.#materialiseAttachments(current.id);
+    this.#materialiseKept(current.id);
     this.#dropMime(current.id);
     const size = Buffer.byteLength(propsToJson(current.props, current.fieldVersions)) + stats.bytes;
     const modseq = this.s.nextModseq(mailboxId);
@@ -567,7 +573,9 @@ export class ItemTables {
     this.s
       .sql('INSERT INTO item_mime (item_id, bytes, segment_id, byte_offset, byte_length) SELECT ?, bytes, segment_id, byte_offset, byte_length FROM item_mime WHERE item_id = ?')
       .run(copy.id, row.id);
-    this.s.sql('INSERT INTO item_bodies (item_id, type, content) SELECT ?, type, content FROM item_bodies WHERE item_id = ?').run(copy.id, row.id);
+    this.s
+      .sql('INSERT INTO item_bodies (item_id, type, content, mime_start, mime_end, quoted_printable, charset) SELECT ?, type, content, mime_start, mime_end, quoted_printable, charset FROM item_bodies WHERE item_id = ?')
+      .run(copy.id, row.id);
     this.s.sql('INSERT INTO item_headers (item_id, headers) SELECT ?, headers FROM item_headers WHERE item_id = ?').run(copy.id, row.id);
     this.s.sql('INSERT INTO item_props (item_id, key, name, value, vals) SELECT ?, key, name, value, vals FROM item_props WHERE item_id = ? ORDER BY rowid').run(copy.id, row.id);
     this.s
@@ -638,7 +646,7 @@ export class ItemTables {
     const row = {
       id, mailbox_id: mailboxId, folder_id: folderId, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance, has_attachments,
       size, message_id, received_at, sent_at, created_at, modified_at, props: content.props, has_mime: item.mime ? 1 : 0,
-      body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, headers: content.headers, read_version: null,
+      body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, headers: content.headers, read_version: null, body_mime: null,
     } as ItemRow;
     return { row, extended: content.extended, attachments: content.attachments };
   }
@@ -688,7 +696,7 @@ export class ItemTables {
     const extended = this.#insertExtended(itemId, item.props);
     const attachments = item.attachments.map((a, i) => this.#insertAttachment(itemId, i, a, now, item.mime));
     if (item.mime) this.#insertMime(itemId, item.mime, placed);
-    if (item.props.body) this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, item.props.body.type, item.props.body.content);
+    if (item.props.body) this.#insertBody(itemId, item, item.props.body);
     const headers = headersJson(item.props);
     if (headers !== null) this.s.sql('INSERT INTO item_headers (item_id, headers) VALUES (?, ?)').run(itemId, headers);
     return { props, headers, extended, attachments };
@@ -698,6 +706,18 @@ export class ItemTables {
   #insertMime(itemId: number, mime: Buffer, at?: MimeLocation): void {
     if (!at) this.s.sql('INSERT INTO item_mime (item_id, bytes) VALUES (?, ?)').run(itemId, mime);
     else this.s.sql('INSERT INTO item_mime (item_id, bytes, segment_id, byte_offset, byte_length) VALUES (?, ?, ?, ?, ?)').run(itemId, NO_BYTES, at.segmentId, at.offset, at.length);
+  }
+
+  /** The body's row: a reference into the item's MIME when the body is the decoding of one range of it (see NewItem.bodySource), else its text. */
+  #insertBody(itemId: number, item: NewItem, body: ItemBody): void {
+    const s = item.bodySource;
+    if (s && item.mime && s.mime === item.mime && s.content === body.content && s.start >= 0 && s.end <= item.mime.length && s.start <= s.end) {
+      this.s
+        .sql("INSERT INTO item_bodies (item_id, type, content, mime_start, mime_end, quoted_printable, charset) VALUES (?, ?, '', ?, ?, ?, ?)")
+        .run(itemId, body.type, s.start, s.end, s.quotedPrintable ? 1 : 0, s.charset ?? null);
+    } else {
+      this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, body.type, body.content);
+    }
   }
 
   /** `mime`: the MIME stored with the item, which a file attachment's bytes may be kept in (see mimeSource). */
@@ -830,6 +850,7 @@ export class ItemTables {
     const ids = JSON.stringify(itemIds);
     const rows = readItemRows(this.s.sql(`${selectItemRows(withBody)} WHERE i.id IN (SELECT value FROM json_each(?)) AND +i.mailbox_id = ?`), ids, mailboxId);
     if (rows.length === 0) return out;
+    this.#decodeKeptBodies(rows);
     const props = new Map<number, PropRow[]>();
     for (const r of this.s.sql('SELECT * FROM item_props WHERE item_id IN (SELECT value FROM json_each(?)) ORDER BY rowid').all(ids) as PropRow[]) {
       pushTo(props, r.item_id, r);
@@ -848,9 +869,15 @@ export class ItemTables {
     return out;
   }
 
+  /** Bodies kept inside their item's MIME (schema step 22), decoded from it into the rows. */
+  #decodeKeptBodies(rows: ItemRow[]): void {
+    for (const row of rows) if (row.body_mime !== null) row.body_content = new KeptMime(this.s, row.id).body(row.body_mime) ?? null;
+  }
+
   #item(mailboxId: number, itemId: number, withBody = true): Item | undefined {
     const [row] = readItemRows(this.s.sql(`${selectItemRows(withBody)} WHERE i.id = ? AND +i.mailbox_id = ?`), itemId, mailboxId);
     if (!row) return undefined;
+    this.#decodeKeptBodies([row]);
     const props = (this.s.sql('SELECT * FROM item_props WHERE item_id = ? ORDER BY rowid').all(itemId) as PropRow[]).map(toExtended);
     const attachments = (
       this.s
@@ -930,13 +957,27 @@ class KeptMime {
   /** The attachment's bytes: its base64 range of the MIME decoded (empty for a row with no range, or if the MIME is gone). */
   decode(r: Pick<AttachmentContentRow, 'mime_start' | 'mime_end'>): Buffer {
     if (r.mime_start === null || r.mime_end === null) return Buffer.alloc(0);
+    const base64 = this.#range(r.mime_start, r.mime_end)?.toString('latin1');
+    return base64 === undefined ? Buffer.alloc(0) : Buffer.from(base64, 'base64');
+  }
+
+  /** The text of a body kept inside the MIME (`at`: an item row's body_mime); undefined if the MIME is gone or the body decodes to nothing. */
+  body(at: string): string | undefined {
+    const [start, end, quotedPrintable, charset] = JSON.parse(at) as BodyInMime;
+    const bytes = this.#range(start, end);
+    if (!bytes) return undefined;
+    const source: MimeBodySource = { start: 0, end: bytes.length, quotedPrintable: quotedPrintable === 1 };
+    if (charset !== null) source.charset = charset;
+    return bodyFromMime(bytes, source);
+  }
+
+  #range(start: number, end: number): Buffer | undefined {
     if (this.#mime === undefined) {
       const row = this.s.sql('SELECT bytes, segment_id, byte_offset, byte_length FROM item_mime WHERE item_id = ?').get(this.itemId) as MimeRow | undefined;
       this.#mime = row ? (mimeLocation(row) ?? row.bytes) : null;
     }
-    if (!this.#mime) return Buffer.alloc(0);
-    const base64 = Buffer.isBuffer(this.#mime) ? this.#mime.toString('latin1', r.mime_start, r.mime_end) : this.s.mime.read(this.#mime, r.mime_start, r.mime_end).toString('latin1');
-    return Buffer.from(base64, 'base64');
+    if (!this.#mime) return undefined;
+    return Buffer.isBuffer(this.#mime) ? this.#mime.subarray(start, end) : this.s.mime.read(this.#mime, start, end);
   }
 }
 
