@@ -42,10 +42,14 @@ describe('SqliteStore items: modseq, UIDs, counters, tombstones, atomic entries'
   it('gives every write a new modseq and every item of a folder a new UID, never reused', async () => {
     const inbox = await folder('inbox');
     const initial = inbox.modseq;
+    const mailboxModseq = () => store.db.prepare('SELECT modseq FROM mailboxes WHERE id = ?').pluck().get(mailboxId) as number;
+    const handedOut = mailboxModseq();
     const created = values(await store.createItems(mailboxId, inbox.id, [newItem('a', false), newItem('b'), newItem('c', false)]));
     const seqs = created.map((i) => i.modseq);
     assert.deepEqual([...seqs].sort((x, y) => x - y), seqs);
     assert.equal(new Set(seqs).size, 3);
+    // A batch takes its numbers at once: still each one after every number handed out before, none after the last one the mailbox records.
+    assert.ok(seqs[0]! > handedOut && seqs[2]! <= mailboxModseq(), `modseqs ${seqs.join(', ')} after ${handedOut}`);
     assert.deepEqual(created.map((i) => i.uid), [1, 2, 3]);
     const after = await folder('inbox');
     assert.ok(after.modseq > Math.max(...seqs) && after.modseq > initial, 'the folder moves on after its items');

@@ -77,6 +77,14 @@ export interface SqlAccess {
   readonly mime: MimeSegments;
   sql(text: string): Statement;
   nextModseq(mailboxId: number): number;
+  /** The mailbox's next `count` modseqs, taken in one write; returns the first. */
+  reserveModseqs(mailboxId: number, count: number): number;
+}
+
+/** An item's modseq and folder UID, handed out before its rows are written. */
+interface ItemNumbers {
+  modseq: number;
+  uid: number;
 }
 
 /**
@@ -98,30 +106,37 @@ export class ItemTables {
    * (too big, disk full, ...): then that attempt is rolled back whole, and the batch is written
    * again with a savepoint per item, so that the failing item leaves nothing and the others are
    * stored, as a savepoint per item always gave.
+   *
+   * Written whole, the batch takes its modseqs and UIDs in one write each and writes the folder's
+   * counters once, where each item took three writes (~10% of the store's time for 100 items).
+   * With a savepoint per item, each item takes its own numbers inside it, so one that fails
+   * spends none.
    */
   createItems(mailboxId: number, folderId: number, items: readonly NewItem[], placed: PlacedMime = NONE_PLACED): Array<Outcome<Item>> {
     try {
-      return this.#createItems(mailboxId, folderId, items, placed, (write) => ({ ok: true, value: write() }));
+      return this.#createItems(mailboxId, folderId, items, placed, false);
     } catch {
-      return this.#createItems(mailboxId, folderId, items, placed, (write) => this.#attempt(write));
+      return this.#createItems(mailboxId, folderId, items, placed, true);
     }
   }
 
-  #createItems(
-    mailboxId: number,
-    folderId: number,
-    items: readonly NewItem[],
-    placed: PlacedMime,
-    attempt: (write: () => Item) => Outcome<Item>,
-  ): Array<Outcome<Item>> {
+  #createItems(mailboxId: number, folderId: number, items: readonly NewItem[], placed: PlacedMime, savepoints: boolean): Array<Outcome<Item>> {
     const run = this.s.db.transaction(() => {
       if (!this.#folderExists(mailboxId, folderId)) {
         return items.map((): Outcome<Item> => ({ ok: false, error: new StoreError('not-found', 'folder not found') }));
       }
       const now = Date.now();
+      const batch = savepoints ? undefined : this.#reserveNumbers(mailboxId, folderId, items.length);
       // Each item comes back as built from what was written: reading 100 items back cost more than writing them.
-      const created = items.map((item) => attempt(() => this.#insertDescribed(mailboxId, folderId, item, now, placed.get(item))));
-      if (created.some((c) => c.ok)) this.#touchFolders(mailboxId, [folderId]);
+      const created = items.map((item, i): Outcome<Item> => {
+        const write = () => this.#insertDescribed(mailboxId, folderId, item, now, placed.get(item), batch ? batch(i) : this.#reserveNumbers(mailboxId, folderId, 1)(0));
+        return savepoints ? this.#attempt(write) : { ok: true, value: write() };
+      });
+      const stored = created.filter((c): c is { ok: true; value: Item } => c.ok);
+      if (stored.length > 0) {
+        this.#adjustCounts(folderId, stored.length, stored.filter((c) => !c.value.props.isRead).length);
+        this.#touchFolders(mailboxId, [folderId]);
+      }
       return created;
     });
     return run.immediate();
@@ -619,20 +634,35 @@ export class ItemTables {
       .run(mailboxId, row.folder_id, row.id, row.entered_modseq, this.s.nextModseq(mailboxId), Date.now());
   }
 
+  /** One item: its numbers taken and the folder's counters written with it. */
   #insert(mailboxId: number, folderId: number, item: NewItem, now: number, placed?: MimeLocation): number {
-    return this.#insertRows(mailboxId, folderId, item, now, placed).row.id;
+    const id = this.#insertRows(mailboxId, folderId, item, now, placed, this.#reserveNumbers(mailboxId, folderId, 1)(0)).row.id;
+    this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
+    return id;
   }
 
-  /** Inserts and returns the item exactly as reading it back would (the same row values through toItem). */
-  #insertDescribed(mailboxId: number, folderId: number, item: NewItem, now: number, placed?: MimeLocation): Item {
-    const { row, extended, attachments } = this.#insertRows(mailboxId, folderId, item, now, placed);
+  /** Inserts and returns the item exactly as reading it back would (the same row values through toItem); the caller writes the folder's counters. */
+  #insertDescribed(mailboxId: number, folderId: number, item: NewItem, now: number, placed: MimeLocation | undefined, numbers: ItemNumbers): Item {
+    const { row, extended, attachments } = this.#insertRows(mailboxId, folderId, item, now, placed, numbers);
     return toItem(row, extended.map(toExtended), attachments.map(toAttachment));
   }
 
-  #insertRows(mailboxId: number, folderId: number, item: NewItem, now: number, placed?: MimeLocation): { row: ItemRow; extended: PropRow[]; attachments: AttachmentRow[] } {
+  /** The numbers of `count` items about to be written into the folder: the i-th item's are numbers(i). */
+  #reserveNumbers(mailboxId: number, folderId: number, count: number): (i: number) => ItemNumbers {
+    const modseq = this.s.reserveModseqs(mailboxId, count);
+    const uid = this.#reserveUids(folderId, count);
+    return (i) => ({ modseq: modseq + i, uid: uid + i });
+  }
+
+  #insertRows(
+    mailboxId: number,
+    folderId: number,
+    item: NewItem,
+    now: number,
+    placed: MimeLocation | undefined,
+    { modseq, uid }: ItemNumbers,
+  ): { row: ItemRow; extended: PropRow[]; attachments: AttachmentRow[] } {
     const c = this.#columns(item, now);
-    const modseq = this.s.nextModseq(mailboxId);
-    const uid = this.#nextUid(folderId);
     const { id } = this.s
       .sql(
         `INSERT INTO items (mailbox_id, folder_id, uid, modseq, entered_modseq, content_modseq, item_class, subject, from_address, is_read, is_draft, importance,
@@ -641,7 +671,6 @@ export class ItemTables {
       )
       .get(mailboxId, folderId, uid, modseq, modseq, modseq, ...c, item.mime ? 1 : 0) as { id: number };
     const content = this.#insertContent(id, item, now, placed);
-    this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
     const [item_class, subject, from_address, is_read, is_draft, importance, has_attachments, size, message_id, received_at, sent_at, created_at, modified_at] = c;
     const row = {
       id, mailbox_id: mailboxId, folder_id: folderId, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance, has_attachments,
@@ -909,7 +938,12 @@ export class ItemTables {
   }
 
   #nextUid(folderId: number): number {
-    return (this.s.sql('UPDATE folders SET next_uid = next_uid + 1 WHERE id = ? RETURNING next_uid - 1 AS uid').get(folderId) as { uid: number }).uid;
+    return this.#reserveUids(folderId, 1);
+  }
+
+  /** The folder's next `count` UIDs, taken in one write; returns the first. */
+  #reserveUids(folderId: number, count: number): number {
+    return (this.s.sql('UPDATE folders SET next_uid = next_uid + ? WHERE id = ? RETURNING next_uid - ? AS uid').get(count, folderId, count) as { uid: number }).uid;
   }
 
   #adjustCounts(folderId: number, total: number, unread: number): void {

@@ -75,7 +75,13 @@ export class SqliteStore implements Store {
     this.db = db;
     this.#checkpointer = checkpointer;
     this.#mime = new MimeSegments(db, (text) => this.sql(text), db.name, options.mimeSegments);
-    const access = { db, mime: this.#mime, sql: (text: string) => this.sql(text), nextModseq: (mailboxId: number) => this.nextModseq(mailboxId) };
+    const access = {
+      db,
+      mime: this.#mime,
+      sql: (text: string) => this.sql(text),
+      nextModseq: (mailboxId: number) => this.nextModseq(mailboxId),
+      reserveModseqs: (mailboxId: number, count: number) => this.reserveModseqs(mailboxId, count),
+    };
     this.#items = new ItemTables(access);
     this.#readFlags = new ReadFlagWrites(access, this.#items);
     this.#outbound = new OutboundQueries(db, (text) => this.sql(text));
@@ -117,8 +123,13 @@ export class SqliteStore implements Store {
 
   /** Hands out the next modification sequence number of a mailbox. */
   protected nextModseq(mailboxId: number): number {
-    const row = this.sql('UPDATE mailboxes SET modseq = modseq + 1 WHERE id = ? RETURNING modseq').get(mailboxId) as { modseq: number };
-    return row.modseq;
+    return this.reserveModseqs(mailboxId, 1);
+  }
+
+  /** Hands out the mailbox's next `count` modification sequence numbers (one write); returns the first. */
+  protected reserveModseqs(mailboxId: number, count: number): number {
+    const row = this.sql('UPDATE mailboxes SET modseq = modseq + ? WHERE id = ? RETURNING modseq').get(count, mailboxId) as { modseq: number };
+    return row.modseq - count + 1;
   }
 
   // Accounts
