@@ -129,7 +129,7 @@ export class ItemTables {
       const batch = savepoints ? undefined : this.#reserveNumbers(mailboxId, folderId, items.length);
       // Each item comes back as built from what was written: reading 100 items back cost more than writing them.
       const created = items.map((item, i): Outcome<Item> => {
-        const write = () => this.#insertDescribed(mailboxId, folderId, item, now, placed.get(item), batch ? batch(i) : this.#reserveNumbers(mailboxId, folderId, 1)(0));
+        const write = () => this.#insertDescribed(mailboxId, folderId, item, now, placed.get(item), batch ? batch(i) : this.#nextNumbers(mailboxId, folderId));
         return savepoints ? this.#attempt(write) : { ok: true, value: write() };
       });
       const stored = created.filter((c): c is { ok: true; value: Item } => c.ok);
@@ -636,7 +636,7 @@ export class ItemTables {
 
   /** One item: its numbers taken and the folder's counters written with it. */
   #insert(mailboxId: number, folderId: number, item: NewItem, now: number, placed?: MimeLocation): number {
-    const id = this.#insertRows(mailboxId, folderId, item, now, placed, this.#reserveNumbers(mailboxId, folderId, 1)(0)).row.id;
+    const id = this.#insertRows(mailboxId, folderId, item, now, placed, this.#nextNumbers(mailboxId, folderId)).row.id;
     this.#adjustCounts(folderId, 1, item.props.isRead ? 0 : 1);
     return id;
   }
@@ -652,6 +652,10 @@ export class ItemTables {
     const modseq = this.s.reserveModseqs(mailboxId, count);
     const uid = this.#reserveUids(folderId, count);
     return (i) => ({ modseq: modseq + i, uid: uid + i });
+  }
+
+  #nextNumbers(mailboxId: number, folderId: number): ItemNumbers {
+    return this.#reserveNumbers(mailboxId, folderId, 1)(0);
   }
 
   #insertRows(
