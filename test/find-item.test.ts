@@ -133,6 +133,34 @@ describe('FindItem', () => {
     assert.equal((await subjects('<t:Exists><t:ExtendedFieldURI PropertyTag="0x1090" PropertyType="Integer"/></t:Exists>')).length, 0);
   });
 
+  it('searches bodies and Internet headers, also of a body kept inside the MIME, and only reads them when a filter asks', async () => {
+    const text = `${'A body long enough to be kept inside its MIME. '.repeat(15)}The word zebra-7 is only here.`;
+    const raw = Buffer.from(`From: a@example.com\r\nTo: alice@example.com\r\nSubject: with a ticket\r\nX-Ticket: T-4711\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}\r\n`);
+    await createItems(server.url, alice, [
+      `<t:Message><t:MimeContent CharacterSet="UTF-8">${raw.toString('base64')}</t:MimeContent></t:Message>`,
+      '<t:Message><t:Subject>without</t:Subject><t:Body BodyType="Text">nothing to see</t:Body></t:Message>',
+    ]);
+    const inDrafts = async (filter: string) => {
+      const reply = await post(
+        server.url,
+        alice,
+        `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="10" Offset="0" BasePoint="Beginning"/>${filter}<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>`,
+      );
+      return root(reply).child('Items')!.children.map((m) => m.childText('Subject'));
+    };
+    assert.deepEqual(await inDrafts('<m:Restriction><t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase"><t:FieldURI FieldURI="item:Body"/><t:Constant Value="ZEBRA-7"/></t:Contains></m:Restriction>'), ['with a ticket']);
+    assert.deepEqual(await inDrafts('<m:QueryString>zebra-7</m:QueryString>'), ['with a ticket']);
+    assert.deepEqual(
+      await inDrafts('<m:Restriction><t:IsEqualTo><t:IndexedFieldURI FieldURI="item:InternetMessageHeader" FieldIndex="X-Ticket"/><t:FieldURIOrConstant><t:Constant Value="t-4711"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>'),
+      ['with a ticket'],
+    );
+    assert.deepEqual(
+      await inDrafts('<m:Restriction><t:Not><t:Contains ContainmentMode="Substring" ContainmentComparison="IgnoreCase"><t:FieldURI FieldURI="item:Body"/><t:Constant Value="zebra"/></t:Contains></t:Not></m:Restriction>'),
+      ['without'],
+    );
+    assert.deepEqual(await inDrafts('<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="item:Subject"/><t:FieldURIOrConstant><t:Constant Value="WITHOUT"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>'), ['without']);
+  });
+
   it('answers one message per parent folder, with per-folder errors', async () => {
     const reply = await post(
       server.url,

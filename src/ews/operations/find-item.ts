@@ -70,7 +70,9 @@ async function listPage(
     const items = window.count > 0 ? await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder, offset: window.start, limit: window.count, withBody: false }) : [];
     return { items, attrs: window.attrs };
   }
-  let all: Item[] = await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder ?? [{ column: 'id', descending: false }], offset: 0, softDeleted });
+  // Bodies and Internet headers only when the filter or an order looks at them: FindItem returns neither.
+  const withBody = Boolean(filter?.readsContent) || sort.some((k) => k.path.kind === 'field' && k.path.uri === 'item:Body');
+  let all: Item[] = await ctx.store.folderItems(mailbox.id, folder.id, { order: sqlOrder ?? [{ column: 'id', descending: false }], offset: 0, softDeleted, withBody });
   if (filter) all = all.filter(filter);
   if (!sqlOrder) all.sort(compareItems(sort));
   const window = pageWindow(view, all.length);
