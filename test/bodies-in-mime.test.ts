@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { useTestServer } from './support/server.js';
-import { messages, outcomes, post } from './support/soap.js';
-import { createItems, getItems, idOf, type ItemIdPair } from './support/items.js';
+import { outcomes, post } from './support/soap.js';
+import { copyOrMoveItem, createItems, getItems, setItemField, type ItemIdPair } from './support/items.js';
 import { exportData, folderId, upload } from './support/export.js';
 import { parseMime } from '../src/mime/parse-mime.js';
 
@@ -107,10 +107,8 @@ describe('bodies kept inside the item MIME', () => {
 
   it('copies and moves keep the body, also once the original is gone', async () => {
     const item = await create();
-    const copied = await post(env.server.url, env.users.alice, `<m:CopyItem><m:ToFolderId><t:DistinguishedFolderId Id="inbox"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:CopyItem>`);
-    const copy = idOf(messages(copied.body)[0]!.child('Items')!.children[0]!);
-    const moved = await post(env.server.url, env.users.alice, `<m:MoveItem><m:ToFolderId><t:DistinguishedFolderId Id="archive"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:MoveItem>`);
-    const move = idOf(messages(moved.body)[0]!.child('Items')!.children[0]!);
+    const copy = await copyOrMoveItem(env.server.url, env.users.alice, 'CopyItem', item, 'inbox');
+    const move = await copyOrMoveItem(env.server.url, env.users.alice, 'MoveItem', item, 'archive');
     for (const it of [copy, move]) assert.deepEqual(await body(it), { type: 'HTML', text: HTML });
     const deleted = await post(env.server.url, env.users.alice, `<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="${move.id}"/></m:ItemIds></m:DeleteItem>`);
     assert.deepEqual(outcomes(deleted.body), [['Success', 'NoError']]);
@@ -119,28 +117,14 @@ describe('bodies kept inside the item MIME', () => {
 
   it('an update that drops the MIME writes the body into its row first', async () => {
     const item = await create();
-    const updated = await post(
-      env.server.url,
-      env.users.alice,
-      `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${item.id}"/><t:Updates>
-        <t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>body kept, subject changed</t:Subject></t:Message></t:SetItemField>
-      </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
-    );
-    assert.deepEqual(outcomes(updated.body), [['Success', 'NoError']]);
+    await setItemField(env.server.url, env.users.alice, item, 'item:Subject', '<t:Message><t:Subject>body kept, subject changed</t:Subject></t:Message>');
     assert.deepEqual(await body(item), { type: 'HTML', text: HTML });
     assert.deepEqual(bodyRow('body kept, subject changed'), { in_mime: 0, content: HTML });
   });
 
   it('an update of the body itself replaces it', async () => {
     const item = await create();
-    const updated = await post(
-      env.server.url,
-      env.users.alice,
-      `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${item.id}"/><t:Updates>
-        <t:SetItemField><t:FieldURI FieldURI="item:Body"/><t:Message><t:Body BodyType="Text">rewritten</t:Body></t:Message></t:SetItemField>
-      </t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
-    );
-    assert.deepEqual(outcomes(updated.body), [['Success', 'NoError']]);
+    await setItemField(env.server.url, env.users.alice, item, 'item:Body', '<t:Message><t:Body BodyType="Text">rewritten</t:Body></t:Message>');
     assert.deepEqual(await body(item), { type: 'Text', text: 'rewritten' });
   });
 

@@ -28,6 +28,24 @@ export function itemIdXml(ids: ItemIdPair[]): string {
   return ids.map((i) => `<t:ItemId Id="${i.id}" ChangeKey="${i.changeKey}"/>`).join('');
 }
 
+/** CopyItem or MoveItem of one item into a distinguished folder, asserting it succeeded; the id of the item in the target. */
+export async function copyOrMoveItem(url: string, user: TestUser, op: 'CopyItem' | 'MoveItem', item: ItemIdPair, folder: string): Promise<ItemIdPair> {
+  const reply = await post(url, user, `<m:${op}><m:ToFolderId><t:DistinguishedFolderId Id="${folder}"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${item.id}"/></m:ItemIds></m:${op}>`);
+  assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']], reply.text.slice(0, 2000));
+  return idOf(messages(reply.body)[0]!.child('Items')!.children[0]!);
+}
+
+/** UpdateItem (AlwaysOverwrite, SaveOnly) of one item with one SetItemField (`message`: the t:Message holding the value), asserting it succeeded. */
+export async function setItemField(url: string, user: TestUser, item: ItemIdPair, fieldUri: string, message: string): Promise<void> {
+  const reply = await post(
+    url,
+    user,
+    `<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges><t:ItemChange><t:ItemId Id="${item.id}"/><t:Updates>
+      <t:SetItemField><t:FieldURI FieldURI="${fieldUri}"/>${message}</t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`,
+  );
+  assert.deepEqual(outcomes(reply.body), [['Success', 'NoError']], reply.text.slice(0, 2000));
+}
+
 /** GetItem with the given shape XML; returns the reply and the item elements (undefined for errors). */
 export async function getItems(url: string, user: TestUser, ids: ItemIdPair[], shape: string) {
   const reply = await post(url, user, `<m:GetItem><m:ItemShape>${shape}</m:ItemShape><m:ItemIds>${itemIdXml(ids)}</m:ItemIds></m:GetItem>`);
