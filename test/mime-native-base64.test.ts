@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import PostalMime from 'postal-mime';
 import { generateCorpus } from '../bench/corpus.js';
 import { cutParts, type CutMessage } from '../src/mime/native-base64.js';
-import { bodyFromMime } from '../src/mime/body-text.js';
+import { bodyFromMime, finishBody } from '../src/mime/body-text.js';
+import type { MimeMessage } from '../src/mime/mime-message.js';
+import { decodesToNothing, decodeTextBody } from '../src/mime/native-text.js';
 import { parseMime } from '../src/mime/parse-mime.js';
 import { fixture } from './support/mime.js';
 import { base64Lines, pseudoRandomBytes } from './support/bytes.js';
@@ -32,6 +34,26 @@ async function assertSameParse(raw: Buffer, label: string): Promise<void> {
   }
   if (reference.html !== undefined) delete reference.text;
   assert.deepStrictEqual(htmlOnly, reference, `${label} (no text beside HTML)`);
+  await assertSameInPlace(raw, label, htmlOnly);
+}
+
+/**
+ * With the body left in place: the parse without the text beside HTML (`htmlOnly`, its body range
+ * taken off), less the body, and the range given decodes to that body.
+ */
+async function assertSameInPlace(raw: Buffer, label: string, htmlOnly: MimeMessage): Promise<void> {
+  const inPlace = await parseMime(raw, { textBesideHtml: false, bodyInPlace: true });
+  for (const a of inPlace.attachments) delete a.source;
+  const expected = { ...htmlOnly };
+  if (inPlace.bodySource) {
+    const { type } = inPlace.bodySource;
+    assert.equal(inPlace[type], undefined, `${label}: a body in place is left out`);
+    assert.equal(bodyFromMime(raw, inPlace.bodySource), htmlOnly[type], `${label}: the body in place`);
+    assert.notEqual(htmlOnly[type], undefined, `${label}: a body in place is something`);
+    expected[type] = undefined;
+    delete inPlace.bodySource;
+  }
+  assert.deepStrictEqual(inPlace, expected, `${label} (body in place)`);
 }
 
 const bytes = pseudoRandomBytes;
@@ -137,6 +159,15 @@ const ODD: Record<string, string> = {
   'two text parts, no HTML': `${head()}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n--outer\r\n${textPart}--outer--\r\n`,
   'text as the last part of an unclosed multipart': `${head()}--outer\r\n${filePart(att)}--outer\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpText}\r\n`,
   'text alternative after a leading folded line': `${head('multipart/alternative; boundary="alt"')}--alt\r\n Content-Type: text/html\r\n${textPart}--alt\r\n${htmlPart(qpHtml)}--alt--\r\n`,
+  // Bodies that decode to nothing: beside such HTML the text alternative is the body.
+  'text beside an empty HTML part': alternative(htmlPart('', 'text/html; charset=utf-8', '7bit')),
+  'text beside HTML of soft breaks only': alternative(htmlPart('=\r\n'.repeat(300))),
+  'text beside HTML of bare CRs only': alternative(htmlPart('\r'.repeat(600), 'text/html; charset=utf-8', '8bit')),
+  'text beside HTML of a UTF-8 BOM and soft breaks': alternative(htmlPart(`=EF=BB=BF${'=\r\n'.repeat(300)}`)),
+  'text as the whole message, soft breaks only': wholeText('=\r\n'.repeat(300)),
+  'text as the whole message, one blank line and CRs': wholeText(`${'\r'.repeat(600)}\r\n`, 'text/plain; charset=utf-8', '8bit'),
+  'text as the whole message, two bytes after a BOM': wholeText(`=EF=BB=BF=C3=A9${'=\r\n'.repeat(300)}`),
+  'HTML of two blank lines after soft breaks': alternative(htmlPart(`${'=\r\n'.repeat(300)}\r\n`)),
 };
 
 /**
@@ -160,7 +191,7 @@ async function assertCutAccepted(cases: ReadonlyArray<[string, boolean]>, refuse
     if (!expected || refused.includes(name)) continue;
     const cut = cutParts(Buffer.from(ODD[name]!, 'latin1'), { skipTextBesideHtml: true })!;
     const email = await PostalMime.parse(cut.raw);
-    assert.equal(email[cut.body!.type], `${cut.body!.marker}\n`, name);
+    assert.equal(email[cut.body!.source.type], `${cut.body!.marker}\n`, name);
   }
 }
 
@@ -231,7 +262,7 @@ describe('native base64 decoding of attachment parts', () => {
       ['HTML holding a delimiter of its own multipart with a suffix', true],
       ['HTML of 200 KB', true],
     ];
-    assertCutOnlyWhenAsked(cases, (cut) => (cut?.body?.type === 'html' ? cut.body : undefined));
+    assertCutOnlyWhenAsked(cases, (cut) => (cut?.body?.source.type === 'html' ? cut.body : undefined));
     await assertCutAccepted(cases, ['HTML and a text footer part']);
     const m = await parseMime(Buffer.from(ODD['HTML in Latin-1']!, 'latin1'), { textBesideHtml: false });
     assert.ok(m.html?.startsWith('<p class="x">Grüße 0 and more words for the line to wrap</p>\n'), m.html?.slice(0, 80));
@@ -262,7 +293,7 @@ describe('native base64 decoding of attachment parts', () => {
       ['text as the last part of an unclosed multipart', false],
       ['alternative of two texts, no HTML', false],
     ];
-    assertCutOnlyWhenAsked(cases, (cut) => (cut?.body?.type === 'text' ? cut.body : undefined));
+    assertCutOnlyWhenAsked(cases, (cut) => (cut?.body?.source.type === 'text' ? cut.body : undefined));
     await assertCutAccepted(cases);
     const m = await parseMime(Buffer.from(ODD['text as the whole message, no final line break']!, 'latin1'), { textBesideHtml: false });
     assert.ok(m.text?.startsWith('Grüße 0, café and more words for the line to wrap\nGrüße 1,'), m.text?.slice(0, 80));
@@ -304,9 +335,28 @@ describe('native base64 decoding of attachment parts', () => {
       assert.ok(cut, `${label} was cut`);
       // The decoded text itself, against postal-mime's reading of the original part.
       const reference = await PostalMime.parse(raw);
-      assert.equal(cut.text, whole ? reference.text : reference.html, label);
+      const { start, end, quotedPrintable } = cut.source;
+      assert.equal(decodeTextBody(raw, start, end, quotedPrintable, cut.source.charset), whole ? reference.text : reference.html, label);
       await assertSameParse(raw, label);
     }
+  });
+
+  it('tells a body that decodes to nothing without decoding it (random short bodies)', () => {
+    // Bytes that make nothing (line ends, soft breaks, a BOM) mixed with a few that make text.
+    const alphabet = ['=', '\r', '\n', '=\r\n', '=EF=BB=BF', '\xef\xbb\xbf', 'a', '=C3=A9', '\xc3', '\xa9', '=4', '=ZZ', ' '];
+    let seed = 11;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let nothing = 0;
+    for (let n = 0; n < 4000; n++) {
+      const pieces = Array.from({ length: next(9) }, () => alphabet[next(next(3) === 0 ? alphabet.length : 5)]!);
+      const raw = Buffer.from(`xx${pieces.join('')}yy`, 'latin1');
+      const qp = next(2) === 0;
+      const charset = ['utf-8', 'iso-8859-1', undefined][next(3)];
+      const expected = finishBody(decodeTextBody(raw, 2, raw.length - 2, qp, charset)) === undefined;
+      assert.equal(decodesToNothing(raw, 2, raw.length - 2, qp, charset), expected, JSON.stringify({ body: pieces.join(''), qp, charset }));
+      if (expected) nothing++;
+    }
+    assert.ok(nothing > 400, `only ${nothing} bodies that decode to nothing`);
   });
 
   it('leaves odd parts to postal-mime', () => {
@@ -327,8 +377,8 @@ describe('native base64 decoding of attachment parts', () => {
       if (cutParts(m.raw)) cut++;
       const skipping = cutParts(m.raw, { skipTextBesideHtml: true });
       if (skipping?.textMarker) textSkipped++;
-      if (skipping?.body?.type === 'html') htmlDecoded++;
-      if (skipping?.body?.type === 'text') textDecoded++;
+      if (skipping?.body?.source.type === 'html') htmlDecoded++;
+      if (skipping?.body?.source.type === 'text') textDecoded++;
       await assertSameParse(m.raw, `corpus message ${m.index}`);
     }
     assert.ok(cut >= 10, `only ${cut} corpus messages took the native path`);

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { emptyMessageProps, type NewItem } from '../src/domain/item.js';
+import { emptyMessageProps, type ItemBody, type NewItem } from '../src/domain/item.js';
 import { itemFromMime } from '../src/items/mime-mapping.js';
+import { parseMime } from '../src/mime/parse-mime.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { fixture } from './support/mime.js';
 
@@ -44,6 +45,40 @@ describe('SQLite createItems results', () => {
         items[1]!.props.extended.map((e) => e.value ?? e.values),
         [['x', 'y'], 'again'],
       );
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keep a body left in the MIME without reading it, and read it back from there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ewsd-store-'));
+    const store = SqliteStore.open(dir);
+    try {
+      const account = await store.createAccount({ email: 'alice@example.com', displayName: 'Alice', passwordHash: 'scrypt$16384$8$1$c2FsdA==$a2V5' });
+      const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
+      const html = Array.from({ length: 40 }, (_, i) => `<p>Gr=C3=BC=C3=9Fe ${i}, a line long enough to be folded by the =\r\nencoder</p>`).join('\r\n');
+      const raw = Buffer.from(
+        'From: a@example.com\r\nSubject: in place\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="b"\r\n\r\n' +
+          '--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nthe text alternative\r\n' +
+          `--b\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${html}\r\n--b--\r\n`,
+      );
+      const parsed = await itemFromMime(raw);
+      assert.ok(parsed.bodySource, 'the body is left in the MIME');
+      assert.ok(Object.getOwnPropertyDescriptor(parsed.props.body, 'content')?.get, 'and decoded only when read');
+      // The same body, whose text fails the test if anything reads it while the item is stored.
+      const unread = Object.defineProperty({ type: 'HTML' }, 'content', {
+        enumerable: true,
+        get: () => assert.fail('the body was read while storing it'),
+      }) as ItemBody;
+      const item: NewItem = { props: { ...parsed.props, body: unread }, attachments: parsed.attachments, mime: raw, bodySource: { ...parsed.bodySource, body: unread } };
+      const [created] = await store.createItems(account.id, inbox.id, [item]);
+      assert.ok(created?.ok);
+      assert.equal(created.value.props.body, unread);
+      const [read] = await store.items(account.id, [created.value.id]);
+      const expected = (await parseMime(raw, { nativeBase64: false })).html!;
+      assert.deepStrictEqual(read!.props.body, { type: 'HTML', content: expected });
+      assert.match(expected, /^<p>Grüße 0, a line long enough to be folded by the encoder<\/p>/);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -135,11 +135,12 @@ export interface NewItem {
   mime?: Buffer;
   /**
    * Where `props.body` lies in `mime` and how it decodes (a parse's MimeBodySource), when the
-   * parse read it from one range: the store may keep this reference instead of a second copy of
-   * the text. Taken only for the very Buffer in `mime` and a body whose text is still `content`,
-   * so an edited body or rewritten MIME is never mistaken for it.
+   * parse found it in one range: the store may keep this reference instead of the text, which it
+   * then need not even read. Taken only for the very Buffer in `mime` and the very object in
+   * `props.body`, one whose text cannot be changed (bodyInMime), so a body given or edited since
+   * the parse, or MIME rewritten, is never mistaken for it.
    */
-  bodySource?: { mime: Buffer; content: string; start: number; end: number; quotedPrintable: boolean; charset?: string };
+  bodySource?: { mime: Buffer; body: ItemBody; start: number; end: number; quotedPrintable: boolean; charset?: string };
   /** Uploads (UploadItems, `ewsd import`) keep the exported item's history; otherwise the time of the write. */
   createdAt?: Date;
   modifiedAt?: Date;

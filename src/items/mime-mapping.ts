@@ -2,10 +2,11 @@
  * Items <-> MIME: what an item created from RFC 5322 bytes holds, and the MIME composed from an
  * item's properties. Shared by the EWS operations and local delivery; no XML, no SQL.
  */
-import type { AttachedItem, EmailAddress, Item, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
+import type { AttachedItem, EmailAddress, Item, ItemBody, MessageProps, NewAttachment, NewItem } from '../domain/item.js';
 import { emptyMessageProps } from '../domain/item.js';
 import { composeMime } from '../mime/compose-mime.js';
-import type { MimeAddress, MimeAttachment, MimeMessage } from '../mime/mime-message.js';
+import { bodyFromMime } from '../mime/body-text.js';
+import type { MimeAddress, MimeAttachment, MimeBodySource, MimeMessage } from '../mime/mime-message.js';
 import { MimeParseError } from '../mime/parse-mime.js';
 import { parseMimeOffThread } from '../mime/parse-pool.js';
 import type { AttachmentContent } from '../store/store.js';
@@ -21,13 +22,17 @@ export type MimeItem = AttachedItem & Pick<NewItem, 'bodySource'>;
  * {@link keptWithMime}). Throws {@link MimeParseError}.
  */
 export async function itemFromMime(raw: Buffer, depth = 0): Promise<MimeItem> {
-  // An item keeps one body, the HTML one when there is one: a plain-text alternative beside it is not even decoded.
-  const m = await parseMimeOffThread(raw, { textBesideHtml: false });
+  // An item keeps one body, the HTML one when there is one: a plain-text alternative beside it is
+  // not even decoded. At the top level the body is left in the bytes when it is one range of them
+  // (bodyInMime); an attached message is kept as JSON, so its body is decoded.
+  const m = await parseMimeOffThread(raw, { textBesideHtml: false, bodyInPlace: depth === 0 });
   const props = emptyMessageProps();
   props.isDraft = m.headers.some((h) => h.name.toLowerCase() === 'x-unsent' && h.value.trim() === '1');
   props.isRead = true;
   if (m.subject !== undefined) props.subject = m.subject;
-  if (m.html !== undefined) props.body = { type: 'HTML', content: m.html };
+  const inPlace = depth === 0 && m.bodySource && m[m.bodySource.type] === undefined ? m.bodySource : undefined;
+  if (inPlace) props.body = bodyInMime(raw, inPlace);
+  else if (m.html !== undefined) props.body = { type: 'HTML', content: m.html };
   else if (m.text !== undefined) props.body = { type: 'Text', content: m.text };
   if (m.from) props.from = fromMime(m.from);
   if (m.sender) props.sender = fromMime(m.sender);
@@ -47,8 +52,27 @@ export async function itemFromMime(raw: Buffer, depth = 0): Promise<MimeItem> {
   const attachments: NewAttachment[] = [];
   for (const a of m.attachments) attachments.push(await attachmentFromMime(a, raw, depth));
   // Offsets into the top-level message only, as for attachments; an attached message is kept as JSON.
-  if (m.bodySource && props.body && depth === 0) return { props, attachments, bodySource: { ...m.bodySource, mime: raw, content: props.body.content } };
+  if (inPlace && props.body) {
+    const { start, end, quotedPrintable, charset } = inPlace;
+    const bodySource: BodySource = { mime: raw, body: props.body, start, end, quotedPrintable };
+    if (charset !== undefined) bodySource.charset = charset;
+    return { props, attachments, bodySource };
+  }
   return { props, attachments };
+}
+
+type BodySource = NonNullable<NewItem['bodySource']>;
+
+/**
+ * The body that range `source` of `raw` decodes to, decoded when first read: creating an item
+ * from MIME stores the range and never reads the body (see NewItem.bodySource). Its text cannot
+ * be set (the property has a getter only), so the object stays the decoding of that range; it is
+ * an own enumerable property, so a copy, JSON or a deep comparison reads it like any other.
+ */
+export function bodyInMime(raw: Buffer, source: MimeBodySource): ItemBody {
+  let text: string | undefined;
+  const body = { type: source.type === 'html' ? 'HTML' : 'Text' } as ItemBody;
+  return Object.defineProperty(body, 'content', { enumerable: true, get: () => (text ??= bodyFromMime(raw, source) ?? '') });
 }
 
 /** The item to store with MIME `raw`: `item` (what `parsed` read, perhaps changed since), the bytes, and where `parsed` found the body in them. */

@@ -24,6 +24,6 @@ export function body(value: string | undefined): string | undefined {
 }
 
 /** The body a {@link MimeBodySource} of `raw` stands for, exactly as parseMime gave it; undefined for one that decodes to nothing. */
-export function bodyFromMime(raw: Buffer, source: MimeBodySource): string | undefined {
+export function bodyFromMime(raw: Buffer, source: Omit<MimeBodySource, 'type'>): string | undefined {
   return finishBody(decodeTextBody(raw, source.start, source.end, source.quotedPrintable, source.charset));
 }

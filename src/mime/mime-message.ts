@@ -27,6 +27,8 @@ export interface MimeAttachment {
  * bodyFromMime(bytes, source), so a store may keep this reference instead of a copy of the text.
  */
 export interface MimeBodySource {
+  /** Which body it is: `html`, or `text` (a message without HTML). */
+  type: 'html' | 'text';
   start: number;
   end: number;
   quotedPrintable: boolean;
@@ -55,7 +57,12 @@ export interface MimeMessage {
   references?: string;
   text?: string;
   html?: string;
-  /** Parse output only: where the body (`html`, or with none `text`) lies in the parsed bytes, when it was decoded from one range of them. */
+  /**
+   * Parse output only: where the body (`html`, or with none `text`) lies in the parsed bytes, when
+   * it is the decoding of one range of them. With ParseOptions.bodyInPlace that body is not in
+   * `html` or `text`: bodyFromMime(bytes, bodySource) gives it. Never set for a body that decodes
+   * to nothing.
+   */
   bodySource?: MimeBodySource;
   importance?: 'Low' | 'Normal' | 'High';
   sensitivity?: 'Normal' | 'Personal' | 'Private' | 'Confidential';

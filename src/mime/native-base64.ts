@@ -23,8 +23,9 @@
  *   headers and all, by a plain text/plain part holding a one-line marker, so postal-mime does not
  *   decode it (quoted-printable and charset decoding in JavaScript, about a fifth of a typical
  *   message's parse). The cut is accepted only if the parsed text body is exactly that marker and
- *   an HTML body was found.
- * - The body of the message is decoded here in one pass (native-text.ts), where postal-mime would
+ *   an HTML body that is not nothing was found.
+ * - The body of the message is cut out, to be decoded in one pass by native-text.ts (or not at
+ *   all, left in place: see parse-mime.ts), where postal-mime would
  *   read it line by line with a 100 KB buffer per quoted-printable part: its one HTML part, or
  *   with no HTML its one text/plain part, if not an attachment, quoted-printable or 7/8bit, in
  *   UTF-8, ASCII or Latin-1. Inside a multipart the part is replaced the same way, headers and
@@ -46,7 +47,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MimeBodySource } from './mime-message.js';
-import { decodeTextBody, isNativeCharset } from './native-text.js';
+import { isNativeCharset } from './native-text.js';
 
 /**
  * Markers' nonces: 16 random hex digits drawn once per thread, then a counter (8 hex digits), so
@@ -91,16 +92,14 @@ export interface CutMessage {
   textMarker?: string;
   /**
    * The message's body, if it was cut: its type (which of the parsed bodies it is), its marker
-   * line and its decoded text (what the parsed body of that type must be and becomes).
+   * line (what the parsed body of that type must be) and where it lies in the input.
    */
   body?: CutBody;
 }
 
 export interface CutBody {
-  type: 'html' | 'text';
   marker: string;
-  text: string;
-  /** The range of the input `text` was decoded from, and how. */
+  /** The range of the input the body is the decoding of, how it decodes, and which body it is. */
   source: MimeBodySource;
 }
 
@@ -177,10 +176,9 @@ export function cutParts(raw: Buffer, options: CutOptions = {}): CutMessage | un
       // body keeps the message's headers, so postal-mime decodes the marker line only.
       const { mediaType, start, end, transferEncoding, charset, whole } = r.body;
       const marker = `ewsd-body-${nonce}`;
-      const source: MimeBodySource = { start, end, quotedPrintable: transferEncoding === 'quoted-printable' };
+      const source: MimeBodySource = { type: mediaType === 'text/html' ? 'html' : 'text', start, end, quotedPrintable: transferEncoding === 'quoted-printable' };
       if (charset !== undefined) source.charset = charset;
-      const text = decodeTextBody(raw, start, end, source.quotedPrintable, charset);
-      bodyCut = { type: mediaType === 'text/html' ? 'html' : 'text', marker, text, source };
+      bodyCut = { marker, source };
       line = whole ? marker : `Content-Type: ${mediaType}\r\n\r\n${marker}`;
     } else if (r.text) {
       line = `Content-Type: text/plain\r\n\r\n${textMarker}`;

@@ -40,9 +40,28 @@ function outputBuffer(size: number): Buffer {
 export function decodeTextBody(raw: Buffer, start: number, end: number, quotedPrintable: boolean, charset: string | undefined): string {
   // At most one byte per input byte, plus the LF a last line without one gets.
   const out = outputBuffer(end - start + 1);
+  return decoderFor(charset).decode(out.subarray(0, decodeLines(raw, start, end, quotedPrintable, out, Infinity)));
+}
+
+/**
+ * Whether {@link decodeTextBody} gives '' or a lone LF, a body that is nothing (body-text.ts). It
+ * decodes only until five bytes are out: two bytes are left of them whatever a UTF-8 BOM takes,
+ * and two bytes read as text are never empty nor one LF. So a body is told from nothing without
+ * being decoded.
+ */
+export function decodesToNothing(raw: Buffer, start: number, end: number, quotedPrintable: boolean, charset: string | undefined): boolean {
+  const out = outputBuffer(end - start + 1);
+  const at = decodeLines(raw, start, end, quotedPrintable, out, 5);
+  if (at >= 5) return false;
+  const text = decoderFor(charset).decode(out.subarray(0, at));
+  return text === '' || text === '\n';
+}
+
+/** Decodes raw[start, end) line by line into `out`, stopping at the first line end once `limit` bytes are out; returns how many are. */
+function decodeLines(raw: Buffer, start: number, end: number, quotedPrintable: boolean, out: Buffer, limit: number): number {
   let at = 0;
   let pos = start;
-  while (pos < end) {
+  while (pos < end && at < limit) {
     let nl = raw.indexOf(0x0a, pos);
     if (nl < 0 || nl >= end) nl = end;
     let lineEnd = nl;
@@ -50,10 +69,14 @@ export function decodeTextBody(raw: Buffer, start: number, end: number, quotedPr
     at = quotedPrintable ? qpLine(raw, pos, lineEnd, out, at) : copyLine(raw, pos, lineEnd, out, at);
     pos = nl + 1;
   }
+  return at;
+}
+
+function decoderFor(charset: string | undefined): TextDecoder {
   const label = (charset ?? 'utf8').toLowerCase();
   let decoder = decoders.get(label);
   if (!decoder) decoders.set(label, (decoder = new TextDecoder(label)));
-  return decoder.decode(out.subarray(0, at));
+  return decoder;
 }
 
 function copyLine(raw: Buffer, from: number, to: number, out: Buffer, at: number): number {

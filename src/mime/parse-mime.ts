@@ -9,6 +9,7 @@ import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeBodySource, MimeHeader, MimeMessage } from './mime-message.js';
 import { cutParts, type CutBody, type CutPart } from './native-base64.js';
 import { body, finishBody } from './body-text.js';
+import { decodesToNothing, decodeTextBody } from './native-text.js';
 import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
@@ -24,16 +25,23 @@ export interface ParseOptions {
    * so a text/plain alternative beside a text/html one need not be decoded (see native-base64.ts).
    */
   textBesideHtml?: boolean;
+  /**
+   * true: a body that is the decoding of one range of the bytes is not decoded at all; the message
+   * says where it is (`bodySource`) and leaves it out of `html` / `text`. For a caller that keeps
+   * the bytes and may never read the body: an item created from MIME keeps only that reference
+   * (see itemFromMime), and decoding bodies was a fifth of a CreateItem's parse.
+   */
+  bodyInPlace?: boolean;
 }
 
 export async function parseMime(raw: Buffer, options: ParseOptions = {}): Promise<MimeMessage> {
   const input = legacyHeadersToUtf8(raw);
-  const native = options.nativeBase64 === false ? undefined : await parseWithCuts(input, options.textBesideHtml === false);
-  const message = native
-    ? // Offsets are into `input`; they only describe `raw` when the headers needed no repair.
-      toMimeMessage(native.email, input === raw ? native.sources : new Map())
-    : toMimeMessage(await postalParse(input), new Map());
-  if (options.textBesideHtml === false && message.html !== undefined) delete message.text;
+  // Offsets are into `input`; they only describe `raw` when the headers needed no repair.
+  const inPlace = options.bodyInPlace === true && input === raw;
+  const native = options.nativeBase64 === false ? undefined : await parseWithCuts(input, options.textBesideHtml === false, inPlace);
+  const message = native ? toMimeMessage(native.email, input === raw ? native.sources : new Map()) : toMimeMessage(await postalParse(input), new Map());
+  const htmlInPlace = inPlace && native?.bodySource?.type === 'html';
+  if (options.textBesideHtml === false && (message.html !== undefined || htmlInPlace)) delete message.text;
   if (native?.bodySource && input === raw) message.bodySource = native.bodySource;
   return message;
 }
@@ -41,11 +49,14 @@ export async function parseMime(raw: Buffer, options: ParseOptions = {}): Promis
 /**
  * The parse with base64 attachment bodies decoded natively, and text/plain alternatives beside
  * HTML left out if `skipText` (see native-base64.ts); undefined when there was nothing to cut or
- * the parse did not confirm every attachment cut (then parse as is).
+ * the parse did not confirm every attachment cut (then parse as is). A cut body is decoded here,
+ * or with `inPlace` left undecoded (its type's field stays undefined). `bodySource` is given only
+ * for a body that is not nothing.
  */
 async function parseWithCuts(
   input: Buffer,
   skipText: boolean,
+  inPlace: boolean,
 ): Promise<{ email: Email; sources: Map<Attachment, { start: number; end: number }>; bodySource?: MimeBodySource } | undefined> {
   const cut = cutParts(input, { skipTextBesideHtml: skipText });
   if (!cut) return undefined;
@@ -55,15 +66,19 @@ async function parseWithCuts(
   } catch {
     return undefined;
   }
-  // A skipped alternative must be all the text body there is, beside an HTML body, and a cut body
-  // all the body of its type there is. If not, the attachments may still be cut: parse again with
-  // those cuts alone.
+  // A skipped alternative must be all the text body there is, beside an HTML body that is not
+  // nothing, and a cut body all the body of its type there is. If not, the attachments may still
+  // be cut: parse again with those cuts alone.
   const textRefused = cut.textMarker !== undefined && (body(email.text) !== cut.textMarker || email.html === undefined);
   const bodyRefused = cut.body !== undefined && !holdsMarker(email, cut.body);
-  if (textRefused || bodyRefused) return skipText ? parseWithCuts(input, false) : undefined;
-  if (cut.body) email[cut.body.type] = cut.body.text;
+  if (textRefused || bodyRefused) return skipText ? parseWithCuts(input, false, inPlace) : undefined;
+  const cutBody = cut.body?.source;
+  const bodyIsNothing = cutBody !== undefined && isNothing(input, cutBody);
+  if (cutBody) email[cutBody.type] = inPlace || bodyIsNothing ? undefined : decodeTextBody(input, cutBody.start, cutBody.end, cutBody.quotedPrintable, cutBody.charset);
+  const htmlIsNothing = cutBody?.type === 'html' ? bodyIsNothing : finishBody(email.html) === undefined;
+  if (cut.textMarker !== undefined && htmlIsNothing) return parseWithCuts(input, false, inPlace);
   const sources = new Map<Attachment, { start: number; end: number }>();
-  const found = cut.body ? { email, sources, bodySource: cut.body.source } : { email, sources };
+  const found = cutBody && !bodyIsNothing ? { email, sources, bodySource: cutBody } : { email, sources };
   if (cut.parts.length === 0) return found;
   const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
   const markerLength = cut.parts[0]!.marker.length;
@@ -84,13 +99,17 @@ async function parseWithCuts(
   return found;
 }
 
+function isNothing(input: Buffer, s: MimeBodySource): boolean {
+  return decodesToNothing(input, s.start, s.end, s.quotedPrintable, s.charset);
+}
+
 /**
  * Whether the parse of a message with a cut body found that body as exactly its marker line, and
  * nothing else of its type (for a text body, no HTML body either).
  */
 function holdsMarker(email: Email, cut: CutBody): boolean {
   const marker = `${cut.marker}\n`;
-  return cut.type === 'html' ? email.html === marker : email.text === marker && email.html === undefined;
+  return cut.source.type === 'html' ? email.html === marker : email.text === marker && email.html === undefined;
 }
 
 /** Parses with postal-mime, our options. */

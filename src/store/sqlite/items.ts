@@ -643,8 +643,11 @@ export class ItemTables {
 
   /** Inserts and returns the item exactly as reading it back would (the same row values through toItem); the caller writes the folder's counters. */
   #insertDescribed(mailboxId: number, folderId: number, item: NewItem, now: number, placed: MimeLocation | undefined, numbers: ItemNumbers): Item {
-    const { row, extended, attachments } = this.#insertRows(mailboxId, folderId, item, now, placed, numbers);
-    return toItem(row, extended.map(toExtended), attachments.map(toAttachment));
+    const { row, extended, attachments, bodyInMime } = this.#insertRows(mailboxId, folderId, item, now, placed, numbers);
+    const created = toItem(row, extended.map(toExtended), attachments.map(toAttachment));
+    // The very body object the caller gave (its text unchangeable, see NewItem.bodySource): reading it here would decode what nobody may read.
+    if (bodyInMime) created.props.body = bodyInMime;
+    return created;
   }
 
   /** The numbers of `count` items about to be written into the folder: the i-th item's are numbers(i). */
@@ -665,7 +668,7 @@ export class ItemTables {
     now: number,
     placed: MimeLocation | undefined,
     { modseq, uid }: ItemNumbers,
-  ): { row: ItemRow; extended: PropRow[]; attachments: AttachmentRow[] } {
+  ): { row: ItemRow; extended: PropRow[]; attachments: AttachmentRow[]; bodyInMime?: ItemBody } {
     const c = this.#columns(item, now);
     const { id } = this.s
       .sql(
@@ -679,8 +682,11 @@ export class ItemTables {
     const row = {
       id, mailbox_id: mailboxId, folder_id: folderId, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance, has_attachments,
       size, message_id, received_at, sent_at, created_at, modified_at, props: content.props, has_mime: item.mime ? 1 : 0,
-      body_type: item.props.body?.type ?? null, body_content: item.props.body?.content ?? null, headers: content.headers, read_version: null, body_mime: null,
+      body_type: null, body_content: null, headers: content.headers, read_version: null, body_mime: null,
     } as ItemRow;
+    const body = item.props.body;
+    if (body && content.bodyInMime) return { row, extended: content.extended, attachments: content.attachments, bodyInMime: body };
+    if (body) Object.assign(row, { body_type: body.type, body_content: body.content });
     return { row, extended: content.extended, attachments: content.attachments };
   }
 
@@ -723,16 +729,21 @@ export class ItemTables {
   }
 
   /** Writes the props JSON, extended properties, attachments and MIME (`placed`: already in a segment); returns them as a read would give them. */
-  #insertContent(itemId: number, item: NewItem, now: number, placed?: MimeLocation): { props: string; headers: string | null; extended: PropRow[]; attachments: AttachmentRow[] } {
+  #insertContent(
+    itemId: number,
+    item: NewItem,
+    now: number,
+    placed?: MimeLocation,
+  ): { props: string; headers: string | null; extended: PropRow[]; attachments: AttachmentRow[]; bodyInMime: boolean } {
     const props = rowPropsJson(item.props, {});
     this.s.sql('INSERT INTO item_json (item_id, props) VALUES (?, ?)').run(itemId, props);
     const extended = this.#insertExtended(itemId, item.props);
     const attachments = item.attachments.map((a, i) => this.#insertAttachment(itemId, i, a, now, item.mime));
     if (item.mime) this.#insertMime(itemId, item.mime, placed);
-    if (item.props.body) this.#insertBody(itemId, item, item.props.body);
+    const bodyInMime = item.props.body ? this.#insertBody(itemId, item, item.props.body) : false;
     const headers = headersJson(item.props);
     if (headers !== null) this.s.sql('INSERT INTO item_headers (item_id, headers) VALUES (?, ?)').run(itemId, headers);
-    return { props, headers, extended, attachments };
+    return { props, headers, extended, attachments, bodyInMime };
   }
 
   /** Where MimeSegments.place() put it (already synced), else in the row. */
@@ -741,16 +752,21 @@ export class ItemTables {
     else this.s.sql('INSERT INTO item_mime (item_id, bytes, segment_id, byte_offset, byte_length) VALUES (?, ?, ?, ?, ?)').run(itemId, NO_BYTES, at.segmentId, at.offset, at.length);
   }
 
-  /** The body's row: a reference into the item's MIME when the body is the decoding of one range of it (see NewItem.bodySource), else its text. */
-  #insertBody(itemId: number, item: NewItem, body: ItemBody): void {
+  /**
+   * The body's row: a reference into the item's MIME when the body is the decoding of one range of
+   * it (see NewItem.bodySource), else its text. Returns whether it is the reference (the body's
+   * text then never read).
+   */
+  #insertBody(itemId: number, item: NewItem, body: ItemBody): boolean {
     const s = item.bodySource;
-    if (s && item.mime && s.mime === item.mime && s.content === body.content && s.start >= 0 && s.end <= item.mime.length && s.start <= s.end) {
+    if (s && item.mime && s.mime === item.mime && s.body === body && s.start >= 0 && s.end <= item.mime.length && s.start <= s.end) {
       this.s
         .sql("INSERT INTO item_bodies (item_id, type, content, mime_start, mime_end, quoted_printable, charset) VALUES (?, ?, '', ?, ?, ?, ?)")
         .run(itemId, body.type, s.start, s.end, s.quotedPrintable ? 1 : 0, s.charset ?? null);
-    } else {
-      this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, body.type, body.content);
+      return true;
     }
+    this.s.sql('INSERT INTO item_bodies (item_id, type, content) VALUES (?, ?, ?)').run(itemId, body.type, body.content);
+    return false;
   }
 
   /** `mime`: the MIME stored with the item, which a file attachment's bytes may be kept in (see mimeSource). */
@@ -1004,7 +1020,7 @@ class KeptMime {
     const [start, end, quotedPrintable, charset] = JSON.parse(at) as BodyInMime;
     const bytes = this.#range(start, end);
     if (!bytes) return undefined;
-    const source: MimeBodySource = { start: 0, end: bytes.length, quotedPrintable: quotedPrintable === 1 };
+    const source: Omit<MimeBodySource, 'type'> = { start: 0, end: bytes.length, quotedPrintable: quotedPrintable === 1 };
     if (charset !== null) source.charset = charset;
     return bodyFromMime(bytes, source);
   }
