@@ -211,6 +211,8 @@ describe('native base64 decoding of attachment parts', () => {
       [bytes(2000, 2), att],
     );
     assert.ok(m.attachments.every((a) => a.source), 'both parts carry their place in the message');
+    // Each alone in its memory, which a MIME thread can then hand over rather than copy.
+    assert.ok(m.attachments.every((a) => a.content.byteOffset === 0 && a.content.byteLength === a.content.buffer.byteLength));
   });
 
   it('leaves out the text alternative beside HTML, when asked, and only then', async () => {
