@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countElements, firstAttribute, firstText, responseMessages } from '../bench/clients/ews-response.js';
-import { createItemRequest, createItemXml, soapEnvelope } from '../bench/clients/ews-requests.js';
+import { createItemRequest, createItemRequestSize, createItemXml, soapEnvelope } from '../bench/clients/ews-requests.js';
 
 // The bench client's response scan (bench/clients/ews-response.ts) must read what the full parse
 // would: whatever the prefixes, each message's own values, failures kept apart.
@@ -61,6 +61,13 @@ describe('bench EWS response scan', () => {
 
   it('writes the CreateItem request in bytes exactly as the envelope of createItemXml', () => {
     const mimes = [Buffer.from('Subject: a\r\n\r\nx\r\n'), Buffer.alloc(0), Buffer.from([0, 255, 1, 254, 2]), Buffer.alloc(100_001, 7)];
-    for (let n = 0; n <= mimes.length; n++) assert.ok(createItemRequest(mimes.slice(0, n)).equals(Buffer.from(soapEnvelope(createItemXml(mimes.slice(0, n))))), `${n} messages`);
+    const reused = Buffer.alloc(200_000, 1);
+    for (let n = 0; n <= mimes.length; n++) {
+      const expected = Buffer.from(soapEnvelope(createItemXml(mimes.slice(0, n))));
+      assert.ok(createItemRequest(mimes.slice(0, n)).equals(expected), `${n} messages`);
+      // Written into a buffer kept between requests (the session's), over an earlier request.
+      assert.equal(createItemRequestSize(mimes.slice(0, n)), expected.length);
+      assert.ok(createItemRequest(mimes.slice(0, n), reused).equals(expected), `${n} messages, into a reused buffer`);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { parseXml } from '../../src/soap/xml-parser.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
 import {
-  createItemRequest, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
+  createItemRequest, createItemRequestSize, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
 } from './ews-requests.js';
 import { countElements, firstAttribute, firstText, responseMessages, type ResponseMessageText } from './ews-response.js';
 import { NotImplemented, type ItemRef, type MailSession } from '../session.js';
@@ -29,6 +29,13 @@ export class EwsSession implements MailSession {
    * collections V8 runs when external memory grows fast.
    */
   #answer = Buffer.allocUnsafeSlow(1 << 20);
+  /**
+   * CreateItem requests are written into this one buffer, grown as needed, for the same reason: a
+   * new 5 MB buffer per request had V8 run a full collection of the client's heap (the corpus)
+   * every few requests, for the external memory alone. A request is done with it once its answer
+   * has arrived and its body has all been handed to the socket (#post waits for both).
+   */
+  #request = Buffer.allocUnsafeSlow(1 << 20);
 
   constructor(
     readonly url: string,
@@ -59,7 +66,10 @@ export class EwsSession implements MailSession {
   }
 
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
-    const msgs = await this.#call('CreateItem', createItemRequest(batch.map((m) => m.raw)), batch.length);
+    const raws = batch.map((m) => m.raw);
+    const size = createItemRequestSize(raws);
+    if (size > this.#request.length) this.#request = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.#request.length));
+    const msgs = await this.#call('CreateItem', createItemRequest(raws, this.#request), batch.length);
     return msgs.map((m) => {
       const id = firstAttribute(m.text, 'ItemId', 'Id');
       if (!id) throw new EwsRequestError('CreateItem answered without an ItemId');
@@ -205,11 +215,13 @@ export class EwsSession implements MailSession {
             }
             length += c.copy(this.#answer, length);
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: this.#answer.subarray(0, length) }));
+          res.on('end', () => void sent.then(() => resolve({ status: res.statusCode ?? 0, body: this.#answer.subarray(0, length) })));
           res.on('error', reject);
         },
       );
       req.on('error', reject);
+      // The body's buffer may be reused once the request is over: only after the socket took all of it.
+      const sent = new Promise<void>((done) => req.on('finish', done));
       req.end(payload);
     });
   }
