@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DOVECOT_FSYNC_MODES, type DovecotFsync } from './dovecot.js';
 import { runBench, type Mode } from './harness.js';
+import { formatInterleaved, runInterleaved } from './interleave.js';
 import { WORKLOADS } from './workloads.js';
 
 /** The repository root: this file runs from dist/bench/. */
@@ -29,7 +30,10 @@ const program = new Command('bench')
   .option('--min-seconds <s>', 'how long list, fetch, flag and changes keep making passes over their items (default 3 full, 1 --quick, 0 --tiny)', (v) => Number.parseFloat(v))
   .option('--seed <n>', 'corpus seed', (v) => Number.parseInt(v, 10))
   .option('--sync', 'run the sync scenario instead: full SyncFolderItems of a large folder page by page, then incremental syncs')
-  .option('--sync-items <n>', 'folder size for the sync scenario (default: 100000 full, 5000 --quick, 200 --tiny)', (v) => Number.parseInt(v, 10));
+  .option('--sync-items <n>', 'folder size for the sync scenario (default: 100000 full, 5000 --quick, 200 --tiny)', (v) => Number.parseInt(v, 10))
+  .option('--interleave <dir>', "A/B of the store workload: that checkout's build (A) against this one or --ewsd's (B), both running at once, rounds interleaved")
+  .option('--rounds <n>', 'with --interleave: rounds (default 12, 4 --quick)', (v) => Number.parseInt(v, 10))
+  .option('--per-round <n>', 'with --interleave: messages stored into each build per round (default 1000, 300 --quick)', (v) => Number.parseInt(v, 10));
 program.parse();
 const opts = program.opts<{ quick?: boolean; tiny?: boolean; only?: (typeof WORKLOADS)[number] | 'floor'; messages?: number; concurrency: number[]; runs: number; fill: number; restartAfterFill?: boolean; warmup?: number; out: string; seed?: number; ewsd?: string; profile?: string; label?: string; protocolFloor?: boolean; dovecotFsync: DovecotFsync; minSeconds?: number }>();
 const mode: Mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'full';
@@ -39,6 +43,20 @@ if (syncOpts.sync || syncOpts.syncItems !== undefined) {
   const items = syncOpts.syncItems ?? (mode === 'tiny' ? 200 : mode === 'quick' ? 5000 : 100_000);
   const result = await runSyncScenario(opts.ewsd ? resolve(opts.ewsd) : REPO_ROOT, items, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(formatSyncScenario(result));
+  process.exit(0);
+}
+
+const abOpts = program.opts<{ interleave?: string; rounds?: number; perRound?: number }>();
+if (abOpts.interleave) {
+  const result = await runInterleaved({
+    roots: [resolve(abOpts.interleave), opts.ewsd ? resolve(opts.ewsd) : REPO_ROOT],
+    rounds: abOpts.rounds ?? (mode === 'full' ? 12 : 4),
+    perRound: abOpts.perRound ?? (mode === 'full' ? 1000 : 300),
+    concurrency: opts.concurrency.at(-1) ?? 4,
+    warmup: opts.warmup ?? (mode === 'full' ? 3000 : 300),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(formatInterleaved(result));
   process.exit(0);
 }
 
