@@ -4,7 +4,7 @@
  * One place for both, so the two can never disagree.
  */
 import type { MimeBodySource } from './mime-message.js';
-import { decodeTextBody } from './native-text.js';
+import { decodesToNothing, decodeTextBody } from './native-text.js';
 import { repairC1 } from './windows-1252.js';
 
 /** A decoded body as a message gives it: Windows-1252's C1 repaired, without its last line end; undefined if empty. */
@@ -26,4 +26,9 @@ export function body(value: string | undefined): string | undefined {
 /** The body a {@link MimeBodySource} of `raw` stands for, exactly as parseMime gave it; undefined for one that decodes to nothing. */
 export function bodyFromMime(raw: Buffer, source: Omit<MimeBodySource, 'type'>): string | undefined {
   return finishBody(decodeTextBody(raw, source.start, source.end, source.quotedPrintable, source.charset));
+}
+
+/** Whether that body is nothing (bodyFromMime gives undefined), told without decoding it. */
+export function bodyIsNothing(raw: Buffer, source: Omit<MimeBodySource, 'type'>): boolean {
+  return decodesToNothing(raw, source.start, source.end, source.quotedPrintable, source.charset);
 }

@@ -8,8 +8,8 @@ import PostalMime, { decodeWords } from 'postal-mime';
 import type { Address, Attachment, Email, Header } from 'postal-mime';
 import type { MimeAddress, MimeAttachment, MimeBodySource, MimeHeader, MimeMessage } from './mime-message.js';
 import { cutParts, type CutBody, type CutPart } from './native-base64.js';
-import { body, finishBody } from './body-text.js';
-import { decodesToNothing, decodeTextBody } from './native-text.js';
+import { body, bodyIsNothing, finishBody } from './body-text.js';
+import { decodeTextBody } from './native-text.js';
 import { repairC1 } from './windows-1252.js';
 
 /** The input is not a MIME message we can read at all (postal-mime refused it). */
@@ -73,12 +73,12 @@ async function parseWithCuts(
   const bodyRefused = cut.body !== undefined && !holdsMarker(email, cut.body);
   if (textRefused || bodyRefused) return skipText ? parseWithCuts(input, false, inPlace) : undefined;
   const cutBody = cut.body?.source;
-  const bodyIsNothing = cutBody !== undefined && isNothing(input, cutBody);
-  if (cutBody) email[cutBody.type] = inPlace || bodyIsNothing ? undefined : decodeTextBody(input, cutBody.start, cutBody.end, cutBody.quotedPrintable, cutBody.charset);
-  const htmlIsNothing = cutBody?.type === 'html' ? bodyIsNothing : finishBody(email.html) === undefined;
+  const nothing = cutBody !== undefined && bodyIsNothing(input, cutBody);
+  if (cutBody) email[cutBody.type] = inPlace || nothing ? undefined : decodeTextBody(input, cutBody.start, cutBody.end, cutBody.quotedPrintable, cutBody.charset);
+  const htmlIsNothing = cutBody?.type === 'html' ? nothing : finishBody(email.html) === undefined;
   if (cut.textMarker !== undefined && htmlIsNothing) return parseWithCuts(input, false, inPlace);
   const sources = new Map<Attachment, { start: number; end: number }>();
-  const found = cutBody && !bodyIsNothing ? { email, sources, bodySource: cutBody } : { email, sources };
+  const found = cutBody && !nothing ? { email, sources, bodySource: cutBody } : { email, sources };
   if (cut.parts.length === 0) return found;
   const byMarker = new Map(cut.parts.map((p) => [p.marker, p]));
   const markerLength = cut.parts[0]!.marker.length;
@@ -97,10 +97,6 @@ async function parseWithCuts(
     sources.set(a, { start: part.start, end: part.end });
   }
   return found;
-}
-
-function isNothing(input: Buffer, s: MimeBodySource): boolean {
-  return decodesToNothing(input, s.start, s.end, s.quotedPrintable, s.charset);
 }
 
 /**
