@@ -679,15 +679,15 @@ export class ItemTables {
       .get(mailboxId, folderId, uid, modseq, modseq, modseq, ...c, item.mime ? 1 : 0) as { id: number };
     const content = this.#insertContent(id, item, now, placed);
     const [item_class, subject, from_address, is_read, is_draft, importance, has_attachments, size, message_id, received_at, sent_at, created_at, modified_at] = c;
+    // A body kept inside the MIME goes back as the caller's object, unread; only a text body goes through the row.
+    const textBody = content.bodyInMime ? undefined : item.props.body;
     const row = {
       id, mailbox_id: mailboxId, folder_id: folderId, uid, modseq, item_class, subject, from_address, is_read, is_draft, importance, has_attachments,
       size, message_id, received_at, sent_at, created_at, modified_at, props: content.props, has_mime: item.mime ? 1 : 0,
-      body_type: null, body_content: null, headers: content.headers, read_version: null, body_mime: null,
+      body_type: textBody?.type ?? null, body_content: textBody?.content ?? null, headers: content.headers, read_version: null, body_mime: null,
     } as ItemRow;
-    const body = item.props.body;
-    if (body && content.bodyInMime) return { row, extended: content.extended, attachments: content.attachments, bodyInMime: body };
-    if (body) Object.assign(row, { body_type: body.type, body_content: body.content });
-    return { row, extended: content.extended, attachments: content.attachments };
+    const written = { row, extended: content.extended, attachments: content.attachments };
+    return content.bodyInMime ? { ...written, bodyInMime: item.props.body! } : written;
   }
 
   /** UploadItems' Update: the item keeps its id and folder; everything else is replaced. */
