@@ -30,32 +30,20 @@ export function createItemXml(mimes: readonly Buffer[]): string {
  * The whole CreateItem request of {@link createItemXml} in its envelope, written straight into one
  * buffer: each message's base64 goes into place, encoded in pieces as ewsd's own responses are
  * (Base64Chunk), instead of joining 5 MB of strings and encoding them again (the markup is ASCII,
- * so every character is one byte). Written into the start of `into` when it is large enough.
+ * so every character is one byte). `buffer(size)` gives the memory to write into, at least `size`
+ * bytes (a session hands out the one it keeps).
  */
-export function createItemRequest(mimes: readonly Buffer[], into?: Buffer): Buffer {
-  const pieces = createItemPieces(mimes);
-  const size = piecesSize(pieces);
-  const out = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
+export function createItemRequest(mimes: readonly Buffer[], buffer: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
+  const [head, tail] = soapEnvelope(createItemXml([])).split('<m:Items></m:Items>') as [string, string];
+  const open = '<t:Message><t:MimeContent CharacterSet="UTF-8">';
+  const close = '</t:MimeContent></t:Message>';
+  const pieces = [`${head}<m:Items>`, ...mimes.flatMap((raw) => [open, new Base64Chunk(raw), close]), `</m:Items>${tail}`];
+  const size = pieces.reduce((n, p) => n + (typeof p === 'string' ? p.length : p.byteLength), 0);
+  const out = buffer(size).subarray(0, size);
   let at = 0;
   for (const p of pieces) at += typeof p === 'string' ? out.write(p, at, 'latin1') : p.writeTo(out, at);
   if (at !== size) throw new Error(`CreateItem request: wrote ${at} of ${size} bytes`);
   return out;
-}
-
-/** The size in bytes of {@link createItemRequest}'s request for these messages. */
-export function createItemRequestSize(mimes: readonly Buffer[]): number {
-  return piecesSize(createItemPieces(mimes));
-}
-
-function createItemPieces(mimes: readonly Buffer[]): Array<string | Base64Chunk> {
-  const [head, tail] = soapEnvelope(createItemXml([])).split('<m:Items></m:Items>') as [string, string];
-  const open = '<t:Message><t:MimeContent CharacterSet="UTF-8">';
-  const close = '</t:MimeContent></t:Message>';
-  return [`${head}<m:Items>`, ...mimes.flatMap((raw) => [open, new Base64Chunk(raw), close]), `</m:Items>${tail}`];
-}
-
-function piecesSize(pieces: ReadonlyArray<string | Base64Chunk>): number {
-  return pieces.reduce((n, p) => n + (typeof p === 'string' ? p.length : p.byteLength), 0);
 }
 
 /** FindItem IdOnly plus the columns of a message list, one page at `offset`. */

@@ -3,7 +3,7 @@ import { parseXml } from '../../src/soap/xml-parser.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
 import {
-  createItemRequest, createItemRequestSize, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
+  createItemRequest, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
 } from './ews-requests.js';
 import { countElements, firstAttribute, firstText, responseMessages, type ResponseMessageText } from './ews-response.js';
 import { NotImplemented, type ItemRef, type MailSession } from '../session.js';
@@ -66,10 +66,11 @@ export class EwsSession implements MailSession {
   }
 
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
-    const raws = batch.map((m) => m.raw);
-    const size = createItemRequestSize(raws);
-    if (size > this.#request.length) this.#request = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.#request.length));
-    const msgs = await this.#call('CreateItem', createItemRequest(raws, this.#request), batch.length);
+    const request = createItemRequest(
+      batch.map((m) => m.raw),
+      (size) => (size <= this.#request.length ? this.#request : (this.#request = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.#request.length)))),
+    );
+    const msgs = await this.#call('CreateItem', request, batch.length);
     return msgs.map((m) => {
       const id = firstAttribute(m.text, 'ItemId', 'Id');
       if (!id) throw new EwsRequestError('CreateItem answered without an ItemId');
