@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EwsSession } from './clients/ews.js';
-import { generateCorpus, type CorpusMessage } from './corpus.js';
+import { generateCorpus } from './corpus.js';
 import { startEwsd, type RunningEwsd } from './ewsd-process.js';
 import { sampleTree } from './proc-stats.js';
+import { storeAcross } from './workloads.js';
 
 /**
  * Two ewsd builds compared on the store workload, both alive at once.
@@ -74,14 +75,14 @@ export async function runInterleaved(opts: InterleaveOptions): Promise<Interleav
       side.sessions = users.map((user) => new EwsSession(server.url, user, 'bench'));
       for (const s of side.sessions) await s.signIn();
     }
-    for (const side of sides) await store(side, corpus, 0, opts.warmup);
+    for (const side of sides) await storeAcross(side.sessions, corpus, 0, opts.warmup, BATCH);
     log(`warmed up with ${opts.warmup} messages each`);
     let at = 0;
     for (let round = 0; round < opts.rounds; round++) {
       for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
         const cpu = sampleTree(side.server.pid).cpuSeconds;
         const start = performance.now();
-        await store(side, corpus, at, opts.perRound);
+        await storeAcross(side.sessions, corpus, at, opts.perRound, BATCH);
         const ms = performance.now() - start;
         side.wallMs += ms;
         side.cpuSeconds += sampleTree(side.server.pid).cpuSeconds - cpu;
@@ -105,20 +106,6 @@ export async function runInterleaved(opts: InterleaveOptions): Promise<Interleav
     medianRatio: ratios[Math.floor(ratios.length / 2)] ?? Number.NaN,
     wins: ratios.filter((r) => r > 1).length,
   };
-}
-
-/** Stores `count` corpus messages from `from` on (wrapping around), 100 per request, over all of the side's sessions. */
-async function store(side: Side, corpus: readonly CorpusMessage[], from: number, count: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    side.sessions.map(async (session) => {
-      for (let i = next; i < count; i = next) {
-        next += BATCH;
-        const n = Math.min(BATCH, count - i);
-        await session.store(Array.from({ length: n }, (_, k) => corpus[(from + i + k) % corpus.length]!));
-      }
-    }),
-  );
 }
 
 function summary(side: Side): InterleaveSide {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import type { Corpus } from './corpus.js';
+import type { Corpus, CorpusMessage } from './corpus.js';
 import { TreeMonitor } from './proc-stats.js';
 import { NotImplemented, type ItemRef, type MailSession, type ServerDriver } from './session.js';
 import { emptyResult, percentile, type WorkloadResult } from './stats.js';
@@ -56,22 +56,28 @@ interface MailboxState {
  * already holds these, which shows whether costs grow with the mailbox.
  */
 async function fillMailbox(driver: ServerDriver, user: string, opts: SideRunOptions): Promise<number> {
-  const messages = opts.corpus.messages;
-  const batches = chunks(opts.fill, driver.batch.store);
+  const sessions = await Promise.all(Array.from({ length: FILL_CLIENTS }, () => driver.open(user)));
+  try {
+    return await storeAcross(sessions, opts.corpus.messages, 0, opts.fill, driver.batch.store);
+  } finally {
+    await Promise.all(sessions.map((s) => s.close()));
+  }
+}
+
+/**
+ * Stores messages [from, from + count) of `messages` (wrapping around at its end), `batch` per
+ * request, each session taking the next batch from one queue; returns how many the server took.
+ */
+export async function storeAcross(sessions: readonly MailSession[], messages: readonly CorpusMessage[], from: number, count: number, batch: number): Promise<number> {
+  const batches = chunks(count, batch);
   let next = 0;
   let stored = 0;
   await Promise.all(
-    Array.from({ length: FILL_CLIENTS }, async () => {
-      const session = await driver.open(user);
-      try {
-        while (next < batches.length) {
-          const [from, to] = batches[next++]!;
-          const batch = Array.from({ length: to - from }, (_, k) => messages[(from + k) % messages.length]!);
-          const got = await session.store(batch);
-          stored += got.length;
-        }
-      } finally {
-        await session.close();
+    sessions.map(async (session) => {
+      while (next < batches.length) {
+        const [start, end] = batches[next++]!;
+        const got = await session.store(Array.from({ length: end - start }, (_, k) => messages[(from + start + k) % messages.length]!));
+        stored += got.length;
       }
     }),
   );
