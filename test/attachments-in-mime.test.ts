@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { useTestServer } from './support/server.js';
 import { messages, outcomes, post } from './support/soap.js';
 import { copyOrMoveItem, createItems, getItems, idOf, setItemField, type ItemIdPair } from './support/items.js';
-import { exportData, folderId, upload } from './support/export.js';
+import { exportUploadRoundTrip } from './support/export.js';
 import { base64Lines, pseudoRandomBytes } from './support/bytes.js';
 
 /**
@@ -160,15 +160,10 @@ describe('attachment bytes kept inside the item MIME', () => {
   });
 
   it('export and upload round trip keeps the bytes', async () => {
-    const item = await create();
-    const exported = await exportData(env.server.url, env.users.alice, [item]);
-    const folder = await folderId(env.server.url, env.users.alice, 'inbox');
-    const up = await upload(env.server.url, env.users.alice, exported.map((e) => ({ folder, data: e.data })));
-    assert.deepEqual(up.outcomes, [['Success', 'NoError']]);
-    const { mime, contents } = await read(up.ids[0]!);
-    assert.ok(mime?.equals(RAW));
-    assert.deepEqual(contents, EXPECTED);
-    const again = await exportData(env.server.url, env.users.alice, [up.ids[0]!]);
-    assert.equal(again[0]!.data, exported[0]!.data, 'the re-export is identical');
+    await exportUploadRoundTrip(env.server.url, env.users.alice, await create(), async (uploaded) => {
+      const { mime, contents } = await read(uploaded);
+      assert.ok(mime?.equals(RAW));
+      assert.deepEqual(contents, EXPECTED);
+    });
   });
 });

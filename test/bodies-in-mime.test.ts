@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { useTestServer } from './support/server.js';
 import { outcomes, post } from './support/soap.js';
 import { copyOrMoveItem, createItems, getItems, setItemField, type ItemIdPair } from './support/items.js';
-import { exportData, folderId, upload } from './support/export.js';
+import { exportUploadRoundTrip } from './support/export.js';
 import { parseMime } from '../src/mime/parse-mime.js';
 
 /**
@@ -147,13 +147,8 @@ describe('bodies kept inside the item MIME', () => {
   });
 
   it('export and upload round trip keeps the body', async () => {
-    const item = await create();
-    const exported = await exportData(env.server.url, env.users.alice, [item]);
-    const folder = await folderId(env.server.url, env.users.alice, 'inbox');
-    const up = await upload(env.server.url, env.users.alice, exported.map((e) => ({ folder, data: e.data })));
-    assert.deepEqual(up.outcomes, [['Success', 'NoError']]);
-    assert.deepEqual(await body(up.ids[0]!), { type: 'HTML', text: HTML });
-    const again = await exportData(env.server.url, env.users.alice, [up.ids[0]!]);
-    assert.equal(again[0]!.data, exported[0]!.data, 'the re-export is identical');
+    await exportUploadRoundTrip(env.server.url, env.users.alice, await create(), async (uploaded) => {
+      assert.deepEqual(await body(uploaded), { type: 'HTML', text: HTML });
+    });
   });
 });

@@ -6,16 +6,14 @@ import { describe, it } from 'node:test';
 import { emptyMessageProps, type ItemBody, type NewItem } from '../src/domain/item.js';
 import { itemFromMime } from '../src/items/mime-mapping.js';
 import { parseMime } from '../src/mime/parse-mime.js';
+import type { Account } from '../src/domain/mailbox.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { fixture } from './support/mime.js';
 
 /** createItems builds its results from what it wrote instead of reading them back: they must be the same. */
 describe('SQLite createItems results', () => {
-  it('equal the items as read back, for MIME items, attachments, repeated extended properties and dates', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ewsd-store-'));
-    const store = SqliteStore.open(dir);
-    try {
-      const account = await store.createAccount({ email: 'alice@example.com', displayName: 'Alice', passwordHash: 'scrypt$16384$8$1$c2FsdA==$a2V5' });
+  it('equal the items as read back, for MIME items, attachments, repeated extended properties and dates', () =>
+    withStore(async (store, account) => {
       const drafts = (await store.distinguishedFolder(account.id, 'drafts'))!;
       const raw = fixture('mixed-pdf.eml');
       const fromMime: NewItem = { ...(await itemFromMime(raw)), mime: raw };
@@ -45,17 +43,10 @@ describe('SQLite createItems results', () => {
         items[1]!.props.extended.map((e) => e.value ?? e.values),
         [['x', 'y'], 'again'],
       );
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('keep a body left in the MIME without reading it, and read it back from there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ewsd-store-'));
-    const store = SqliteStore.open(dir);
-    try {
-      const account = await store.createAccount({ email: 'alice@example.com', displayName: 'Alice', passwordHash: 'scrypt$16384$8$1$c2FsdA==$a2V5' });
+  it('keep a body left in the MIME without reading it, and read it back from there', () =>
+    withStore(async (store, account) => {
       const inbox = (await store.distinguishedFolder(account.id, 'inbox'))!;
       const html = Array.from({ length: 40 }, (_, i) => `<p>Gr=C3=BC=C3=9Fe ${i}, a line long enough to be folded by the =\r\nencoder</p>`).join('\r\n');
       const raw = Buffer.from(
@@ -79,9 +70,17 @@ describe('SQLite createItems results', () => {
       const expected = (await parseMime(raw, { nativeBase64: false })).html!;
       assert.deepStrictEqual(read!.props.body, { type: 'HTML', content: expected });
       assert.match(expected, /^<p>Grüße 0, a line long enough to be folded by the encoder<\/p>/);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
+
+/** Runs `test` on a store in a fresh directory with one account, closing and removing it after. */
+async function withStore(test: (store: SqliteStore, account: Account) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ewsd-store-'));
+  const store = SqliteStore.open(dir);
+  try {
+    await test(store, await store.createAccount({ email: 'alice@example.com', displayName: 'Alice', passwordHash: 'scrypt$16384$8$1$c2FsdA==$a2V5' }));
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

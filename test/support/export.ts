@@ -51,6 +51,20 @@ export async function upload(url: string, user: TestUser, entries: UploadEntry[]
 }
 
 /**
+ * Exports `item`, uploads it as a new item into the inbox (asserting success), hands the new item
+ * to `check`, then asserts that exporting the new item gives the very same Data.
+ */
+export async function exportUploadRoundTrip(url: string, user: TestUser, item: ItemIdPair, check: (uploaded: ItemIdPair) => Promise<void>): Promise<void> {
+  const exported = await exportData(url, user, [item]);
+  const folder = await folderId(url, user, 'inbox');
+  const up = await upload(url, user, exported.map((e) => ({ folder, data: e.data })));
+  assert.deepEqual(up.outcomes, [['Success', 'NoError']]);
+  await check(up.ids[0]!);
+  const again = await exportData(url, user, [up.ids[0]!]);
+  assert.equal(again[0]!.data, exported[0]!.data, 'the re-export is identical');
+}
+
+/**
  * MIME composed from properties (items not created from MIME) gets fresh multipart boundaries and,
  * for attached messages, fresh Message-IDs and dates on every GetItem: those are made neutral.
  */
