@@ -22,7 +22,7 @@ export interface MailSession {
   store(batch: readonly CorpusMessage[]): Promise<ItemRef[]>;
   /** Lists one page of the inbox (id + subject, from, date, size, read flag); returns the number of entries. */
   listPage(offset: number, size: number): Promise<number>;
-  /** Returns the full MIME of each item, in order. */
+  /** Returns the full MIME of each item, in order; the buffers may be the session's own, valid until its next call. */
   fetch(refs: readonly ItemRef[]): Promise<Buffer[]>;
   setRead(refs: readonly ItemRef[], read: boolean): Promise<void>;
   /** A marker of the inbox's current state, to ask later for what changed since. */

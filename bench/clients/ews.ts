@@ -1,41 +1,42 @@
-import { Agent, request } from 'node:http';
 import { parseXml } from '../../src/soap/xml-parser.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
+import { HttpConnection } from './http-connection.js';
 import {
   createItemRequest, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
 } from './ews-requests.js';
-import { countElements, firstAttribute, firstText, responseMessages, type ResponseMessageText } from './ews-response.js';
+import {
+  base64Room, countElements, decodeBase64Into, firstAttribute, firstText, firstTextRange, responseMessages, type ResponseMessage,
+} from './ews-response.js';
 import { NotImplemented, type ItemRef, type MailSession } from '../session.js';
 
 /** An EWS request that came back with an error (a per-item ResponseMessage or an unexpected fault). */
 export class EwsRequestError extends Error {}
 
 /**
- * A bench client for EWS over one keep-alive HTTP connection (node:http, as a client library would
- * hold it): it writes the standard SOAP bodies that real clients send and reads the answers with
- * a scan for the values it needs (ews-response.ts); an answer that is not all Success is parsed
- * in full to say what went wrong.
+ * A bench client for EWS over one keep-alive HTTP connection (http-connection.ts, which reads each
+ * answer into one buffer kept for the session): it writes the standard SOAP bodies that real
+ * clients send and reads the answers with a scan for the values it needs (ews-response.ts); an
+ * answer that is not all Success is parsed in full to say what went wrong.
  */
 export class EwsSession implements MailSession {
-  readonly #auth: string;
-  readonly #url: URL;
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  readonly #headers: string;
+  readonly #path: string;
+  readonly #connection: HttpConnection;
   #inbox: string | undefined;
   /**
-   * Answers are read into this one buffer, grown as needed and kept for the session (its calls
-   * run one at a time, and each answer is read before the next request). A fresh buffer for every
-   * answer of ~0.5 MB (GetItem with MIME content) cost the client page faults and the garbage
-   * collections V8 runs when external memory grows fast.
-   */
-  #answer = Buffer.allocUnsafeSlow(1 << 20);
-  /**
-   * CreateItem requests are written into this one buffer, grown as needed, for the same reason: a
-   * new 5 MB buffer per request had V8 run a full collection of the client's heap (the corpus)
-   * every few requests, for the external memory alone. A request is done with it once its answer
-   * has arrived and its body has all been handed to the socket (#post waits for both).
+   * CreateItem requests are written into this one buffer, grown as needed: a new 5 MB buffer per
+   * request had V8 run a full collection of the client's heap (the corpus) every few requests, for
+   * the external memory alone. A request is done with it once its answer has arrived and its body
+   * has all been handed to the socket (HttpConnection#request waits for both).
    */
   #request = Buffer.allocUnsafeSlow(1 << 20);
+  /**
+   * GetItem's MIME is decoded into this one buffer, grown as needed: the bodies fetch returns are
+   * views of it, valid until the session's next call. A fresh buffer per message (~0.37 MB per
+   * GetItem of 10) had V8 run a full collection every ~25 requests, for the external memory alone.
+   */
+  #decoded = Buffer.allocUnsafeSlow(1 << 20);
 
   constructor(
     readonly url: string,
@@ -44,8 +45,11 @@ export class EwsSession implements MailSession {
     /** Told every request body and its answer (the protocol floor's recording pass, canned-ews.ts). */
     private readonly record?: (request: Buffer, answer: Buffer) => void,
   ) {
-    this.#auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
-    this.#url = new URL(url);
+    const auth = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+    this.#headers = `Content-Type: text/xml; charset=utf-8\r\nAuthorization: ${auth}\r\n`;
+    const u = new URL(url);
+    this.#path = u.pathname + u.search;
+    this.#connection = new HttpConnection(u.hostname, Number(u.port || 80));
   }
 
   /**
@@ -53,16 +57,9 @@ export class EwsSession implements MailSession {
    * logs in when it opens: a server's first check of a password (ewsd: scrypt, ~50 ms of CPU) is
    * then not inside the first timed request, as Dovecot's LOGIN is not.
    */
-  signIn(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const req = request(this.#url, { method: 'GET', agent: this.#agent, headers: { Authorization: this.#auth } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new EwsRequestError(`signing in: HTTP ${res.statusCode}`))));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  async signIn(): Promise<void> {
+    const { status } = await this.#connection.request('GET', this.#path, this.#headers);
+    if (status !== 200) throw new EwsRequestError(`signing in: HTTP ${status}`);
   }
 
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
@@ -85,10 +82,19 @@ export class EwsSession implements MailSession {
 
   async fetch(refs: readonly ItemRef[]): Promise<Buffer[]> {
     const msgs = await this.#call('GetItem', getItemXml(refs), refs.length);
-    return msgs.map((m) => {
-      const mime = firstText(m.text, 'MimeContent');
-      if (mime === undefined) throw new EwsRequestError('GetItem answered without MimeContent');
-      return Buffer.from(mime, 'base64');
+    const ranges = msgs.map((m) => {
+      const range = firstTextRange(m.bytes, 'MimeContent');
+      if (!range) throw new EwsRequestError('GetItem answered without MimeContent');
+      return range;
+    });
+    const room = ranges.reduce((n, [start, end]) => n + base64Room(end - start), 0);
+    if (room > this.#decoded.length) this.#decoded = Buffer.allocUnsafeSlow(Math.max(room, 2 * this.#decoded.length));
+    let at = 0;
+    return msgs.map((m, i) => {
+      const [start, end] = ranges[i]!;
+      const length = decodeBase64Into(m.bytes, start, end, this.#decoded, at);
+      at += length;
+      return this.#decoded.subarray(at - length, at);
     });
   }
 
@@ -148,7 +154,7 @@ export class EwsSession implements MailSession {
   }
 
   async close(): Promise<void> {
-    this.#agent.destroy();
+    this.#connection.close();
   }
 
   async #sync(state: string | undefined): Promise<{ state: string; last: boolean; changes: number }> {
@@ -163,13 +169,13 @@ export class EwsSession implements MailSession {
    * POSTs one operation (the operation element, or the whole request already in bytes); returns its
    * ResponseMessages after checking there is one per item and all succeeded.
    */
-  async #call(operation: string, body: string | Buffer, expected: number): Promise<ResponseMessageText[]> {
+  async #call(operation: string, body: string | Buffer, expected: number): Promise<ResponseMessage[]> {
     const request = typeof body === 'string' ? Buffer.from(soapEnvelope(body)) : body;
-    const { status, body: answer } = await this.#post(request);
+    const { status, body: answer } = await this.#connection.request('POST', this.#path, this.#headers, request);
     this.record?.(request, answer);
-    // Latin-1 keeps every byte as one character: markup, ids and base64 are ASCII, and an answer
-    // whose (possibly UTF-8) text matters is decoded again below.
-    const msgs = responseMessages(answer.toString('latin1'));
+    // The messages are views of the session's answer buffer: read before the next call. An answer
+    // whose (possibly UTF-8) text matters is decoded below.
+    const msgs = responseMessages(answer);
     if (msgs.length === expected && msgs.every((m) => m.responseClass === 'Success')) return msgs;
     throw this.#failure(operation, status, answer.toString('utf8'), msgs.length, expected);
   }
@@ -195,35 +201,5 @@ export class EwsSession implements MailSession {
       return new EwsRequestError(`${operation}: ${failed.length} of ${msgs.length} failed, first ${failed[0]!.childText('ResponseCode')}: ${failed[0]!.childText('MessageText') ?? ''}`);
     }
     return new EwsRequestError(`${operation}: ${got} response messages for ${expected} items`);
-  }
-
-  #post(payload: Buffer): Promise<{ status: number; body: Buffer }> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        this.#url,
-        {
-          method: 'POST',
-          agent: this.#agent,
-          headers: { 'Content-Type': 'text/xml; charset=utf-8', 'Content-Length': payload.length, Authorization: this.#auth },
-        },
-        (res) => {
-          let length = 0;
-          res.on('data', (c: Buffer) => {
-            if (length + c.length > this.#answer.length) {
-              const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.#answer.length, length + c.length));
-              this.#answer.copy(grown, 0, 0, length);
-              this.#answer = grown;
-            }
-            length += c.copy(this.#answer, length);
-          });
-          res.on('end', () => void sent.then(() => resolve({ status: res.statusCode ?? 0, body: this.#answer.subarray(0, length) })));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      // The body's buffer may be reused once the request is over: only after the socket took all of it.
-      const sent = new Promise<void>((done) => req.on('finish', done));
-      req.end(payload);
-    });
   }
 }
