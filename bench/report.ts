@@ -40,6 +40,15 @@ function lastColumn(rt: number | undefined, r: WorkloadResult): string {
   return r.megabytesPerSecond !== undefined ? `${r.megabytesPerSecond.toFixed(1)} MB/s` : '';
 }
 
+/**
+ * The bench process's CPU during the run (the clients of that side): the clients share the two
+ * cores with the server, so a side's throughput is bought with both. The SQLite floor runs in the
+ * bench process itself: its client is its server.
+ */
+function clientCpu(r: WorkloadResult): string {
+  return r.side === 'sqlite' ? '-' : r.clientCpuSeconds.toFixed(2);
+}
+
 function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
 }
@@ -47,7 +56,7 @@ function pad(s: string, n: number, right = false): string {
 /** One plain-text table per workload: rows per concurrency and server, the ratio on ewsd's rows. */
 export function formatTables(report: BenchReport): string {
   const out: string[] = [];
-  const head = `  ${pad('c', 2)} ${pad('server', 8)} ${pad('msgs/s', 9, true)} ${pad('p50 ms', 8, true)} ${pad('p99 ms', 8, true)} ${pad('items/req', 9, true)} ${pad('srv CPU s', 9, true)} ${pad('peak RSS MB', 11, true)} ${pad('ewsd/Dovecot', 12, true)}`;
+  const head = `  ${pad('c', 2)} ${pad('server', 8)} ${pad('msgs/s', 9, true)} ${pad('p50 ms', 8, true)} ${pad('p99 ms', 8, true)} ${pad('items/req', 9, true)} ${pad('srv CPU s', 9, true)} ${pad('cli CPU s', 9, true)} ${pad('peak RSS MB', 11, true)} ${pad('ewsd/Dovecot', 12, true)}`;
   const workloads: (Workload | 'floor')[] = [...WORKLOADS, 'floor'];
   for (const w of workloads) {
     const rows = report.results.filter((r) => (w === 'floor' ? r.side === 'sqlite' : r.workload === w && r.side !== 'sqlite'));
@@ -63,7 +72,7 @@ export function formatTables(report: BenchReport): string {
       out.push(
         label +
           `${pad(r.messagesPerSecond.toFixed(0), 9, true)} ${pad(r.p50Ms.toFixed(2), 8, true)} ${pad(r.p99Ms.toFixed(2), 8, true)} ` +
-          `${pad(String(r.itemsPerRequest), 9, true)} ${pad(r.serverCpuSeconds.toFixed(2), 9, true)} ` +
+          `${pad(String(r.itemsPerRequest), 9, true)} ${pad(r.serverCpuSeconds.toFixed(2), 9, true)} ${pad(clientCpu(r), 9, true)} ` +
           `${pad(r.serverPeakRssBytes ? (r.serverPeakRssBytes / MB).toFixed(0) : '-', 11, true)} ${pad(lastColumn(rt, r), 12, true)}`,
       );
     }
@@ -74,18 +83,18 @@ export function formatTables(report: BenchReport): string {
 
 /** The same tables in Markdown, for docs/BENCHMARKS.md. */
 export function formatMarkdown(report: BenchReport): string {
-  const out = ['| workload | c | server | msgs/s | p50 ms | p99 ms | items/req | server CPU s | peak RSS MB | ewsd/Dovecot |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const out = ['| workload | c | server | msgs/s | p50 ms | p99 ms | items/req | server CPU s | client CPU s | peak RSS MB | ewsd/Dovecot |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
   const order = (r: WorkloadResult) => (r.side === 'sqlite' ? 1e6 : WORKLOADS.indexOf(r.workload as Workload) * 1e3 + r.concurrency * 10 + (r.side === 'ewsd' ? 0 : r.side === 'dovecot' ? 1 : 2));
   for (const r of [...report.results].sort((a, b) => order(a) - order(b))) {
     const name = r.side === 'sqlite' ? 'floor' : r.workload;
     if (r.status !== 'ok') {
-      out.push(`| ${name} | ${r.concurrency} | ${r.side} | ${r.status} | | | | | | |`);
+      out.push(`| ${name} | ${r.concurrency} | ${r.side} | ${r.status} | | | | | | | |`);
       continue;
     }
     const rt = r.side === 'ewsd' ? ratio(report.results, r.workload, r.concurrency) : undefined;
     out.push(
       `| ${name} | ${r.concurrency} | ${r.side} | ${r.messagesPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.itemsPerRequest} | ` +
-        `${r.serverCpuSeconds.toFixed(2)} | ${r.serverPeakRssBytes ? (r.serverPeakRssBytes / MB).toFixed(0) : '-'} | ${lastColumn(rt, r)} |`,
+        `${r.serverCpuSeconds.toFixed(2)} | ${clientCpu(r)} | ${r.serverPeakRssBytes ? (r.serverPeakRssBytes / MB).toFixed(0) : '-'} | ${lastColumn(rt, r)} |`,
     );
   }
   return out.join('\n');

@@ -131,6 +131,11 @@ describe('benchmark harness', () => {
       assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       assert.match(svg, /dovecot \d+\/s/);
       assert.match(outcome.table, /^store — /m);
+      // Both sides' client CPU is in the tables, beside the server's: they share the cores.
+      assert.match(outcome.table, /srv CPU s +cli CPU s/);
+      for (const r of [...rows('ewsd'), ...rows('dovecot')]) assert.ok(r.status !== 'ok' || r.clientCpuSeconds > 0, `${r.side} ${r.workload}: client CPU`);
+      const md = readFileSync(outcome.jsonFile.replace(/\.json$/, '.md'), 'utf8');
+      assert.match(md, /^\| workload \| c \| server \| msgs\/s \| p50 ms \| p99 ms \| items\/req \| server CPU s \| client CPU s \| peak RSS MB \| ewsd\/Dovecot \|$/m);
     }));
 
   it('runs Dovecot with mail_fsync=always when asked (--dovecot-fsync), repeats flag passes for --min-seconds, warms both servers up first (--warmup)', (t) => {
