@@ -2,6 +2,7 @@ import { parseXml } from '../../src/soap/xml-parser.js';
 import { NS } from '../../src/soap/namespaces.js';
 import type { CorpusMessage } from '../corpus.js';
 import { HttpConnection } from './http-connection.js';
+import { withRoom } from './kept-buffer.js';
 import {
   createItemRequest, deleteItemXml, exportItemsXml, findItemXml, getInboxIdXml, getItemXml, soapEnvelope, syncFolderItemsXml, updateIsReadXml, uploadItemsXml,
 } from './ews-requests.js';
@@ -65,7 +66,7 @@ export class EwsSession implements MailSession {
   async store(batch: readonly CorpusMessage[]): Promise<ItemRef[]> {
     const request = createItemRequest(
       batch.map((m) => m.raw),
-      (size) => (size <= this.#request.length ? this.#request : (this.#request = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.#request.length)))),
+      (size) => (this.#request = withRoom(this.#request, size)),
     );
     const msgs = await this.#call('CreateItem', request, batch.length);
     return msgs.map((m) => {
@@ -88,7 +89,7 @@ export class EwsSession implements MailSession {
       return range;
     });
     const room = ranges.reduce((n, [start, end]) => n + base64Room(end - start), 0);
-    if (room > this.#decoded.length) this.#decoded = Buffer.allocUnsafeSlow(Math.max(room, 2 * this.#decoded.length));
+    this.#decoded = withRoom(this.#decoded, room);
     let at = 0;
     return msgs.map((m, i) => {
       const [start, end] = ranges[i]!;

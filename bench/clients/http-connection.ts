@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { withRoom } from './kept-buffer.js';
 
 /** An HTTP exchange that failed: the connection broke, or the answer was not one this client reads. */
 export class HttpConnectionError extends Error {}
@@ -109,10 +110,10 @@ export class HttpConnection {
       this.#fail(socket, new HttpConnectionError(`${n} bytes from ${this.#hostHeader} while no request was waiting`));
       return false;
     }
-    if (this.#length + n > this.#answer.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.#answer.length, this.#length + n));
-      this.#answer.copy(grown, 0, 0, this.#length);
-      this.#answer = grown;
+    const room = withRoom(this.#answer, this.#length + n);
+    if (room !== this.#answer) {
+      this.#answer.copy(room, 0, 0, this.#length);
+      this.#answer = room;
     }
     this.#length += this.#readInto.copy(this.#answer, this.#length, 0, n);
     if (this.#bodyStart < 0 && !this.#readHead(socket)) return true;
